@@ -1,0 +1,34 @@
+# Two commands for a fresh machine: `make demo` and `make test`. Each installs what it needs.
+VENV   := .venv
+PYTHON := $(VENV)/bin/python
+STAMP  := $(VENV)/.installed
+SYSTEM_PYTHON ?= python3
+
+.PHONY: install demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(SYSTEM_PYTHON) -m venv $(VENV)
+	$(PYTHON) -m pip install -q --upgrade pip
+	# torch is pinned: this exact version is the CPU build; any other spec pulls CUDA wheels.
+	$(PYTHON) -m pip install -q torch==2.13.0
+	$(PYTHON) -m pip install -q -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+demo: install
+	$(VENV)/bin/schoolwatch demo
+
+test: install
+	$(VENV)/bin/ruff check .
+	$(PYTHON) -m pytest -q
+
+lint: install
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+bench: install
+	for script in bench/*.py; do $(PYTHON) $$script || exit 1; done
+
+clean:
+	rm -rf $(VENV) demo-data .pytest_cache .ruff_cache

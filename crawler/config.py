@@ -1,0 +1,260 @@
+"""Settings: declared once here, with defaults and help text, validated once on load (pydantic)."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from crawler.errors import ConfigError
+from spiders import SOURCE_KINDS
+
+CONFIG_FILENAME = "schoolwatch.toml"
+CONFIG_ENV = "SCHOOLWATCH_CONFIG"
+
+_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
+_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+_SLUG = r"^[a-z0-9][a-z0-9_-]*$"
+
+
+def parse_duration(value: Any) -> timedelta:
+    """Reads "90s", "15m", "1h", "1h30m", "2d" or "1w" (or a number of seconds) as a timedelta."""
+    if isinstance(value, timedelta):
+        return value
+    if isinstance(value, int | float) and not isinstance(value, bool):
+        seconds = float(value)
+    else:
+        text = str(value).strip().replace(" ", "")
+        parts = _DURATION.findall(text)
+        if not parts or "".join(n + u for n, u in parts).lower() != text.lower():
+            raise ValueError(f"{value!r} is not a duration like '30m', '1h', '1h30m' or '2d'")
+        seconds = sum(float(n) * _UNIT_SECONDS[u.lower()] for n, u in parts)
+    if seconds <= 0:
+        raise ValueError("a duration must be longer than zero")
+    return timedelta(seconds=seconds)
+
+
+Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class StoreSettings(_Section):
+    path: Path = Field(
+        Path("data/schoolwatch.duckdb"),
+        description="DuckDB file holding every mention and its evidence; relative to the config.",
+    )
+
+
+class CrawlSettings(_Section):
+    user_agent: str = Field(
+        "schoolwatch/0.1 (self-hosted school reputation monitor)",
+        description="User-Agent sent with every request; include a contact address.",
+        min_length=3,
+    )
+    obey_robots: bool = Field(True, description="Honour robots.txt (turn off only for your own sites).")
+    timeout: Duration = Field(timedelta(seconds=30), description="Give up on a request after this long.")
+    max_bytes: int = Field(
+        10_000_000, gt=0, description="Largest response body accepted, in bytes; larger ones fail."
+    )
+    retries: int = Field(2, ge=0, le=10, description="Retries for timeouts and 5xx answers.")
+    delay: Duration | None = Field(
+        timedelta(seconds=1), description="Pause between requests to one site (politeness)."
+    )
+    per_site: int = Field(2, ge=1, le=32, description="Requests in flight at once to one site.")
+    max_pages: int = Field(
+        20, ge=1, description="Pages one source may fetch per run (feeds and forums alike)."
+    )
+
+    @field_validator("delay", mode="before")
+    @classmethod
+    def _no_delay(cls, value: Any) -> Any:
+        return None if value in (0, "0", "", "0s") else value
+
+
+class School(_Section):
+    id: str = Field(pattern=_SLUG, description="Short stable id, e.g. 'hollins-green'.")
+    name: str = Field(min_length=2, description="The school's full name.")
+    aliases: list[str] = Field(default_factory=list, description="Other names that mean the school.")
+    ambiguous: list[str] = Field(
+        default_factory=list,
+        description="Names shared with other things: count only with school context nearby.",
+    )
+    exclude: list[str] = Field(
+        default_factory=list, description="Phrases that mean it is NOT the school."
+    )
+    staff: list[str] = Field(default_factory=list, description="Staff names, for risk rules.")
+    leads: list[str] = Field(default_factory=list, description="ORM leads' email addresses.")
+
+    @field_validator("leads")
+    @classmethod
+    def _emails(cls, leads: list[str]) -> list[str]:
+        for address in leads:
+            if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+                raise ValueError(f"{address!r} is not an email address")
+        return leads
+
+
+class Source(_Section):
+    name: str = Field(pattern=_SLUG, description="Short unique name, shown in runs and errors.")
+    kind: str = Field(description="Which spider reads it: " + ", ".join(SOURCE_KINDS) + ".")
+    url: str = Field(description="Where the source starts (http or https).")
+    schools: list[str] | None = Field(
+        None, description="School ids this source is about; default: every school."
+    )
+    every: Duration = Field(timedelta(hours=6), description="How often the scheduler crawls it.")
+    platform: str | None = Field(None, description="Forum engine, when detection is not enough.")
+    max_pages: int | None = Field(None, ge=1, description="Overrides [crawl] max_pages.")
+    options: dict[str, Any] = Field(
+        default_factory=dict, description="Kind-specific options (e.g. generic forum selectors)."
+    )
+
+    @field_validator("kind")
+    @classmethod
+    def _known_kind(cls, kind: str) -> str:
+        if kind not in SOURCE_KINDS:
+            raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(SOURCE_KINDS)}")
+        return kind
+
+    @field_validator("url")
+    @classmethod
+    def _http_url(cls, url: str) -> str:
+        if not re.match(r"^https?://[^/\s]+", url):
+            raise ValueError(f"{url!r} is not an http(s) URL")
+        return url
+
+
+class Config(_Section):
+    store: StoreSettings = Field(default_factory=StoreSettings)
+    crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    school: list[School] = Field(min_length=1, description="The schools to watch.")
+    source: list[Source] = Field(default_factory=list, description="Where to look.")
+
+    @model_validator(mode="after")
+    def _cross_references(self) -> Config:
+        school_ids = [school.id for school in self.school]
+        _no_duplicates("school", school_ids)
+        _no_duplicates("source", [source.name for source in self.source])
+        for index, source in enumerate(self.source):
+            for school_id in source.schools or []:
+                if school_id not in school_ids:
+                    raise _KeyedError(
+                        f"source[{index}].schools", f"no school has id {school_id!r}"
+                    )
+        return self
+
+    def schools_for(self, source: Source) -> list[School]:
+        if source.schools is None:
+            return list(self.school)
+        return [school for school in self.school if school.id in source.schools]
+
+    def get_source(self, name: str) -> Source | None:
+        return next((s for s in self.source if s.name == name), None)
+
+    def get_school(self, school_id: str) -> School | None:
+        return next((s for s in self.school if s.id == school_id), None)
+
+
+class _KeyedError(ValueError):
+    def __init__(self, key: str, problem: str) -> None:
+        super().__init__(problem)
+        self.key = key
+        self.problem = problem
+
+
+def _no_duplicates(section: str, names: list[str]) -> None:
+    seen: set[str] = set()
+    for index, name in enumerate(names):
+        if name in seen:
+            raise _KeyedError(f"{section}[{index}]", f"duplicate {section} {name!r}")
+        seen.add(name)
+
+
+def resolve_config_path(option: str | os.PathLike[str] | None) -> Path:
+    """--config wins; else ./schoolwatch.toml when present; else $SCHOOLWATCH_CONFIG."""
+    if option:
+        return Path(option)
+    local = Path(CONFIG_FILENAME)
+    if local.exists():
+        return local
+    from_env = os.environ.get(CONFIG_ENV)
+    if from_env:
+        return Path(from_env)
+    return local
+
+
+def load_config(path: str | os.PathLike[str]) -> Config:
+    """Loads and validates a config file; relative paths inside it resolve against its folder."""
+    path = Path(path)
+    shown = str(path)
+    try:
+        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(
+            shown, "", "no such file (write one with 'schoolwatch init', or pass --config)"
+        ) from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(shown, "", f"cannot read: {exc}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(shown, "", f"invalid TOML: {exc}") from None
+    return config_from_dict(raw, shown, base_dir=path.resolve().parent)
+
+
+def config_from_dict(raw: dict[str, Any], shown: str, base_dir: Path) -> Config:
+    try:
+        config = Config.model_validate(raw)
+    except ValidationError as exc:
+        raise _as_config_error(exc, shown) from None
+    store_path = config.store.path
+    if not store_path.is_absolute():
+        store_path = base_dir / store_path
+    return config.model_copy(update={"store": config.store.model_copy(update={"path": store_path})})
+
+
+def _as_config_error(exc: ValidationError, shown: str) -> ConfigError:
+    errors = exc.errors()
+    first = errors[0]
+    context_error = (first.get("ctx") or {}).get("error")
+    if isinstance(context_error, _KeyedError):
+        key, problem = context_error.key, context_error.problem
+    else:
+        key = _key_path(first["loc"])
+        problem = _problem(first)
+    if len(errors) > 1:
+        problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
+    return ConfigError(shown, key, problem)
+
+
+def _key_path(loc: tuple[Any, ...]) -> str:
+    path = ""
+    for part in loc:
+        if isinstance(part, int):
+            path += f"[{part}]"
+        elif not str(part).startswith("function-"):
+            path += f".{part}" if path else str(part)
+    return path
+
+
+def _problem(error: Any) -> str:
+    kind = error["type"]
+    if kind == "missing":
+        return "required key is missing"
+    if kind == "extra_forbidden":
+        return "unknown key (check the spelling against config/example.toml)"
+    message = str(error["msg"])
+    return message.removeprefix("Value error, ")

@@ -1,0 +1,75 @@
+"""Domain errors. The library raises these; only the CLI turns them into messages and exit codes."""
+
+from __future__ import annotations
+
+
+class SchoolwatchError(Exception):
+    """Base class for every error schoolwatch reports to a user."""
+
+
+class ConfigError(SchoolwatchError):
+    """The config file is missing or invalid; the message names the file and the key path."""
+
+    def __init__(self, path: str, key: str, problem: str) -> None:
+        self.path = path
+        self.key = key
+        self.problem = problem
+        where = f"{path}: {key}: " if key else f"{path}: "
+        super().__init__(f"{where}{problem}")
+
+
+class StoreError(SchoolwatchError):
+    """The DuckDB store cannot be used as asked."""
+
+
+class StoreLockedError(StoreError):
+    """Another process (a crawl) holds the write lock on the store file."""
+
+
+class QueryError(StoreError):
+    """An ad-hoc query failed (bad SQL, or an attempt to write through the read-only query path)."""
+
+
+class UnknownNameError(SchoolwatchError):
+    """A source or school named on the command line is not in the config."""
+
+
+# One typed error per way a fetch can fail, so each source shows a readable "last error".
+class FetchError(SchoolwatchError):
+    """A source could not be fetched or read."""
+
+
+class HttpStatusError(FetchError):
+    def __init__(self, url: str, status: int) -> None:
+        self.url = url
+        self.status = status
+        super().__init__(f"HTTP {status} from {url}")
+
+
+class FetchTimeoutError(FetchError):
+    def __init__(self, url: str, seconds: float) -> None:
+        super().__init__(f"no answer within {seconds:g}s from {url}")
+
+
+class ConnectionFailedError(FetchError):
+    def __init__(self, url: str, reason: str) -> None:
+        super().__init__(f"cannot connect to {url}: {reason}")
+
+
+class DnsLookupError(FetchError):
+    def __init__(self, url: str) -> None:
+        super().__init__(f"host name not found for {url}")
+
+
+class RobotsDisallowedError(FetchError):
+    def __init__(self, url: str) -> None:
+        super().__init__(f"robots.txt forbids fetching {url}")
+
+
+class ResponseTooLargeError(FetchError):
+    def __init__(self, url: str, max_bytes: int) -> None:
+        super().__init__(f"response from {url} is larger than the {max_bytes:,}-byte cap")
+
+
+class UnreadableContentError(FetchError):
+    """The response arrived but holds nothing this source kind can read."""

@@ -1,0 +1,5 @@
+"""Scrapy spiders, one module per source kind. SOURCE_KINDS maps a config `kind` to its spider."""
+
+SOURCE_KINDS: dict[str, str] = {
+    "feed": "spiders.feed.FeedSpider",
+}
