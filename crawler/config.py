@@ -67,8 +67,12 @@ class CrawlSettings(_Section):
         description="User-Agent sent with every request; include a contact address.",
         min_length=3,
     )
-    obey_robots: bool = Field(True, description="Honour robots.txt (turn off only for your own sites).")
-    timeout: Duration = Field(timedelta(seconds=30), description="Give up on a request after this long.")
+    obey_robots: bool = Field(
+        True, description="Honour robots.txt (turn off only for your own sites)."
+    )
+    timeout: Duration = Field(
+        timedelta(seconds=30), description="Give up on a request after this long."
+    )
     max_bytes: int = Field(
         10_000_000, gt=0, description="Largest response body accepted, in bytes; larger ones fail."
     )
@@ -90,7 +94,9 @@ class CrawlSettings(_Section):
 class School(_Section):
     id: str = Field(pattern=_SLUG, description="Short stable id, e.g. 'hollins-green'.")
     name: str = Field(min_length=2, description="The school's full name.")
-    aliases: list[str] = Field(default_factory=list, description="Other names that mean the school.")
+    aliases: list[str] = Field(
+        default_factory=list, description="Other names that mean the school."
+    )
     ambiguous: list[str] = Field(
         default_factory=list,
         description="Names shared with other things: count only with school context nearby.",

@@ -73,3 +73,11 @@ class ResponseTooLargeError(FetchError):
 
 class UnreadableContentError(FetchError):
     """The response arrived but holds nothing this source kind can read."""
+
+
+class CrawlProcessError(SchoolwatchError):
+    """The child process that runs a crawl failed or ended without a result."""
+
+
+class CrawlTimeoutError(CrawlProcessError):
+    """A crawl ran past its hard time limit and was stopped."""

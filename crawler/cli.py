@@ -1,0 +1,361 @@
+"""The `schoolwatch` command: the only place that turns domain errors into messages and exits."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from collections.abc import Callable, Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
+from rich.table import Table
+
+from crawler.config import Config, CrawlSettings, Source, load_config, resolve_config_path
+from crawler.errors import ConfigError, SchoolwatchError
+from crawler.items import SourceRun
+from crawler.runner import CrawlReport, ProgressEvent, crawl, extract, select_sources
+from crawler.store import QueryResult, Store
+from spiders import SOURCE_KINDS
+
+console = Console()
+errors_console = Console(stderr=True)
+
+STATUS_STYLE = {
+    "ok": "green",
+    "not_modified": "green",
+    "warning": "yellow",
+    "partial": "yellow",
+    "failed": "bold red",
+}
+
+
+class _Group(click.Group):
+    """Turns SchoolwatchError into one readable line: exit 2 for config errors, 1 for the rest."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            _error(str(exc))
+            ctx.exit(2)
+        except SchoolwatchError as exc:
+            _error(str(exc))
+            ctx.exit(1)
+
+
+def _error(message: str) -> None:
+    errors_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
+
+
+def config_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Config file. Default: ./schoolwatch.toml, else $SCHOOLWATCH_CONFIG.",
+    )(function)
+
+
+def _load(config_path: Path | None) -> Config:
+    return load_config(resolve_config_path(config_path))
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="schoolwatch")
+def cli() -> None:
+    """schoolwatch: know what is being said about your school online.
+
+    Collects public mentions of each school from feeds, forums and review sites into a DuckDB
+    file, with the evidence (address, time, exact bytes) school policies ask for.
+    """
+
+
+# ---- init ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="schoolwatch.toml")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, force: bool) -> None:
+    """Write a commented example config to PATH (default ./schoolwatch.toml)."""
+    if path.exists() and not force:
+        raise SchoolwatchError(f"{path} already exists (use --force to overwrite it)")
+    example = resources.files("crawler").joinpath("example_config.toml").read_text("utf-8")
+    path.write_text(example, encoding="utf-8")
+    console.print(f"Wrote [bold]{path}[/]. Edit the schools and sources, then run "
+                  f"[bold]schoolwatch crawl --config {path}[/].")
+
+
+# ---- crawl --------------------------------------------------------------------------------
+
+
+@cli.command("crawl")
+@config_option
+@click.option("--source", "source_names", multiple=True, metavar="NAME",
+              help="Crawl only this source (repeatable). Default: every source.")
+@click.option("--school", "school_id", metavar="ID",
+              help="Look only for this school, on the sources that cover it.")
+@click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log as it crawls.")
+def crawl_command(
+    config_path: Path | None, source_names: tuple[str, ...], school_id: str | None, verbose: bool
+) -> None:
+    """Fetch every source once, store new mentions, and show a summary.
+
+    Exits 0 when every source ran and 1 when any failed, naming each failed source.
+    """
+    config = _load(config_path)
+    report = run_crawl_with_progress(config, source_names, school_id, verbose=verbose)
+    _exit_on_failures(report)
+
+
+def run_crawl_with_progress(
+    config: Config,
+    source_names: Sequence[str] = (),
+    school_id: str | None = None,
+    *,
+    verbose: bool = False,
+) -> CrawlReport:
+    sources = select_sources(config, source_names, school_id)
+    if not sources:
+        raise SchoolwatchError("no sources to crawl: add [[source]] entries to the config")
+    with Progress(
+        SpinnerColumn(finished_text="•"),
+        TextColumn("[bold]{task.description:<24}"),
+        BarColumn(bar_width=20),
+        TextColumn("{task.fields[pages]:>4} pages {task.fields[items]:>5} items "
+                   "{task.fields[kept]:>4} mentions  {task.fields[note]}"),
+        console=console,
+        transient=False,
+    ) as progress:
+        tasks: dict[str, TaskID] = {
+            source.name: progress.add_task(
+                source.name, total=source.max_pages or config.crawl.max_pages,
+                pages=0, items=0, kept=0, note="[dim]waiting[/]",
+            )
+            for source in sources
+        }
+
+        def show(event: ProgressEvent) -> None:
+            task = tasks[event.source]
+            note = "[cyan]fetching[/]"
+            if event.event == "finished":
+                style = STATUS_STYLE.get(event.status or "", "white")
+                note = f"[{style}]{event.status}[/]"
+                progress.update(task, total=max(event.pages, 1), completed=max(event.pages, 1))
+            else:
+                progress.update(task, completed=event.pages)
+            progress.update(
+                task, pages=event.pages, items=event.items, kept=event.kept, note=note
+            )
+
+        report = crawl(
+            config, sources, school_id=school_id, on_progress=show,
+            log_level="INFO" if verbose else "ERROR",
+        )
+    _print_summary(report.runs)
+    return report
+
+
+def _print_summary(runs: Sequence[SourceRun]) -> None:
+    table = Table(title="Crawl summary", title_justify="left")
+    for column in ("source", "status", "pages", "items", "new", "updated"):
+        table.add_column(column, justify="right" if column not in ("source", "status") else "left")
+    table.add_column("error or warning", overflow="fold", max_width=60)
+    for run in runs:
+        style = STATUS_STYLE.get(run.status, "white")
+        table.add_row(
+            run.source,
+            f"[{style}]{run.status}[/]",
+            str(run.pages_fetched),
+            str(run.items_seen),
+            str(run.new_mentions),
+            str(run.updated_mentions),
+            run.last_error or "; ".join(run.warnings),
+        )
+    console.print(table)
+
+
+def _exit_on_failures(report: CrawlReport) -> None:
+    failed = report.failed
+    for run in failed:
+        _error(f"source {run.source!r} failed: {run.last_error}")
+    if failed:
+        sys.exit(1)
+
+
+# ---- query --------------------------------------------------------------------------------
+
+
+@cli.command()
+@config_option
+@click.argument("sql")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]),
+              default="table", show_default=True, help="How to print the rows.")
+def query(config_path: Path | None, sql: str, output_format: str) -> None:
+    """Run read-only SQL against the store, e.g. "SELECT * FROM mentions LIMIT 10".
+
+    Safe while a crawl is running: waits a few seconds if a write is in progress.
+    """
+    config = _load(config_path)
+    result = Store(config.store.path).query(sql)
+    print_result(result, output_format)
+
+
+def print_result(result: QueryResult, output_format: str) -> None:
+    if output_format == "json":
+        click.echo(json.dumps(result.records(), default=_json_value, ensure_ascii=False, indent=1))
+    elif output_format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(result.columns)
+        writer.writerows([[_csv_value(v) for v in row] for row in result.rows])
+    else:
+        table = Table(show_lines=False)
+        for column in result.columns:
+            table.add_column(column, overflow="fold", max_width=80)
+        for row in result.rows:
+            table.add_row(*[_cell(value) for value in row])
+        console.print(table)
+        console.print(f"[dim]{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}[/]")
+
+
+def _json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "[dim]null[/]"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    text = str(value).replace("[", "\\[")
+    return text if len(text) <= 300 else text[:300] + "…"
+
+
+# ---- sources ------------------------------------------------------------------------------
+
+
+@cli.command()
+@config_option
+def sources(config_path: Path | None) -> None:
+    """List each source with its last run, status, last error and mentions found."""
+    config = _load(config_path)
+    overview = {row["source"]: row for row in Store(config.store.path).source_overview().records()}
+    table = Table(title="Sources", title_justify="left")
+    for column in ("source", "kind", "every", "last run", "status", "mentions"):
+        table.add_column(column)
+    table.add_column("last error", overflow="fold", max_width=60)
+    for source in config.source:
+        row = overview.get(source.name, {})
+        status = row.get("status") or "never run"
+        style = STATUS_STYLE.get(status, "dim")
+        last_run = row.get("last_run")
+        table.add_row(
+            source.name,
+            source.kind,
+            _duration(source.every.total_seconds()),
+            last_run.strftime("%Y-%m-%d %H:%M") if last_run else "-",
+            f"[{style}]{status}[/]",
+            str(row.get("mentions") or 0),
+            row.get("last_error") or "",
+        )
+    console.print(table)
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+# ---- extract ------------------------------------------------------------------------------
+
+
+def _parse_options(values: Sequence[str]) -> dict[str, str]:
+    options = {}
+    for value in values:
+        key, sep, setting = value.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{value!r} is not key=value", param_hint="--option")
+        options[key.strip()] = setting.strip()
+    return options
+
+
+@cli.command("extract")
+@config_option
+@click.option("--kind", type=click.Choice(list(SOURCE_KINDS)), required=True,
+              help="Which spider reads the URL.")
+@click.option("--platform", default=None, help="Force a forum engine instead of detecting it.")
+@click.option("--option", "option_values", multiple=True, metavar="KEY=VALUE",
+              help="A kind-specific option, as in a source's `options` (repeatable).")
+@click.argument("url")
+def extract_command(
+    config_path: Path | None, kind: str, platform: str | None, option_values: tuple[str, ...],
+    url: str,
+) -> None:
+    """Try a source: fetch URL and print each document as a JSON line, storing nothing.
+
+    Uses the [crawl] settings of the config when there is one, the defaults otherwise.
+    """
+    crawl_settings = CrawlSettings()
+    path = resolve_config_path(config_path)
+    if config_path is not None or path.exists():
+        crawl_settings = load_config(path).crawl
+    try:
+        source = Source(name="extract", kind=kind, url=url, platform=platform,
+                        options=_parse_options(option_values))
+    except ValueError as exc:
+        raise SchoolwatchError(str(exc).splitlines()[-1].strip()) from None
+    documents, run = extract(source, crawl_settings)
+    for document in documents:
+        click.echo(json.dumps(document, ensure_ascii=False, default=_json_value))
+    for warning in run.warnings:
+        errors_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if run.failed:
+        raise SchoolwatchError(f"{url}: {run.last_error}")
+    errors_console.print(f"[dim]{len(documents)} document(s) from {url}[/]", highlight=False)
+
+
+# ---- demo ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("demo-data"), show_default=True,
+              help="Where the demo writes its config and a fresh DuckDB file.")
+def demo(directory: Path) -> None:
+    """Run the whole pipeline offline on bundled fixture sites and show what it found."""
+    from crawler.demo import run_demo
+
+    run_demo(directory, console=console, crawl_and_show=run_crawl_with_progress,
+             show_result=print_result)
+
+
+def main() -> None:
+    cli(prog_name="schoolwatch")
+
+
+if __name__ == "__main__":
+    main()

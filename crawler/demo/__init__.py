@@ -1,0 +1,110 @@
+"""`schoolwatch demo`: the whole pipeline, offline, on bundled sites about fictional schools."""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from crawler.config import load_config
+from crawler.demo.server import FixtureServer
+from crawler.store import Store
+
+DEMO_CONFIG = """\
+# Written by `schoolwatch demo`. The sites it names were served on 127.0.0.1 during the demo.
+[store]
+path = "schoolwatch.duckdb"
+
+[crawl]
+user_agent = "schoolwatch-demo (+mailto:orm@hollins-green.example.org)"
+delay = "0s"            # our own fixture server: no need to be polite
+timeout = "10s"
+
+[[school]]
+id = "hollins-green"
+name = "Hollins Green Primary School"
+aliases = ["Hollins Green Primary", "HGPS"]
+ambiguous = ["Hollins Green"]
+exclude = ["Hollins Green Park"]
+staff = ["Jane Alder"]
+leads = ["orm@hollins-green.example.org"]
+
+[[school]]
+id = "st-aldhelms"
+name = "St Aldhelm's C of E Academy"
+aliases = ["St Aldhelm's"]
+staff = ["Daniel Okafor"]
+leads = ["office@st-aldhelms.example.org"]
+
+[[source]]
+name = "ashcombe-post"
+kind = "feed"
+url = "{base}/news/rss.xml"
+every = "1h"
+
+[[source]]
+name = "google-alerts"
+kind = "feed"
+url = "{base}/alerts/feed.atom"
+schools = ["hollins-green", "st-aldhelms"]
+every = "1h"
+
+[[source]]
+name = "reddit-ashcombe"
+kind = "feed"
+url = "{base}/reddit/search.rss"
+every = "30m"
+"""
+
+EXAMPLE_QUERIES = [
+    ("Mentions per school and source",
+     "SELECT school_name, source, count(*) AS mentions FROM mentions GROUP BY ALL ORDER BY ALL"),
+    ("The latest five, with evidence",
+     "SELECT published_at, title, url, fetched_at, raw_sha256 FROM mentions "
+     "ORDER BY published_at DESC LIMIT 5"),
+    ("How each source's runs went", "SELECT source, status, pages_fetched, new_mentions, "
+     "last_error FROM crawl_runs ORDER BY started_at"),
+]
+
+
+def sites_folder() -> Path:
+    return Path(str(resources.files("crawler.demo").joinpath("sites")))
+
+
+def run_demo(
+    directory: Path,
+    *,
+    console: Console,
+    crawl_and_show: Callable[..., Any],
+    show_result: Callable[..., Any],
+) -> None:
+    if directory.exists():
+        shutil.rmtree(directory)
+    directory.mkdir(parents=True)
+    with FixtureServer(sites_folder()) as server:
+        console.print(f"[bold]schoolwatch demo[/]: fixture sites on {server.base_url}, "
+                      f"data in [bold]{directory}/[/]\n")
+        config_path = directory / "schoolwatch.toml"
+        config_path.write_text(DEMO_CONFIG.format(base=server.base_url), encoding="utf-8")
+        config = load_config(config_path)
+        crawl_and_show(config)
+        console.print("\n[bold]Second crawl[/] (nothing changed: expect 304s and no new rows)")
+        crawl_and_show(config)
+    store = Store(config.store.path)
+    console.print("\n[bold]What was found[/]")
+    show_result(
+        store.query(
+            "SELECT school_id, source, strftime(published_at, '%d %b %H:%M') AS published, "
+            "title, matched_alias FROM mentions ORDER BY school_id, published_at DESC"
+        ),
+        "table",
+    )
+    console.print("\n[bold]Try it yourself[/]")
+    for title, sql in EXAMPLE_QUERIES:
+        console.print(f"  [dim]# {title}[/]")
+        console.print(f"  schoolwatch query --config {config_path} \"{sql}\"", highlight=False,
+                      soft_wrap=True)

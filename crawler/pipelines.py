@@ -1,0 +1,71 @@
+"""Item pipelines: tidy each document, match it to schools, collect it for the one store write."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from scrapy.exceptions import DropItem
+
+from crawler.items import Document, MatchedDocument
+from crawler.text import content_hash, tidy_whitespace
+from crawler.urls import canonical_url
+
+if TYPE_CHECKING:
+    from scrapy.crawler import Crawler
+
+    from spiders.base import SourceSpider
+
+
+class _SpiderAware:
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> Any:
+        return cls(crawler)
+
+    @property
+    def spider(self) -> SourceSpider:
+        return self.crawler.spider  # type: ignore[return-value]
+
+
+class TidyDocumentPipeline(_SpiderAware):
+    """Counts every document seen and drops the ones with nothing to read."""
+
+    def process_item(self, item: Document) -> Document:
+        self.spider.run.items_seen += 1
+        item.title = tidy_whitespace(item.title or "")
+        item.text = tidy_whitespace(item.text or "")
+        if item.author is not None:
+            item.author = tidy_whitespace(item.author) or None
+        if not item.title and not item.text:
+            raise DropItem(f"nothing to read at {item.url}")
+        return item
+
+
+class SchoolMatchPipeline(_SpiderAware):
+    """Keeps documents that mention one of the source's schools (all of them in one pass)."""
+
+    def process_item(self, item: Document) -> Document | MatchedDocument:
+        spider = self.spider
+        if spider.matcher is None:  # `schoolwatch extract` keeps everything
+            return item
+        matches = spider.matcher.match(item.title, item.text, only=spider.school_ids)
+        if not matches:
+            raise DropItem(f"no school mentioned at {item.url}")
+        return MatchedDocument(
+            document=item,
+            source=spider.source.name,
+            source_kind=spider.source.kind,
+            canonical_url=canonical_url(item.url),
+            content_hash=content_hash(item.title, item.text),
+            matches=matches,
+        )
+
+
+class CollectPipeline(_SpiderAware):
+    """Holds results in memory: the store is opened once, after the crawl, for one write."""
+
+    def process_item(self, item: Document | MatchedDocument) -> Document | MatchedDocument:
+        self.spider.collected.append(item)
+        return item

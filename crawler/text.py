@@ -1,0 +1,53 @@
+"""Plain text from HTML fragments, and the normalised-text hash used to spot the same post twice."""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import re
+
+import lxml.html
+from lxml import etree
+
+_BLOCK_TAGS = {
+    "p", "div", "br", "li", "ul", "ol", "tr", "table", "h1", "h2", "h3", "h4", "h5", "h6",
+    "blockquote", "pre", "section", "article", "header", "footer", "dd", "dt", "hr",
+}
+_DROP_TAGS = ("script", "style", "noscript", "template", "iframe", "object", "svg")
+_SPACES = re.compile(r"[ \t\r\f\v\u00a0]+")
+_BLANK_LINES = re.compile(r"\n\s*\n+")
+_LOOKS_LIKE_HTML = re.compile(r"<\s*/?\s*[a-zA-Z][^>]*>|&(?:[a-zA-Z]+|#\d+|#x[0-9a-fA-F]+);")
+
+
+def html_to_text(fragment: str | None) -> str:
+    """Readable plain text from an HTML fragment: block elements become line breaks."""
+    if not fragment:
+        return ""
+    if not _LOOKS_LIKE_HTML.search(fragment):
+        return tidy_whitespace(fragment)
+    try:
+        root = lxml.html.fragment_fromstring(fragment, create_parent="div")
+    except (etree.ParserError, ValueError):
+        return tidy_whitespace(html.unescape(re.sub(r"<[^>]+>", " ", fragment)))
+    etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
+    for element in root.iter():
+        if isinstance(element.tag, str) and element.tag.lower() in _BLOCK_TAGS:
+            element.tail = "\n" + (element.tail or "")
+    return tidy_whitespace(root.text_content())
+
+
+def tidy_whitespace(text: str) -> str:
+    lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
+    return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+
+def content_hash(title: str, text: str) -> str:
+    """Same words, same hash: case, punctuation and spacing do not count.
+
+    Short texts (a feed entry with a one-line summary) hash with their title, so two different
+    articles that share a stock summary are not taken for one.
+    """
+    words = re.findall(r"\w+", text.casefold())
+    if len(words) < 12:
+        words = re.findall(r"\w+", title.casefold()) + words
+    return hashlib.sha256(" ".join(words).encode()).hexdigest()

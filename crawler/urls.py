@@ -1,0 +1,45 @@
+"""URL clean-up: canonical form for dedupe, and unwrapping of news-alert redirect links."""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
+
+from w3lib.url import canonicalize_url
+
+_TRACKING_PARAMS = re.compile(
+    r"^(?:utm_\w+|fbclid|gclid|dclid|msclkid|mc_cid|mc_eid|igshid|ref_src|"
+    r"phpsessid|sid|jsessionid|sessionid|osCsid)$",
+    re.IGNORECASE,
+)
+_SESSION_VALUE = re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
+_REDIRECTORS = re.compile(r"(^|\.)(google\.[a-z.]+|bing\.com)$", re.IGNORECASE)
+
+
+def canonical_url(url: str) -> str:
+    """Drops tracking and session parameters and sorts the query; keeps post anchors."""
+    parts = urlsplit(url.strip())
+    query = [
+        (key, value)
+        for key, value in parse_qsl(parts.query, keep_blank_values=True)
+        if not _TRACKING_PARAMS.match(key)
+        and not (key == "s" and _SESSION_VALUE.match(value))  # vBulletin session ids
+    ]
+    netloc = parts.netloc
+    if (parts.scheme, parts.port) in (("http", 80), ("https", 443)):
+        netloc = netloc.rsplit(":", 1)[0]
+    cleaned = urlunsplit(parts._replace(netloc=netloc, query=urlencode(query)))
+    return canonicalize_url(cleaned, keep_fragments=True)
+
+
+def unwrap_redirect(url: str) -> str:
+    """Google Alerts / Google / Bing News links point at a redirector: return the real article."""
+    parts = urlsplit(url)
+    if not parts.hostname or not _REDIRECTORS.search(parts.hostname):
+        return url
+    params = dict(parse_qsl(parts.query))
+    for key in ("url", "q", "u"):
+        target = params.get(key, "")
+        if target.startswith(("http://", "https://")):
+            return target
+    return url

@@ -1,0 +1,155 @@
+"""What every source spider shares: its source, typed fetch errors, evidence, page budget."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from datetime import UTC, datetime
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.exceptions import (
+    CannotResolveHostError,
+    DownloadCancelledError,
+    DownloadConnectionRefusedError,
+    DownloadFailedError,
+    DownloadTimeoutError,
+    IgnoreRequest,
+    ResponseDataLossError,
+)
+from scrapy.http import Response
+from scrapy.spidermiddlewares.httperror import HttpError
+from twisted.python.failure import Failure
+
+from crawler.config import Source
+from crawler.errors import (
+    ConnectionFailedError,
+    DnsLookupError,
+    FetchError,
+    FetchTimeoutError,
+    HttpStatusError,
+    ResponseTooLargeError,
+    RobotsDisallowedError,
+)
+from crawler.items import Document, SourceRun, Validators
+from crawler.matching import Matcher
+
+
+class SourceSpider(scrapy.Spider):
+    """Base for the spiders of every source kind; one instance reads one configured source."""
+
+    kind: ClassVar[str]
+
+    def __init__(
+        self,
+        source: Source,
+        run: SourceRun,
+        *,
+        matcher: Matcher | None = None,
+        school_ids: set[str] | None = None,
+        validators: dict[str, Validators] | None = None,
+        max_pages: int = 20,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(name=source.name, **kwargs)
+        self.source = source
+        self.run = run
+        self.matcher = matcher
+        self.school_ids = school_ids
+        self.known_validators = validators or {}
+        self.new_validators: list[Validators] = []
+        self.collected: list[Any] = []
+        self.max_pages = max_pages
+        self.pages_requested = 0
+        self.pages_parsed = 0
+        self._body_hashes: dict[int, str] = {}
+
+    # ---- requests ------------------------------------------------------------------------
+
+    def request(
+        self,
+        url: str,
+        callback: Callable[..., Any],
+        *,
+        conditional: bool = False,
+        **kwargs: Any,
+    ) -> scrapy.Request | None:
+        """A request within this run's page budget, with errors recorded against the source."""
+        if self.pages_requested >= self.max_pages:
+            return None
+        self.pages_requested += 1
+        headers = dict(kwargs.pop("headers", {}) or {})
+        known = self.known_validators.get(url) if conditional else None
+        if known and known.etag:
+            headers["If-None-Match"] = known.etag
+        if known and known.last_modified:
+            headers["If-Modified-Since"] = known.last_modified
+        return scrapy.Request(
+            url, callback=callback, errback=self.record_failure, headers=headers, **kwargs
+        )
+
+    def remember_validators(self, response: Response) -> None:
+        etag = response.headers.get(b"ETag")
+        modified = response.headers.get(b"Last-Modified")
+        if etag or modified:
+            self.new_validators.append(
+                Validators(
+                    url=response.request.url if response.request else response.url,
+                    etag=etag.decode("latin-1") if etag else None,
+                    last_modified=modified.decode("latin-1") if modified else None,
+                )
+            )
+
+    def record_failure(self, failure: Failure) -> None:
+        request = getattr(failure, "request", None)
+        url = request.url if request is not None else self.source.url
+        error = describe_failure(failure, url, self.settings)
+        self.run.errors.append(str(error))
+        self.logger.info("%s failed: %s", self.source.name, error)
+
+    def record_error(self, error: FetchError) -> None:
+        self.run.errors.append(str(error))
+
+    def warn(self, message: str) -> None:
+        if message not in self.run.warnings:
+            self.run.warnings.append(message)
+
+    # ---- documents -----------------------------------------------------------------------
+
+    def document(self, response: Response, **fields: Any) -> Document:
+        """A document carrying the evidence of the response it came from."""
+        key = id(response.body)
+        digest = self._body_hashes.get(key)
+        if digest is None:
+            digest = hashlib.sha256(response.body).hexdigest()
+            self._body_hashes = {key: digest}  # one response at a time: keep only the latest
+        content_type = response.headers.get(b"Content-Type")
+        fields.setdefault("fetched_at", datetime.now(UTC))
+        return Document(
+            final_url=response.url,
+            http_status=response.status,
+            raw_sha256=digest,
+            raw_body=response.body,
+            content_type=content_type.decode("latin-1") if content_type else None,
+            **fields,
+        )
+
+
+def describe_failure(failure: Failure, url: str, settings: Any) -> FetchError:
+    """One typed error per way a fetch fails, so a source's last error reads plainly."""
+    exc = failure.value
+    if isinstance(exc, HttpError):
+        return HttpStatusError(exc.response.url, exc.response.status)
+    if isinstance(exc, IgnoreRequest) and "robots.txt" in str(exc):
+        return RobotsDisallowedError(url)
+    if isinstance(exc, DownloadTimeoutError | TimeoutError):
+        return FetchTimeoutError(url, float(settings.getfloat("DOWNLOAD_TIMEOUT")))
+    if isinstance(exc, CannotResolveHostError):
+        return DnsLookupError(url)
+    if isinstance(exc, DownloadConnectionRefusedError):
+        return ConnectionFailedError(url, "connection refused")
+    if isinstance(exc, DownloadCancelledError) and "max size" in str(exc):
+        return ResponseTooLargeError(url, settings.getint("DOWNLOAD_MAXSIZE"))
+    if isinstance(exc, DownloadFailedError | ResponseDataLossError | DownloadCancelledError):
+        return ConnectionFailedError(url, str(exc).split("\n")[0] or type(exc).__name__)
+    return FetchError(f"{url}: {type(exc).__name__}: {exc}".rstrip(": "))
