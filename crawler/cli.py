@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
-from collections.abc import Callable, Sequence
-from datetime import date, datetime
-from decimal import Decimal
+from collections.abc import Sequence
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 import click
-from rich.console import Console
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
@@ -21,19 +17,18 @@ from crawler.config import Config, CrawlSettings, Source, load_config, resolve_c
 from crawler.errors import ConfigError, SchoolwatchError
 from crawler.items import SourceRun
 from crawler.runner import CrawlReport, ProgressEvent, crawl, extract, select_sources
-from crawler.store import QueryResult, Store
+from crawler.store import Store
+from crawler.ui import (
+    STATUS_STYLE,
+    config_option,
+    console,
+    errors_console,
+    json_value,
+    load_from_option,
+    print_error,
+    print_result,
+)
 from spiders import SOURCE_KINDS
-
-console = Console()
-errors_console = Console(stderr=True)
-
-STATUS_STYLE = {
-    "ok": "green",
-    "not_modified": "green",
-    "warning": "yellow",
-    "partial": "yellow",
-    "failed": "bold red",
-}
 
 
 class _Group(click.Group):
@@ -43,29 +38,12 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except ConfigError as exc:
-            _error(str(exc))
+            print_error(str(exc))
             ctx.exit(2)
         except SchoolwatchError as exc:
-            _error(str(exc))
+            print_error(str(exc))
             ctx.exit(1)
 
-
-def _error(message: str) -> None:
-    errors_console.print(f"[bold red]error:[/] {message}", highlight=False, markup=True)
-
-
-def config_option(function: Callable[..., Any]) -> Callable[..., Any]:
-    return click.option(
-        "--config",
-        "config_path",
-        type=click.Path(dir_okay=False, path_type=Path),
-        default=None,
-        help="Config file. Default: ./schoolwatch.toml, else $SCHOOLWATCH_CONFIG.",
-    )(function)
-
-
-def _load(config_path: Path | None) -> Config:
-    return load_config(resolve_config_path(config_path))
 
 
 @click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
@@ -111,7 +89,7 @@ def crawl_command(
 
     Exits 0 when every source ran and 1 when any failed, naming each failed source.
     """
-    config = _load(config_path)
+    config = load_from_option(config_path)
     report = run_crawl_with_progress(config, source_names, school_id, verbose=verbose)
     _exit_on_failures(report)
 
@@ -186,7 +164,7 @@ def _print_summary(runs: Sequence[SourceRun]) -> None:
 def _exit_on_failures(report: CrawlReport) -> None:
     failed = report.failed
     for run in failed:
-        _error(f"source {run.source!r} failed: {run.last_error}")
+        print_error(f"source {run.source!r} failed: {run.last_error}")
     if failed:
         sys.exit(1)
 
@@ -204,53 +182,9 @@ def query(config_path: Path | None, sql: str, output_format: str) -> None:
 
     Safe while a crawl is running: waits a few seconds if a write is in progress.
     """
-    config = _load(config_path)
+    config = load_from_option(config_path)
     result = Store(config.store.path).query(sql)
     print_result(result, output_format)
-
-
-def print_result(result: QueryResult, output_format: str) -> None:
-    if output_format == "json":
-        click.echo(json.dumps(result.records(), default=_json_value, ensure_ascii=False, indent=1))
-    elif output_format == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(result.columns)
-        writer.writerows([[_csv_value(v) for v in row] for row in result.rows])
-    else:
-        table = Table(show_lines=False)
-        for column in result.columns:
-            table.add_column(column, overflow="fold", max_width=80)
-        for row in result.rows:
-            table.add_row(*[_cell(value) for value in row])
-        console.print(table)
-        console.print(f"[dim]{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}[/]")
-
-
-def _json_value(value: Any) -> Any:
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return float(value)
-    if isinstance(value, bytes):
-        return value.hex()
-    return str(value)
-
-
-def _csv_value(value: Any) -> Any:
-    if value is None:
-        return ""
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    return value
-
-
-def _cell(value: Any) -> str:
-    if value is None:
-        return "[dim]null[/]"
-    if isinstance(value, datetime):
-        return value.strftime("%Y-%m-%d %H:%M")
-    text = str(value).replace("[", "\\[")
-    return text if len(text) <= 300 else text[:300] + "…"
 
 
 # ---- sources ------------------------------------------------------------------------------
@@ -260,7 +194,7 @@ def _cell(value: Any) -> str:
 @config_option
 def sources(config_path: Path | None) -> None:
     """List each source with its last run, status, last error and mentions found."""
-    config = _load(config_path)
+    config = load_from_option(config_path)
     overview = {row["source"]: row for row in Store(config.store.path).source_overview().records()}
     table = Table(title="Sources", title_justify="left")
     for column in ("source", "kind", "every", "last run", "status", "mentions"):
@@ -330,7 +264,7 @@ def extract_command(
         raise SchoolwatchError(str(exc).splitlines()[-1].strip()) from None
     documents, run = extract(source, crawl_settings)
     for document in documents:
-        click.echo(json.dumps(document, ensure_ascii=False, default=_json_value))
+        click.echo(json.dumps(document, ensure_ascii=False, default=json_value))
     for warning in run.warnings:
         errors_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
     if run.failed:
@@ -351,6 +285,9 @@ def demo(directory: Path) -> None:
 
     run_demo(directory, console=console, crawl_and_show=run_crawl_with_progress,
              show_result=print_result)
+
+
+# Commands of the later stages live beside their code and register here.
 
 
 def main() -> None:

@@ -550,3 +550,76 @@ def _write_validators(con: duckdb.DuckDBPyConnection, validators: Sequence[Valid
 
 def _count(counter: dict[str, int], key: str) -> None:
     counter[key] = counter.get(key, 0) + 1
+
+
+# ---- classifications ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class PendingMention:
+    id: int
+    school_id: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ClassificationRow:
+    mention_id: int
+    sentiment: str
+    sentiment_score: float
+    risk: str
+    categories: tuple[str, ...]
+    risk_reasons: dict[str, str]
+    model_version: str
+
+
+def pending_classification(store: Store, model_version: str, *, everything: bool = False,
+                           ids: Sequence[int] | None = None) -> list[PendingMention]:
+    """Mentions never classified, or classified by another model version."""
+    sql = (
+        "SELECT m.id, m.school_id, coalesce(m.title, ''), m.text FROM mention_records m "
+        "LEFT JOIN classifications c ON c.mention_id = m.id "
+    )
+    params: list[Any] = []
+    conditions = []
+    if not everything:
+        conditions.append("(c.mention_id IS NULL OR c.model_version <> ?)")
+        params.append(model_version)
+    if ids is not None:
+        conditions.append("m.id IN (SELECT unnest(?::BIGINT[]))")
+        params.append(list(ids))
+    if conditions:
+        sql += "WHERE " + " AND ".join(conditions) + " "
+    rows = store.query(sql + "ORDER BY m.id", params).rows
+    return [PendingMention(*row) for row in rows]
+
+
+def write_classifications(store: Store, rows: Sequence[ClassificationRow]) -> None:
+    """Replaces the classification of each mention given, in one transaction."""
+    if not rows:
+        return
+    now = _now()
+    batch = pa.table(
+        {
+            "mention_id": pa.array([r.mention_id for r in rows], pa.int64()),
+            "sentiment": [r.sentiment for r in rows],
+            "sentiment_score": pa.array([float(r.sentiment_score) for r in rows], pa.float64()),
+            "risk": [r.risk for r in rows],
+            "categories": pa.array([list(r.categories) for r in rows], pa.list_(pa.string())),
+            "risk_reasons": [json.dumps(r.risk_reasons) for r in rows],
+            "model_version": [r.model_version for r in rows],
+            "classified_at": pa.array([now] * len(rows), _TS),
+        }
+    )
+    with store.writer() as con:
+        con.execute("BEGIN")
+        try:
+            con.register("_ids", pa.table({"id": batch.column("mention_id")}))
+            con.execute("DELETE FROM classifications WHERE mention_id IN (SELECT id FROM _ids)")
+            con.unregister("_ids")
+            _insert_arrow(con, "classifications", batch)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
