@@ -13,6 +13,7 @@ import click
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
+from crawler.case_commands import case_group
 from crawler.config import Config, CrawlSettings, Source, load_config, resolve_config_path
 from crawler.errors import ConfigError, SchoolwatchError
 from crawler.items import SourceRun
@@ -288,6 +289,7 @@ def demo(directory: Path) -> None:
 
 
 # Commands of the later stages live beside their code and register here.
+cli.add_command(case_group)
 
 
 def main() -> None:

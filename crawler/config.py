@@ -5,7 +5,7 @@ from __future__ import annotations
 import os
 import re
 import tomllib
-from datetime import timedelta
+from datetime import date, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -59,6 +59,13 @@ class StoreSettings(_Section):
         Path("data/schoolwatch.duckdb"),
         description="DuckDB file holding every mention and its evidence; relative to the config.",
     )
+    keep_days: int | None = Field(
+        None,
+        ge=1,
+        description="Delete mentions and their raw bodies first seen more than this many days "
+        "ago (UK GDPR storage limitation); evidence of an open takedown case is kept until the "
+        "case closes. Default: keep everything.",
+    )
 
 
 class CrawlSettings(_Section):
@@ -106,6 +113,9 @@ class School(_Section):
     )
     staff: list[str] = Field(default_factory=list, description="Staff names, for risk rules.")
     leads: list[str] = Field(default_factory=list, description="ORM leads' email addresses.")
+    last_inspection: date | None = Field(
+        None, description="Date of the last Ofsted inspection: where `schoolwatch check` starts."
+    )
 
     @field_validator("leads")
     @classmethod
@@ -145,9 +155,61 @@ class Source(_Section):
         return url
 
 
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+class ScheduleSettings(_Section):
+    timezone: str = Field(
+        "Europe/London", description="Time zone of the digest day and time (IANA name)."
+    )
+    digest_day: str = Field(
+        "mon", description="Day the weekly digest goes: " + ", ".join(_WEEKDAYS) + "."
+    )
+    digest_time: time = Field(time(7, 0), description="Time of day the digest goes, e.g. '07:00'.")
+    misfire_grace: Duration = Field(
+        timedelta(hours=12),
+        description="A digest missed while the machine was off is sent on start-up if it is "
+        "at most this late; older ones are skipped.",
+    )
+    crawl_timeout: Duration = Field(
+        timedelta(minutes=30), description="Stop a crawl that runs longer than this."
+    )
+    stop_timeout: Duration = Field(
+        timedelta(seconds=60),
+        description="On SIGTERM or Ctrl-C, how long a running crawl may take to write what it "
+        "has before it is killed (nothing half-written is kept).",
+    )
+    recheck_every: Duration = Field(
+        timedelta(days=1), description="How often reported posts are re-checked for removal."
+    )
+    retention_every: Duration = Field(
+        timedelta(days=1), description="How often [store] keep_days is applied."
+    )
+
+    @field_validator("digest_day")
+    @classmethod
+    def _weekday(cls, day: str) -> str:
+        day = day.strip().lower()[:3]
+        if day not in _WEEKDAYS:
+            raise ValueError(f"expected one of: {', '.join(_WEEKDAYS)}")
+        return day
+
+    @field_validator("timezone")
+    @classmethod
+    def _zone(cls, name: str) -> str:
+        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+        try:
+            ZoneInfo(name)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"{name!r} is not a known time zone, e.g. 'Europe/London'") from None
+        return name
+
+
 class Config(_Section):
     store: StoreSettings = Field(default_factory=StoreSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
+    schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     school: list[School] = Field(min_length=1, description="The schools to watch.")
     source: list[Source] = Field(default_factory=list, description="Where to look.")
 

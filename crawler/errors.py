@@ -81,3 +81,11 @@ class CrawlProcessError(SchoolwatchError):
 
 class CrawlTimeoutError(CrawlProcessError):
     """A crawl ran past its hard time limit and was stopped."""
+
+
+class CaseError(SchoolwatchError):
+    """A takedown case cannot be opened or changed as asked."""
+
+
+class SchedulerLockedError(SchoolwatchError):
+    """Another `schoolwatch run` is already using this store."""

@@ -1,0 +1,382 @@
+"""Takedown cases: a mention someone asked a platform to remove, followed until it is gone.
+
+School policies promise that "checks will be carried out to ensure that the requested removals
+are made": `recheck_cases` fetches each unresolved case's address and closes the case as removed
+when the post answers 404/410 or its words are no longer on the page. The mention, its evidence
+and every check's response stay in the store as the record of what was there and when it went.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import urllib.error
+import urllib.request
+import urllib.robotparser
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit, urlunsplit
+
+import duckdb
+
+from crawler.config import Config, CrawlSettings
+from crawler.errors import CaseError
+from crawler.store import Store
+from crawler.text import html_to_text
+
+log = logging.getLogger(__name__)
+
+UNRESOLVED = ("open", "reported")
+CLOSED = ("removed", "refused")
+STATUSES = UNRESOLVED + CLOSED
+GONE_STATUSES = (404, 410)
+# Share of the post's 8-word runs that must still be on the page for it to count as there:
+# low enough to survive a page that trims or re-wraps the text, high enough that a thread
+# whose one post was deleted reads as gone.
+_PRESENT_SHARE = 0.3
+_SHINGLE = 8
+
+
+@dataclass(frozen=True)
+class Case:
+    id: int
+    mention_id: int
+    school_id: str
+    url: str
+    status: str
+    opened_at: datetime
+    updated_at: datetime
+    reported_at: datetime | None
+    closed_at: datetime | None
+    last_checked_at: datetime | None
+    last_check: str | None
+    title: str | None
+    note: str | None
+
+    @property
+    def unresolved(self) -> bool:
+        return self.status in UNRESOLVED
+
+    def age_days(self, now: datetime | None = None) -> int:
+        end = self.closed_at or now or datetime.now(UTC)
+        return max((end - self.opened_at).days, 0)
+
+
+@dataclass(frozen=True)
+class CheckResult:
+    """What one re-check of a case's address saw."""
+
+    case_id: int
+    url: str
+    http_status: int | None
+    outcome: str  # removed | present | inconclusive
+    detail: str
+    body: bytes | None = None
+    content_type: str | None = None
+    final_url: str | None = None
+
+
+_CASE_SQL = """
+SELECT c.id, c.mention_id, c.school_id, c.url, c.status, c.opened_at, c.updated_at,
+       c.reported_at, c.closed_at, c.last_checked_at, c.last_check, m.title,
+       (SELECT arg_max(e.note, e.event_at) FROM case_events e
+        WHERE e.case_id = c.id AND e.note IS NOT NULL AND e.kind <> 'check') AS note
+FROM cases c LEFT JOIN mention_records m ON m.id = c.mention_id
+"""
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def open_case(store: Store, mention_id: int, note: str | None = None) -> Case:
+    """Opens a case on a mention; refuses when the mention is unknown or already has one open."""
+    now = _now()
+    with store.writer() as con:
+        con.execute("BEGIN")
+        try:
+            mention = con.execute(
+                "SELECT school_id, coalesce(final_url, url) FROM mention_records WHERE id = ?",
+                [mention_id],
+            ).fetchall()
+            if not mention:
+                raise CaseError(f"no mention with id {mention_id}")
+            existing = con.execute(
+                "SELECT id FROM cases WHERE mention_id = ? AND status IN ('open', 'reported')",
+                [mention_id],
+            ).fetchall()
+            if existing:
+                raise CaseError(
+                    f"mention {mention_id} already has case {existing[0][0]} open "
+                    f"(use 'schoolwatch case update {existing[0][0]}')"
+                )
+            case_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM cases").fetchall()[0][0]
+            school_id, url = mention[0]
+            con.execute(
+                "INSERT INTO cases (id, mention_id, school_id, url, status, opened_at, updated_at)"
+                " VALUES (?, ?, ?, ?, 'open', ?, ?)",
+                [case_id, mention_id, school_id, url, now, now],
+            )
+            _event(con, case_id, now, "opened", "open", note)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return get_case(store, case_id)
+
+
+def update_case(store: Store, case_id: int, status: str, note: str | None = None) -> Case:
+    """Records a new status (reported, removed or refused); removed and refused close the case."""
+    if status not in STATUSES[1:]:
+        raise CaseError(f"status must be one of reported, removed, refused (not {status!r})")
+    now = _now()
+    with store.writer() as con:
+        con.execute("BEGIN")
+        try:
+            if not con.execute("SELECT 1 FROM cases WHERE id = ?", [case_id]).fetchall():
+                raise CaseError(f"no case with id {case_id}")
+            _set_status(con, case_id, status, now)
+            _event(con, case_id, now, "status", status, note)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+    return get_case(store, case_id)
+
+
+def get_case(store: Store, case_id: int) -> Case:
+    rows = store.query(_CASE_SQL + "WHERE c.id = ?", [case_id]).rows
+    if not rows:
+        raise CaseError(f"no case with id {case_id}")
+    return Case(*rows[0])
+
+
+def list_cases(
+    store: Store, *, school_id: str | None = None, unresolved_only: bool = False
+) -> list[Case]:
+    conditions, params = [], []
+    if school_id is not None:
+        conditions.append("c.school_id = ?")
+        params.append(school_id)
+    if unresolved_only:
+        conditions.append("c.status IN ('open', 'reported')")
+    where = ("WHERE " + " AND ".join(conditions) + " ") if conditions else ""
+    rows = store.query(_CASE_SQL + where + "ORDER BY c.opened_at, c.id", params).rows
+    return [Case(*row) for row in rows]
+
+
+def open_cases(store: Store, school_id: str) -> list[Case]:
+    """A school's unresolved cases (open or reported), oldest first: what the digest lists."""
+    return list_cases(store, school_id=school_id, unresolved_only=True)
+
+
+def case_events(store: Store, case_id: int) -> list[dict[str, Any]]:
+    return store.query(
+        "SELECT event_at AS at, kind, status, note, http_status, raw_sha256 FROM case_events "
+        "WHERE case_id = ? ORDER BY event_at",
+        [case_id],
+    ).records()
+
+
+# ---- re-checking ---------------------------------------------------------------------------
+
+
+def recheck_cases(config: Config, store: Store | None = None) -> list[CheckResult]:
+    """Fetches every unresolved case's address once and records what it saw.
+
+    The fetching happens with the store closed; the results are written in one short transaction.
+    """
+    store = store or Store(config.store.path)
+    cases = list_cases(store, unresolved_only=True)
+    if not cases:
+        return []
+    texts = {
+        row[0]: (row[1] or "", row[2] or "")
+        for row in store.query(
+            "SELECT id, title, text FROM mention_records WHERE id IN "
+            "(SELECT unnest(?::BIGINT[]))",
+            [[case.mention_id for case in cases]],
+        ).rows
+    }
+    robots = _RobotsCache(config.crawl)
+    results = []
+    for case in cases:
+        title, text = texts.get(case.mention_id, ("", ""))
+        result = check_url(case.id, case.url, title, text, config.crawl, robots)
+        log.info("case %d %s: %s", case.id, case.url, result.detail)
+        results.append(result)
+    _write_checks(store, results)
+    return results
+
+
+def check_url(
+    case_id: int,
+    url: str,
+    title: str,
+    text: str,
+    crawl: CrawlSettings,
+    robots: _RobotsCache | None = None,
+) -> CheckResult:
+    if robots is not None and not robots.allowed(url):
+        return CheckResult(case_id, url, None, "inconclusive", "robots.txt forbids re-checking")
+    try:
+        status, body, content_type, final_url = _fetch(url, crawl)
+    except _FetchFailed as exc:
+        return CheckResult(case_id, url, None, "inconclusive", f"could not fetch: {exc}")
+    if status in GONE_STATUSES:
+        return CheckResult(case_id, url, status, "removed", f"gone: HTTP {status}", body,
+                           content_type, final_url)
+    if status != 200:
+        return CheckResult(case_id, url, status, "inconclusive", f"HTTP {status}", body,
+                           content_type, final_url)
+    page = html_to_text(body.decode("utf-8", errors="replace"))
+    if text_still_present(text or title, page):
+        return CheckResult(case_id, url, status, "present", "still there (HTTP 200)", body,
+                           content_type, final_url)
+    return CheckResult(case_id, url, status, "removed", "gone: the post's text is no longer "
+                       "on the page (HTTP 200)", body, content_type, final_url)
+
+
+def text_still_present(post: str, page: str) -> bool:
+    """Whether most of the post's wording is still on the page (case and spacing ignored)."""
+    post_words = re.findall(r"\w+", post.casefold())
+    if not post_words:
+        return True  # nothing to look for: never close a case on no evidence
+    page_words = re.findall(r"\w+", page.casefold())
+    size = min(_SHINGLE, len(post_words))
+    wanted = {tuple(post_words[i:i + size]) for i in range(len(post_words) - size + 1)}
+    found = {tuple(page_words[i:i + size]) for i in range(len(page_words) - size + 1)}
+    return len(wanted & found) / len(wanted) >= _PRESENT_SHARE
+
+
+class _FetchFailed(Exception):
+    pass
+
+
+def _fetch(url: str, crawl: CrawlSettings) -> tuple[int, bytes, str | None, str]:
+    """One GET with the crawl's user agent, timeout and size cap; error statuses are answers."""
+    request = urllib.request.Request(url, headers={"User-Agent": crawl.user_agent})
+    timeout = crawl.timeout.total_seconds()
+    try:
+        response = urllib.request.urlopen(request, timeout=timeout)
+    except urllib.error.HTTPError as exc:
+        with exc:
+            return exc.code, _read_capped(exc, crawl.max_bytes), exc.headers.get(
+                "Content-Type"), exc.geturl() or url
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise _FetchFailed(str(reason)) from None
+    with response:
+        try:
+            body = _read_capped(response, crawl.max_bytes)
+        except (TimeoutError, OSError) as exc:
+            raise _FetchFailed(str(exc)) from None
+        return response.status, body, response.headers.get("Content-Type"), response.geturl()
+
+
+def _read_capped(response: Any, max_bytes: int) -> bytes:
+    body = response.read(max_bytes + 1)
+    if len(body) > max_bytes:
+        raise _FetchFailed(f"response larger than the {max_bytes:,}-byte cap")
+    return body
+
+
+class _RobotsCache:
+    """robots.txt per site, fetched with the same client, when [crawl] obey_robots is on."""
+
+    def __init__(self, crawl: CrawlSettings) -> None:
+        self.crawl = crawl
+        self.parsers: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+
+    def allowed(self, url: str) -> bool:
+        if not self.crawl.obey_robots:
+            return True
+        parts = urlsplit(url)
+        site = urlunsplit((parts.scheme, parts.netloc, "", "", ""))
+        if site not in self.parsers:
+            self.parsers[site] = self._load(site)
+        parser = self.parsers[site]
+        return parser is None or parser.can_fetch(self.crawl.user_agent, url)
+
+    def _load(self, site: str) -> urllib.robotparser.RobotFileParser | None:
+        try:
+            status, body, _, _ = _fetch(site + "/robots.txt", self.crawl)
+        except _FetchFailed:
+            return None
+        if status != 200:
+            return None  # no robots.txt (or an unreadable one) allows everything
+        parser = urllib.robotparser.RobotFileParser()
+        parser.parse(body.decode("utf-8", errors="replace").splitlines())
+        return parser
+
+
+def _write_checks(store: Store, results: Sequence[CheckResult]) -> None:
+    now = _now()
+    with store.writer() as con:
+        con.execute("BEGIN")
+        try:
+            for result in results:
+                sha256 = _keep_response(con, result, now)
+                current = con.execute(
+                    "SELECT status FROM cases WHERE id = ?", [result.case_id]
+                ).fetchall()
+                if not current or current[0][0] not in UNRESOLVED:
+                    continue  # closed by hand while we were fetching: that decision stands
+                status = current[0][0]
+                if result.outcome == "removed":
+                    status = "removed"
+                    _set_status(con, result.case_id, status, now)
+                con.execute(
+                    "UPDATE cases SET last_checked_at = ?, last_check = ? WHERE id = ?",
+                    [now, result.detail, result.case_id],
+                )
+                _event(con, result.case_id, now, "check", status, result.detail,
+                       result.http_status, sha256)
+            con.execute("COMMIT")
+        except BaseException:
+            con.execute("ROLLBACK")
+            raise
+
+
+def _keep_response(
+    con: duckdb.DuckDBPyConnection, result: CheckResult, now: datetime
+) -> str | None:
+    if result.body is None or result.http_status is None:
+        return None
+    sha256 = hashlib.sha256(result.body).hexdigest()
+    if not con.execute("SELECT 1 FROM raw_responses WHERE sha256 = ?", [sha256]).fetchall():
+        con.execute(
+            "INSERT INTO raw_responses VALUES (?, ?, ?, ?, ?, ?, ?)",
+            [sha256, result.final_url or result.url, result.http_status, result.content_type,
+             now, len(result.body), zlib.compress(result.body, 6)],
+        )
+    return sha256
+
+
+def _set_status(con: duckdb.DuckDBPyConnection, case_id: int, status: str, now: datetime) -> None:
+    con.execute(
+        "UPDATE cases SET status = ?, updated_at = ?, "
+        "reported_at = CASE WHEN ? = 'reported' THEN coalesce(reported_at, ?) ELSE reported_at END,"
+        " closed_at = CASE WHEN ? IN ('removed', 'refused') THEN ? ELSE NULL END WHERE id = ?",
+        [status, now, status, now, status, now, case_id],
+    )
+
+
+def _event(
+    con: duckdb.DuckDBPyConnection,
+    case_id: int,
+    at: datetime,
+    kind: str,
+    status: str,
+    note: str | None,
+    http_status: int | None = None,
+    raw_sha256: str | None = None,
+) -> None:
+    con.execute(
+        "INSERT INTO case_events VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [case_id, at, kind, status, note, http_status, raw_sha256],
+    )
