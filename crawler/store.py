@@ -350,6 +350,16 @@ def _write_mentions(
                 "GROUP BY m.school_id, m.content_hash"
             ).fetchall()
         }
+        # Posts deleted by retention stay deleted: a review page that still lists them must
+        # not bring them back as new mentions (and new alerts).
+        purged = {
+            (row[0], row[1])
+            for row in con.execute(
+                "SELECT DISTINCT k.school_id, k.url FROM purged_mentions p JOIN _keys k "
+                "ON k.school_id = p.school_id "
+                "AND (p.url_sha256 = sha256(k.url) OR p.content_hash = k.content_hash)"
+            ).fetchall()
+        }
         seen_sightings = {
             (row[0], row[1], row[2])
             for row in con.execute(
@@ -418,6 +428,8 @@ def _write_mentions(
             _count(result.updated, matched.source)
             result.updated_mention_ids.append(mention_id)
             evidence[doc.raw_sha256] = matched
+            continue
+        if (school_id, url) in purged:
             continue
         same_text = by_hash.get((school_id, matched.content_hash))
         if same_text is not None:
