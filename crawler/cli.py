@@ -17,6 +17,7 @@ from crawler.case_commands import case_group
 from crawler.config import Config, CrawlSettings, Source, load_config, resolve_config_path
 from crawler.errors import ConfigError, SchoolwatchError
 from crawler.items import SourceRun
+from crawler.run_command import run_command
 from crawler.runner import CrawlReport, ProgressEvent, crawl, extract, select_sources
 from crawler.store import Store
 from crawler.ui import (
@@ -290,6 +291,7 @@ def demo(directory: Path) -> None:
 
 # Commands of the later stages live beside their code and register here.
 cli.add_command(case_group)
+cli.add_command(run_command)
 
 
 def main() -> None:

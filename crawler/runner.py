@@ -215,6 +215,12 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
         },
     )
     runs = [spider.run for spider in spiders]
+    for run in runs:
+        if run.finished_at is None:  # a second SIGTERM / Ctrl-C stopped Scrapy without closing
+            run.finished_at = datetime.now(UTC)
+            run.warnings.append("stopped early (interrupted)")
+            if run.status == "ok":
+                run.status = "warning"
     documents = [
         item for spider in spiders for item in spider.collected if isinstance(item, MatchedDocument)
     ]

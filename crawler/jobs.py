@@ -1,0 +1,207 @@
+"""The scheduler's jobs, each also callable on its own: crawl, digest, case re-check, retention.
+
+Every job records what it did in `schedule_runs` (one short write at the end), which is how a
+restarted scheduler knows what is due and which digest it already sent.
+
+Integration points for the later stages are `after_crawl` (classify what the crawl found, then
+queue and send alerts) and `send_digest` (one week's digest per school).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from apscheduler.triggers.cron import CronTrigger
+
+from crawler.cases import CheckResult, recheck_cases
+from crawler.config import Config, ScheduleSettings
+from crawler.retention import PurgeResult, purge
+from crawler.runner import CrawlReport, crawl, select_sources
+from crawler.store import Store
+
+log = logging.getLogger("schoolwatch.jobs")
+
+DIGEST = "digest"
+RECHECK = "recheck"
+RETENTION = "retention"
+
+
+def crawl_job_name(source: str) -> str:
+    return f"crawl:{source}"
+
+
+@dataclass(frozen=True)
+class JobRun:
+    job: str
+    slot: datetime
+    started_at: datetime
+    finished_at: datetime
+    status: str  # ok | skipped | failed
+    detail: str | None
+
+
+# ---- integration points ----------------------------------------------------------------------
+
+
+def after_crawl(config: Config, report: CrawlReport) -> None:
+    """Runs after every scheduled crawl, in the scheduler process, before any other job.
+
+    Integration point for issues 4 and 5: classify the new and updated mentions, then queue and
+    deliver the alerts they call for. The crawl is already stored when this runs.
+    """
+
+
+def send_digest(config: Config, slot: datetime) -> str:
+    """Sends the weekly digest due at `slot` for every school; returns what it did, in words.
+
+    Integration point for issue 5. The digest stage also keeps its own record per (school, week),
+    so a digest is never sent twice even if this is called twice for one slot.
+    """
+    return "no digest sender is installed yet"
+
+
+# ---- jobs ------------------------------------------------------------------------------------
+
+
+def crawl_job(config: Config, source_names: list[str]) -> CrawlReport:
+    """Crawls the sources in a child process with the [schedule] crawl_timeout, then
+    `after_crawl`."""
+    started = _now()
+    sources = select_sources(config, source_names)
+    name = crawl_job_name(",".join(source_names))
+    try:
+        report = crawl(config, sources, timeout=config.schedule.crawl_timeout.total_seconds())
+    except Exception as exc:
+        _record(config, name, started, started, "failed", str(exc))
+        raise
+    for run in report.runs:
+        problem = run.last_error or "; ".join(run.warnings)
+        log.info(
+            "crawl %s: %s, %d page(s), %d new, %d updated%s",
+            run.source, run.status, run.pages_fetched, run.new_mentions, run.updated_mentions,
+            f" ({problem})" if problem else "",
+        )
+    after_crawl(config, report)
+    failed = [run.source for run in report.failed]
+    _record(config, name, started, started, "failed" if failed else "ok",
+            f"{report.new_mentions} new" + (f"; failed: {', '.join(failed)}" if failed else ""))
+    return report
+
+
+def digest_job(config: Config, now: datetime | None = None) -> JobRun | None:
+    """Sends the digest of the latest slot (e.g. Monday 07:00) once, if it is not too late.
+
+    Safe to call any number of times: a slot already done is skipped, so the start-up catch-up
+    and the weekly trigger never double up.
+    """
+    now = now or _now()
+    slot = last_digest_slot(config.schedule, now)
+    store = Store(config.store.path)
+    if slot_done(store, DIGEST, slot):
+        log.info("digest for %s already sent", f"{slot:%a %d %b %H:%M %Z}")
+        return None
+    late = now - slot
+    if late > config.schedule.misfire_grace:
+        log.warning(
+            "digest for %s missed by %s, more than misfire_grace: skipped",
+            f"{slot:%a %d %b %H:%M %Z}", _words(late),
+        )
+        return _record(config, DIGEST, slot, now, "skipped", f"missed by {_words(late)}")
+    detail = send_digest(config, slot)
+    log.info("digest for %s: %s", f"{slot:%a %d %b %H:%M %Z}", detail)
+    return _record(config, DIGEST, slot, now, "ok", detail)
+
+
+def recheck_cases_job(config: Config) -> list[CheckResult]:
+    started = _now()
+    results = recheck_cases(config)
+    removed = sum(result.outcome == "removed" for result in results)
+    log.info("re-checked %d case(s): %d removed", len(results), removed)
+    _record(config, RECHECK, started, started, "ok", f"{len(results)} checked, {removed} removed")
+    return results
+
+
+def retention_job(config: Config) -> PurgeResult | None:
+    if config.store.keep_days is None:
+        return None
+    started = _now()
+    result = purge(Store(config.store.path), config.store.keep_days)
+    log.info("retention (keep_days = %d): %d mention(s) deleted, %d kept for open cases",
+             config.store.keep_days, result.mentions, result.kept_for_cases)
+    _record(config, RETENTION, started, started, "ok",
+            f"{result.mentions} mention(s) and {result.raw_responses} raw response(s) deleted")
+    return result
+
+
+# ---- schedule state ------------------------------------------------------------------------
+
+
+def last_digest_slot(settings: ScheduleSettings, now: datetime) -> datetime:
+    """The latest digest time at or before `now` (e.g. last Monday 07:00 Europe/London)."""
+    trigger = digest_trigger(settings)
+    zone = ZoneInfo(settings.timezone)
+    slot = None
+    moment = trigger.get_next_fire_time(None, now - timedelta(days=8))
+    while moment is not None and moment <= now:
+        slot = moment
+        moment = trigger.get_next_fire_time(moment, moment + timedelta(seconds=1))
+    assert slot is not None  # a weekly trigger fires within any 8 days
+    return slot.astimezone(zone)
+
+
+def digest_trigger(settings: ScheduleSettings) -> CronTrigger:
+    return CronTrigger(
+        day_of_week=settings.digest_day,
+        hour=settings.digest_time.hour,
+        minute=settings.digest_time.minute,
+        timezone=ZoneInfo(settings.timezone),
+    )
+
+
+def slot_done(store: Store, job: str, slot: datetime) -> bool:
+    return bool(
+        store.query(
+            "SELECT 1 FROM schedule_runs WHERE job = ? AND slot = ? "
+            "AND status IN ('ok', 'skipped')",
+            [job, slot],
+        ).rows
+    )
+
+
+def last_runs(store: Store) -> dict[str, datetime]:
+    """When each job last started: crawls from crawl_runs, the rest from schedule_runs."""
+    runs = {
+        crawl_job_name(row[0]): row[1]
+        for row in store.query(
+            "SELECT source, max(started_at) FROM crawl_runs GROUP BY source"
+        ).rows
+    }
+    for job, started in store.query(
+        "SELECT job, max(started_at) FROM schedule_runs WHERE status = 'ok' GROUP BY job"
+    ).rows:
+        runs.setdefault(job, started)
+    return runs
+
+
+def _record(
+    config: Config, job: str, slot: datetime, started: datetime, status: str, detail: str | None
+) -> JobRun:
+    run = JobRun(job, slot, started, _now(), status, detail)
+    with Store(config.store.path).writer() as con:
+        con.execute(
+            "INSERT INTO schedule_runs VALUES (?, ?, ?, ?, ?, ?)",
+            [run.job, run.slot, run.started_at, run.finished_at, run.status, run.detail],
+        )
+    return run
+
+
+def _now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _words(delta: timedelta) -> str:
+    hours = delta.total_seconds() / 3600
+    return f"{hours / 24:.1f} days" if hours >= 48 else f"{hours:.1f} hours"
