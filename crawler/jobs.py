@@ -172,11 +172,15 @@ def slot_done(store: Store, job: str, slot: datetime) -> bool:
 
 
 def last_runs(store: Store) -> dict[str, datetime]:
-    """When each job last started: crawls from crawl_runs, the rest from schedule_runs."""
+    """When each job last ran to the end: crawls from crawl_runs, the rest from schedule_runs.
+
+    A crawl that failed or was stopped by a shutdown does not count, so a restart retries it.
+    """
     runs = {
         crawl_job_name(row[0]): row[1]
         for row in store.query(
-            "SELECT source, max(started_at) FROM crawl_runs GROUP BY source"
+            "SELECT source, max(started_at) FROM crawl_runs WHERE status <> 'failed' "
+            "AND coalesce(warnings, '') NOT LIKE '%stopped early%' GROUP BY source"
         ).rows
     }
     for job, started in store.query(

@@ -8,15 +8,12 @@ reported takedown case is kept, evidence and all, until the case closes.
 
 from __future__ import annotations
 
-import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 import duckdb
 
 from crawler.store import Store
-
-log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -38,13 +35,6 @@ def purge(store: Store, keep_days: int, now: datetime | None = None) -> PurgeRes
         except BaseException:
             con.execute("ROLLBACK")
             raise
-    if result.mentions or result.raw_responses:
-        log.info(
-            "retention: deleted %d mention(s), %d raw response(s) and %d closed case(s) first "
-            "seen before %s; kept %d for open cases",
-            result.mentions, result.raw_responses, result.cases, f"{cutoff:%Y-%m-%d}",
-            result.kept_for_cases,
-        )
     return result
 
 
