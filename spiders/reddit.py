@@ -95,7 +95,7 @@ def comment_documents(spider: RedditSpider, response: Response, data: list[Any])
         text = own_text(str(comment.get("body") or ""))
         if not text or text in _DELETED:
             continue
-        url = spider.base + str(comment.get("permalink") or "")
+        url = spider.base + comment_path(comment)
         if spider.is_known(url):
             continue
         yield spider.document(
@@ -104,6 +104,14 @@ def comment_documents(spider: RedditSpider, response: Response, data: list[Any])
             platform="reddit",
             extra={"subreddit": comment.get("subreddit"), "score": comment.get("score")},
         )
+
+
+def comment_path(comment: dict[str, Any]) -> str:
+    """Reddit sends a permalink with newer comments only; older ones are rebuilt from ids."""
+    if comment.get("permalink"):
+        return str(comment["permalink"])
+    post_id = str(comment.get("link_id") or "").removeprefix("t3_")
+    return f"/r/{comment.get('subreddit')}/comments/{post_id}/_/{comment.get('id')}/"
 
 
 def walk_comments(listing: Any) -> Iterator[dict[str, Any]]:
