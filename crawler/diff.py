@@ -6,7 +6,7 @@ import difflib
 import re
 from dataclasses import dataclass
 
-_TOKENS = re.compile(r"\S+\s*")
+_TOKENS = re.compile(r"\S+")
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,7 @@ def text_change(before: str, after: str) -> TextChange:
     removed: list[str] = []
     for tag, i1, i2, j1, j2 in matcher.get_opcodes():
         if tag in ("insert", "replace") and j2 > j1:
-            added.append("".join(new[j1:j2]).strip())
+            added.append(" ".join(new[j1:j2]))
         if tag in ("delete", "replace") and i2 > i1:
-            removed.append("".join(old[i1:i2]).strip())
+            removed.append(" ".join(old[i1:i2]))
     return TextChange([a for a in added if a], [r for r in removed if r])
