@@ -28,7 +28,7 @@ def test_each_revision_is_a_document_of_what_it_added():
     assert "AVOID THIS SCHOOL!!!" in vandal.text
     assert "Ofsted" not in vandal.text and vandal.extra["removed"] == []
     assert vandal.url == f"{BASE}/w/index.php?diff=1204003&oldid=1203990"
-    assert docs[1].text == "11. It has around 420 pupils and a nursery."
+    assert docs[1].text == "It has around 420 pupils and a nursery."
     assert spider.new_state == {"last_revision": "1204003"}
 
 
