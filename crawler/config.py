@@ -137,6 +137,17 @@ class Source(_Section):
             raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(SOURCE_KINDS)}")
         return kind
 
+    @field_validator("platform")
+    @classmethod
+    def _known_platform(cls, platform: str | None) -> str | None:
+        from spiders.platforms import PLATFORM_NAMES
+
+        if platform is not None and platform not in PLATFORM_NAMES:
+            raise ValueError(
+                f"unknown platform {platform!r}; expected one of: {', '.join(PLATFORM_NAMES)}"
+            )
+        return platform
+
     @field_validator("url")
     @classmethod
     def _http_url(cls, url: str) -> str:

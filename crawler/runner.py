@@ -199,6 +199,8 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
     school_id: str | None = job["school_id"]
     store = Store(config.store.path)
     validators = store.validators([source.url for source in sources])
+    known_urls = store.known_urls([source.name for source in sources])
+    state = store.crawl_state([source.name for source in sources])
     schools = [s for s in config.school if school_id is None or s.id == school_id]
     matcher = Matcher.from_config(schools)
 
@@ -212,6 +214,8 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
             "school_ids": {s.id for s in config.schools_for(source)}
             & {s.id for s in schools},
             "validators": validators,
+            "known_urls": known_urls.get(source.name, set()),
+            "state": state.get(source.name, {}),
         },
     )
     runs = [spider.run for spider in spiders]
@@ -224,6 +228,7 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
         runs=runs,
         documents=documents,
         validators=[v for spider in spiders for v in spider.new_validators],
+        state={spider.source.name: spider.new_state for spider in spiders if spider.new_state},
     )
     return CrawlReport(
         runs=runs,

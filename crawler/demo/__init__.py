@@ -58,6 +58,26 @@ name = "reddit-ashcombe"
 kind = "feed"
 url = "{base}/reddit/search.rss"
 every = "30m"
+
+[[source]]
+name = "parents-forum"
+kind = "forum"                      # the engine (Mumsnet-style) is detected from the markup
+url = "{base}/forum/talk/primary_education/index.html"
+every = "2h"
+
+[[source]]
+name = "school-reviews"
+kind = "reviews"
+url = "{base}/reviews/hollins-green-primary.html"
+schools = ["hollins-green"]
+every = "1d"
+
+[[source]]
+name = "wikipedia-hgps"
+kind = "wikipedia"
+url = "{base}/wiki/Hollins_Green_Primary_School"
+schools = ["hollins-green"]
+every = "1h"
 """
 
 EXAMPLE_QUERIES = [

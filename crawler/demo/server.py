@@ -22,10 +22,12 @@ from urllib.parse import urlsplit
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 _TEMPLATE = re.compile(r"\{\{(rfc822|iso|epoch):(-?\d+)d(?: (\d\d):(\d\d))?\}\}")
-_TEXT_TYPES = (".xml", ".rss", ".atom", ".html", ".htm", ".json", ".txt")
+_TEXT_TYPES = (".xml", ".rss", ".atom", ".html", ".htm", ".json", ".txt", ".php")
 _FIXED_MODIFIED = "Mon, 02 Nov 2026 08:00:00 GMT"
 mimetypes.add_type("application/rss+xml", ".rss")
 mimetypes.add_type("application/atom+xml", ".atom")
+# A fixture's api.php (a MediaWiki API stand-in) holds the JSON the real script would answer.
+mimetypes.add_type("application/json", ".php")
 
 
 def render_template(text: str, base: str, now: datetime | None = None) -> str:
