@@ -9,10 +9,10 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from conftest import feed_source
 from crawler.cli import cli
 from crawler.config import load_config
 from crawler.demo.server import FixtureServer
+from tests.helpers import feed_source
 
 
 def _all_commands(group: click.Group, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from scrapy.http import Request, Response
 
-from conftest import REALWORLD
 from crawler.config import Source
 from crawler.items import Document, SourceRun
 from spiders.feed import FeedSpider
+from tests.helpers import REALWORLD
 
 FEEDS = sorted((REALWORLD / "feeds").iterdir()) if (REALWORLD / "feeds").is_dir() else []
 _HEADER = re.compile(rb"Header:\s*Content-type:\s*([^\r\n]+)", re.IGNORECASE)

@@ -6,12 +6,12 @@ from collections.abc import Callable
 
 from click.testing import CliRunner
 
-from conftest import MutableFeed, feed_source
 from crawler.cli import cli
 from crawler.config import Config
 from crawler.demo.server import FixtureServer
 from crawler.runner import crawl
 from crawler.store import Store
+from tests.helpers import MutableFeed, feed_source
 
 
 def _demo_sources(base: str) -> str:
