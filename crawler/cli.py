@@ -137,7 +137,7 @@ def run_crawl_with_progress(
 
         report = crawl(
             config, sources, school_id=school_id, on_progress=show,
-            log_level="INFO" if verbose else "ERROR",
+            log_level="INFO" if verbose else "CRITICAL",
         )
     _print_summary(report.runs)
     return report

@@ -79,7 +79,7 @@ def crawl(
     school_id: str | None = None,
     on_progress: ProgressCallback | None = None,
     timeout: float | None = None,
-    log_level: str = "ERROR",
+    log_level: str = "CRITICAL",
 ) -> CrawlReport:
     """Crawls the sources in a child process, which writes what it found to the store."""
     job = {
@@ -97,7 +97,7 @@ def extract(
     crawl_settings: CrawlSettings,
     *,
     timeout: float | None = None,
-    log_level: str = "ERROR",
+    log_level: str = "CRITICAL",
 ) -> tuple[list[dict[str, Any]], SourceRun]:
     """Fetches one source with its spider and returns the documents, storing nothing."""
     job = {
@@ -333,7 +333,8 @@ class _ProgressTracker:
         if reason not in ("finished", "closespider_pagecount"):
             run.warnings.append(f"stopped early ({reason})")
         if run.errors:
-            run.status = "partial" if run.pages_fetched else "failed"
+            readable = run.pages_fetched - run.unreadable_pages
+            run.status = "partial" if readable > 0 else "failed"
         elif run.status == "ok" and run.warnings:
             run.status = "warning"
         self._send(spider, "finished")

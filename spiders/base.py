@@ -108,6 +108,8 @@ class SourceSpider(scrapy.Spider):
         self.logger.info("%s failed: %s", self.source.name, error)
 
     def record_error(self, error: FetchError) -> None:
+        """A page arrived but could not be read."""
+        self.run.unreadable_pages += 1
         self.run.errors.append(str(error))
 
     def warn(self, message: str) -> None:
