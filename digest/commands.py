@@ -37,12 +37,12 @@ def deliver_and_report(config: Config, store: Store) -> DeliveryReport:
     if report.outbox_only:
         console.print(
             f"No SMTP server configured ([email] smtp_host): {report.pending} message(s) wait "
-            f"in the outbox, {outbox_dir(config)}", highlight=False,
+            f"in the outbox, {outbox_dir(config)}", highlight=False, soft_wrap=True,
         )
         return report
     console.print(
         f"Sent {len(report.sent)}, failed {len(report.failed)}, still queued {report.pending}.",
-        highlight=False,
+        highlight=False, soft_wrap=True,
     )
     if report.failed:
         first = next(iter(report.failed.values()))
@@ -80,14 +80,14 @@ def digest_command(
         htmls = {digest.school_id: c.preview_html for digest, c in composed}
         for _, message in composed:
             console.print(f"[bold]{message.message.subject}[/] (dry run: not queued)",
-                          highlight=False)
+                          highlight=False, soft_wrap=True)
     else:
         outcomes = queue_digests(config, store, week, schools)
         htmls = {o.school_id: o.composed.preview_html for o in outcomes}
         for outcome in outcomes:
             state = "queued" if outcome.queued else "already queued earlier, not queued again"
             console.print(f"[bold]{outcome.composed.message.subject}[/]: {state}",
-                          highlight=False)
+                          highlight=False, soft_wrap=True)
             if outcome.eml_path:
                 console.print(f"  {outcome.eml_path}", highlight=False, soft_wrap=True)
     if preview is not None:
@@ -114,7 +114,7 @@ def alerts_command(config_path: Path | None, send: bool) -> None:
     if not result.queued:
         console.print("No new high-risk mentions to alert.")
     for message_id in result.queued:
-        console.print(f"Queued alert {message_id}", highlight=False)
+        console.print(f"Queued alert {message_id}", highlight=False, soft_wrap=True)
         console.print(f"  {result.eml_paths[message_id]}", highlight=False, soft_wrap=True)
     if send:
         deliver_and_report(config, store)
