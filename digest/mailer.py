@@ -116,12 +116,32 @@ def _send_all(
 ) -> None:
     try:
         connection = _connect(email, password)
-    except (OSError, smtplib.SMTPException) as exc:
-        error = f"cannot reach {email.smtp_host}:{email.smtp_port}: {_describe(exc)}"
-        ids = [message.message_id for message in claimed]
-        mark_failed(store, ids, error)
-        report.failed.update(dict.fromkeys(ids, error))
+    except smtplib.SMTPAuthenticationError as exc:
+        _fail_all(store, report, claimed, f"login refused by {email.smtp_host}: {_describe(exc)}")
         return
+    except (OSError, smtplib.SMTPException) as exc:
+        _fail_all(
+            store, report, claimed,
+            f"cannot reach {email.smtp_host}:{email.smtp_port}: {_describe(exc)}",
+        )
+        return
+    _send_each(connection, claimed, store, report)
+
+
+def _fail_all(
+    store: Store, report: DeliveryReport, claimed: list[ClaimedMessage], error: str
+) -> None:
+    ids = [message.message_id for message in claimed]
+    mark_failed(store, ids, error)
+    report.failed.update(dict.fromkeys(ids, error))
+
+
+def _send_each(
+    connection: smtplib.SMTP,
+    claimed: list[ClaimedMessage],
+    store: Store,
+    report: DeliveryReport,
+) -> None:
     remaining = list(claimed)
     try:
         while remaining:

@@ -139,8 +139,9 @@ class SmtpSink:
         self.received.append((envelope.mail_from, list(envelope.rcpt_tos), envelope.content))
         return "250 Message accepted for delivery"
 
-    def start(self) -> SmtpSink:
-        self.controller = Controller(self, hostname="127.0.0.1", port=self.port)
+    def start(self, **options: Any) -> SmtpSink:
+        """Options go to aiosmtpd's SMTP server (e.g. authenticator, auth_require_tls)."""
+        self.controller = Controller(self, hostname="127.0.0.1", port=self.port, **options)
         self.controller.start()
         return self
 
@@ -163,12 +164,12 @@ def smtp_sink() -> Iterator[SmtpSink]:
 
 
 @pytest.fixture
-def smtp_sink_factory() -> Iterator[Callable[[int], SmtpSink]]:
+def smtp_sink_factory() -> Iterator[Callable[..., SmtpSink]]:
     """Starts a sink on a given port when the test says so (for the SMTP-down case)."""
     started: list[SmtpSink] = []
 
-    def start(port: int) -> SmtpSink:
-        sink = SmtpSink(port).start()
+    def start(port: int, **options: Any) -> SmtpSink:
+        sink = SmtpSink(port).start(**options)
         started.append(sink)
         return sink
 
