@@ -28,6 +28,7 @@ from crawler.ui import (
     print_error,
     print_result,
 )
+from digest import commands as digest_commands
 from spiders import SOURCE_KINDS
 
 
@@ -288,6 +289,9 @@ def demo(directory: Path) -> None:
 
 
 # Commands of the later stages live beside their code and register here.
+cli.add_command(digest_commands.digest_command)
+cli.add_command(digest_commands.alerts_command)
+cli.add_command(digest_commands.outbox_command)
 
 
 def main() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -11,6 +12,7 @@ from crawler.config import Config, load_config
 from crawler.demo import sites_folder
 from crawler.demo.server import FixtureServer
 from tests.helpers import SCHOOLS_TOML, MutableFeed, failure_routes
+from tests.mail_helpers import SmtpSink, free_port
 
 
 @pytest.fixture(scope="session")
@@ -44,3 +46,32 @@ def write_config(tmp_path: Path) -> Callable[..., Config]:
     return write
 
 
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink(free_port()).start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture
+def smtp_sink_factory() -> Iterator[Callable[..., SmtpSink]]:
+    """Starts a sink on a given port when the test says so (for the SMTP-down case)."""
+    started: list[SmtpSink] = []
+
+    def start(port: int, **options: Any) -> SmtpSink:
+        sink = SmtpSink(port).start(**options)
+        started.append(sink)
+        return sink
+
+    try:
+        yield start
+    finally:
+        for sink in started:
+            sink.stop()
+
+
+# ---- config and store ------------------------------------------------------------------------
