@@ -30,6 +30,7 @@ from crawler.ui import (
     print_error,
     print_result,
 )
+from digest import commands as digest_commands
 from spiders import SOURCE_KINDS
 
 
@@ -138,7 +139,7 @@ def run_crawl_with_progress(
 
         report = crawl(
             config, sources, school_id=school_id, on_progress=show,
-            log_level="INFO" if verbose else "ERROR",
+            log_level="INFO" if verbose else "CRITICAL",
         )
     _print_summary(report.runs)
     return report
@@ -292,6 +293,9 @@ def demo(directory: Path) -> None:
 # Commands of the later stages live beside their code and register here.
 cli.add_command(case_group)
 cli.add_command(run_command)
+cli.add_command(digest_commands.digest_command)
+cli.add_command(digest_commands.alerts_command)
+cli.add_command(digest_commands.outbox_command)
 
 
 def main() -> None:

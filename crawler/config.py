@@ -7,11 +7,10 @@ import re
 import tomllib
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Any
 
 from pydantic import (
     BaseModel,
-    BeforeValidator,
     ConfigDict,
     Field,
     ValidationError,
@@ -19,35 +18,16 @@ from pydantic import (
     model_validator,
 )
 
+from crawler.durations import Duration, parse_duration  # noqa: F401  (re-exported)
 from crawler.errors import ConfigError
+from digest.settings import EmailSettings
 from spiders import SOURCE_KINDS
 
 CONFIG_FILENAME = "schoolwatch.toml"
 CONFIG_ENV = "SCHOOLWATCH_CONFIG"
 
-_DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
-_UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 _SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 
-
-def parse_duration(value: Any) -> timedelta:
-    """Reads "90s", "15m", "1h", "1h30m", "2d" or "1w" (or a number of seconds) as a timedelta."""
-    if isinstance(value, timedelta):
-        return value
-    if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
-    else:
-        text = str(value).strip().replace(" ", "")
-        parts = _DURATION.findall(text)
-        if not parts or "".join(n + u for n, u in parts).lower() != text.lower():
-            raise ValueError(f"{value!r} is not a duration like '30m', '1h', '1h30m' or '2d'")
-        seconds = sum(float(n) * _UNIT_SECONDS[u.lower()] for n, u in parts)
-    if seconds <= 0:
-        raise ValueError("a duration must be longer than zero")
-    return timedelta(seconds=seconds)
-
-
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
 
 
 class _Section(BaseModel):
@@ -147,6 +127,17 @@ class Source(_Section):
             raise ValueError(f"unknown kind {kind!r}; expected one of: {', '.join(SOURCE_KINDS)}")
         return kind
 
+    @field_validator("platform")
+    @classmethod
+    def _known_platform(cls, platform: str | None) -> str | None:
+        from spiders.platforms import PLATFORM_NAMES
+
+        if platform is not None and platform not in PLATFORM_NAMES:
+            raise ValueError(
+                f"unknown platform {platform!r}; expected one of: {', '.join(PLATFORM_NAMES)}"
+            )
+        return platform
+
     @field_validator("url")
     @classmethod
     def _http_url(cls, url: str) -> str:
@@ -212,6 +203,9 @@ class Config(_Section):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     school: list[School] = Field(min_length=1, description="The schools to watch.")
     source: list[Source] = Field(default_factory=list, description="Where to look.")
+    email: EmailSettings | None = Field(
+        None, description="How digests and alerts are sent; without it they go to the outbox only."
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
@@ -291,7 +285,10 @@ def config_from_dict(raw: dict[str, Any], shown: str, base_dir: Path) -> Config:
     store_path = config.store.path
     if not store_path.is_absolute():
         store_path = base_dir / store_path
-    return config.model_copy(update={"store": config.store.model_copy(update={"path": store_path})})
+    update: dict[str, Any] = {"store": config.store.model_copy(update={"path": store_path})}
+    if config.email is not None and not config.email.outbox.is_absolute():
+        update["email"] = config.email.model_copy(update={"outbox": base_dir / config.email.outbox})
+    return config.model_copy(update=update)
 
 
 def _as_config_error(exc: ValidationError, shown: str) -> ConfigError:

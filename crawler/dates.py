@@ -3,11 +3,22 @@
 from __future__ import annotations
 
 import calendar
+import re
 import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
+
+# Labels and arrows boards print around a date: "Posted: ...", "« on: ... »", "by X » ...".
+_LABELS = re.compile(
+    r"^(?:(?:posted|sent|written|date|published|last edited)(?: on)?|on)\s*:?\s+"
+    r"|^(?:am|le|el|il)\s+(?=\d)",  # "on" in German, French, Spanish, Italian boards
+    re.IGNORECASE,
+)
+_ARROWS = re.compile(r"[«»\u2039\u203a|]+")
+_EPOCH = re.compile(r"^\d{9,13}(?:\.\d+)?$")
+_ORDINAL = re.compile(r"\b(\d{1,2})(?:st|nd|rd|th)\b", re.IGNORECASE)
 
 
 def from_struct_time(value: time.struct_time | None) -> datetime | None:
@@ -37,6 +48,10 @@ def parse_date(
     """
     if not text or not text.strip():
         return None
+    cleaned = clean_date_text(text)
+    if _EPOCH.match(cleaned):  # Unix seconds, or milliseconds from JavaScript-minded APIs
+        value = float(cleaned)
+        return from_epoch(value / 1000 if value > 1e11 else value)
     import dateparser  # slow to import; only the sources that need it pay
 
     base = fetched_at.astimezone(LONDON).replace(tzinfo=None)
@@ -48,10 +63,19 @@ def parse_date(
         "PREFER_DATES_FROM": "past",
         "DATE_ORDER": "DMY",
     }
-    cleaned = " ".join(text.replace("\u00a0", " ").split())
     parsed = dateparser.parse(cleaned, languages=languages or ["en"], settings=settings)
     if parsed is None and languages is None:
         parsed = dateparser.parse(cleaned, settings=settings)
     if parsed is None:
         return None
     return parsed.astimezone(UTC)
+
+
+def clean_date_text(text: str) -> str:
+    """The date alone, without the labels, arrows and ordinals boards wrap it in."""
+    cleaned = " ".join(_ARROWS.sub(" ", text.replace("\u00a0", " ")).split())
+    previous = None
+    while previous != cleaned:
+        previous = cleaned
+        cleaned = _LABELS.sub("", cleaned).strip(" ,-")
+    return _ORDINAL.sub(r"\1", cleaned)

@@ -76,6 +76,7 @@ class SourceRun:
     finished_at: datetime | None = None
     status: str = "ok"  # ok | not_modified | warning | partial | failed
     pages_fetched: int = 0
+    unreadable_pages: int = 0  # fetched, but holding nothing this source kind can read
     items_seen: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)

@@ -79,7 +79,7 @@ def crawl(
     school_id: str | None = None,
     on_progress: ProgressCallback | None = None,
     timeout: float | None = None,
-    log_level: str = "ERROR",
+    log_level: str = "CRITICAL",
 ) -> CrawlReport:
     """Crawls the sources in a child process, which writes what it found to the store."""
     job = {
@@ -97,7 +97,7 @@ def extract(
     crawl_settings: CrawlSettings,
     *,
     timeout: float | None = None,
-    log_level: str = "ERROR",
+    log_level: str = "CRITICAL",
 ) -> tuple[list[dict[str, Any]], SourceRun]:
     """Fetches one source with its spider and returns the documents, storing nothing."""
     job = {
@@ -199,6 +199,8 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
     school_id: str | None = job["school_id"]
     store = Store(config.store.path)
     validators = store.validators([source.url for source in sources])
+    known_urls = store.known_urls([source.name for source in sources])
+    state = store.crawl_state([source.name for source in sources])
     schools = [s for s in config.school if school_id is None or s.id == school_id]
     matcher = Matcher.from_config(schools)
 
@@ -212,6 +214,8 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
             "school_ids": {s.id for s in config.schools_for(source)}
             & {s.id for s in schools},
             "validators": validators,
+            "known_urls": known_urls.get(source.name, set()),
+            "state": state.get(source.name, {}),
         },
     )
     runs = [spider.run for spider in spiders]
@@ -230,6 +234,7 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
         runs=runs,
         documents=documents,
         validators=[v for spider in spiders for v in spider.new_validators],
+        state={spider.source.name: spider.new_state for spider in spiders if spider.new_state},
     )
     return CrawlReport(
         runs=runs,
@@ -339,7 +344,8 @@ class _ProgressTracker:
         if reason not in ("finished", "closespider_pagecount"):
             run.warnings.append(f"stopped early ({reason})")
         if run.errors:
-            run.status = "partial" if run.pages_fetched else "failed"
+            readable = run.pages_fetched - run.unreadable_pages
+            run.status = "partial" if readable > 0 else "failed"
         elif run.status == "ok" and run.warnings:
             run.status = "warning"
         self._send(spider, "finished")

@@ -13,7 +13,7 @@ ITEM_PIPELINES = {
 }
 
 
-def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "ERROR") -> dict[str, Any]:
+def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "CRITICAL") -> dict[str, Any]:
     delay = crawl.delay.total_seconds() if crawl.delay else 0.0
     return {
         "BOT_NAME": "schoolwatch",

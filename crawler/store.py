@@ -168,6 +168,34 @@ class Store:
         )
         return {row[0]: Validators(*row) for row in result.rows}
 
+    def known_urls(self, sources: Sequence[str]) -> dict[str, set[str]]:
+        """Per source, the canonical URLs of the mentions it already stored."""
+        if not sources or not self.path.exists():
+            return {}
+        result = self.query(
+            "SELECT DISTINCT source, url FROM mention_records "
+            "WHERE source IN (SELECT unnest(?::VARCHAR[]))",
+            [list(sources)],
+        )
+        known: dict[str, set[str]] = {}
+        for source, url in result.rows:
+            known.setdefault(source, set()).add(url)
+        return known
+
+    def crawl_state(self, sources: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Per source, what its spider remembered from the last run (see crawl_state)."""
+        if not sources or not self.path.exists():
+            return {}
+        result = self.query(
+            "SELECT source, key, value FROM crawl_state "
+            "WHERE source IN (SELECT unnest(?::VARCHAR[]))",
+            [list(sources)],
+        )
+        state: dict[str, dict[str, str]] = {}
+        for source, key, value in result.rows:
+            state.setdefault(source, {})[key] = value
+        return state
+
     def source_overview(self) -> QueryResult:
         """Per source: the latest run, its status, the last error seen, and mentions found."""
         return self.query(
@@ -206,8 +234,10 @@ class Store:
         runs: Sequence[SourceRun],
         documents: Sequence[MatchedDocument],
         validators: Sequence[Validators],
+        state: dict[str, dict[str, str]] | None = None,
     ) -> WriteResult:
-        """Writes one crawl in one transaction: mentions (deduplicated), evidence, runs."""
+        """Writes one crawl in one transaction: mentions (deduplicated), evidence, runs, and
+        the spiders' state (keys given replace the stored ones; others are kept)."""
         with self.writer() as con:
             con.execute("BEGIN")
             try:
@@ -219,6 +249,7 @@ class Store:
                     run.updated_mentions = result.updated.get(run.source, 0)
                 _write_runs(con, runs)
                 _write_validators(con, validators)
+                _write_state(con, state or {})
                 con.execute("COMMIT")
             except BaseException:
                 con.execute("ROLLBACK")
@@ -558,6 +589,29 @@ def _write_validators(con: duckdb.DuckDBPyConnection, validators: Sequence[Valid
         }
     )
     _insert_arrow(con, "http_validators", batch)
+
+
+def _write_state(con: duckdb.DuckDBPyConnection, state: dict[str, dict[str, str]]) -> None:
+    rows = [(source, key, value) for source, pairs in state.items() for key, value in pairs.items()]
+    if not rows:
+        return
+    batch = pa.table(
+        {
+            "source": [row[0] for row in rows],
+            "key": [row[1] for row in rows],
+            "value": [row[2] for row in rows],
+            "updated_at": pa.array([_now()] * len(rows), type=_TS),
+        }
+    )
+    con.register("_state", batch)
+    try:
+        con.execute(
+            "DELETE FROM crawl_state USING _state "
+            "WHERE crawl_state.source = _state.source AND crawl_state.key = _state.key"
+        )
+    finally:
+        con.unregister("_state")
+    _insert_arrow(con, "crawl_state", batch)
 
 
 def _count(counter: dict[str, int], key: str) -> None:

@@ -2,4 +2,9 @@
 
 SOURCE_KINDS: dict[str, str] = {
     "feed": "spiders.feed.FeedSpider",
+    "forum": "spiders.forum.ForumSpider",
+    "reviews": "spiders.reviews.ReviewsSpider",
+    "reddit": "spiders.reddit.RedditSpider",
+    "wikipedia": "spiders.wikipedia.WikipediaSpider",
+    "page": "spiders.page.PageSpider",
 }

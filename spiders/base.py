@@ -33,6 +33,7 @@ from crawler.errors import (
 )
 from crawler.items import Document, SourceRun, Validators
 from crawler.matching import Matcher
+from crawler.urls import canonical_url
 
 
 class SourceSpider(scrapy.Spider):
@@ -49,6 +50,8 @@ class SourceSpider(scrapy.Spider):
         school_ids: set[str] | None = None,
         validators: dict[str, Validators] | None = None,
         max_pages: int = 20,
+        known_urls: set[str] | None = None,
+        state: dict[str, str] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(name=source.name, **kwargs)
@@ -63,6 +66,11 @@ class SourceSpider(scrapy.Spider):
         self.pages_requested = 0
         self.pages_parsed = 0
         self._body_hashes: dict[int, str] = {}
+        # Canonical URLs of this source's stored mentions, and what the last run remembered
+        # (thread pages reached, wiki revisions, page text); new_state is written back.
+        self.known_urls = known_urls or set()
+        self.state = state or {}
+        self.new_state: dict[str, str] = {}
 
     # ---- requests ------------------------------------------------------------------------
 
@@ -108,11 +116,16 @@ class SourceSpider(scrapy.Spider):
         self.logger.info("%s failed: %s", self.source.name, error)
 
     def record_error(self, error: FetchError) -> None:
+        """A page arrived but could not be read."""
+        self.run.unreadable_pages += 1
         self.run.errors.append(str(error))
 
     def warn(self, message: str) -> None:
         if message not in self.run.warnings:
             self.run.warnings.append(message)
+
+    def is_known(self, url: str) -> bool:
+        return bool(self.known_urls) and canonical_url(url) in self.known_urls
 
     # ---- documents -----------------------------------------------------------------------
 

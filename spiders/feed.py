@@ -44,12 +44,10 @@ class FeedSpider(SourceSpider):
                 "content-location": response.url,
             },
         )
+        if not parsed.entries and not parsed.get("version"):
+            self.record_error(UnreadableContentError(f"{response.url} is not an RSS or Atom feed"))
+            return
         if parsed.bozo:
-            if not parsed.entries and not parsed.get("version"):
-                self.record_error(
-                    UnreadableContentError(f"{response.url} is not an RSS or Atom feed")
-                )
-                return
             self.warn(f"ill-formed feed, kept what parsed: {_bozo_reason(parsed)}")
         for entry in parsed.entries:
             yield self._document(response, entry)
@@ -105,11 +103,12 @@ def _entry_author(entry: Any) -> str | None:
 
 
 def _entry_date(entry: Any, fetched_at: datetime) -> datetime | None:
+    # dict.get: feedparser's own get() maps a missing `updated` to `published`, with a warning.
     for key in ("published_parsed", "updated_parsed", "created_parsed"):
-        parsed = from_struct_time(entry.get(key))
+        parsed = from_struct_time(dict.get(entry, key))
         if parsed is not None:
             return parsed
     for key in ("published", "updated", "created"):
-        if entry.get(key):
-            return parse_date(entry[key], fetched_at, languages=None)
+        if dict.get(entry, key):
+            return parse_date(dict.get(entry, key), fetched_at, languages=None)
     return None

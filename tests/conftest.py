@@ -1,69 +1,84 @@
-"""Shared fixtures. Each helper is named for what it builds; add yours beside them."""
+"""Shared fixtures: a local fixture site with failure routes, configs written to a temp folder."""
 
 from __future__ import annotations
 
-import hashlib
-from collections.abc import Sequence
-from dataclasses import dataclass
-from datetime import UTC, datetime
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
-from crawler.config import Config, config_from_dict
-from crawler.items import Document, Match, MatchedDocument
+from crawler.config import Config, load_config
+from crawler.demo import sites_folder
+from crawler.demo.server import FixtureServer
 from crawler.store import Store
-from crawler.text import content_hash
+from tests.helpers import SCHOOLS_TOML, MutableFeed, failure_routes
+from tests.mail_helpers import SmtpSink, free_port
 
 
-@dataclass(frozen=True)
-class Post:
-    """A post to put in a test store: what `store_with_posts` writes as one mention."""
-
-    url: str
-    text: str
-    title: str = "A post"
-    school_id: str = "hollins-green"
-    source: str = "forum"
-    published_at: datetime | None = None
-    rating: float | None = None
+@pytest.fixture(scope="session")
+def mutable_feed() -> MutableFeed:
+    return MutableFeed()
 
 
-def write_posts(store: Store, posts: Sequence[Post]) -> list[int]:
-    """Writes posts through the store's crawl writer, as a crawl would; returns mention ids."""
-    documents = []
-    for post in posts:
-        body = f"<html><body><p>{post.text}</p></body></html>".encode()
-        now = datetime.now(UTC)
-        document = Document(
-            url=post.url, title=post.title, text=post.text, fetched_at=now, final_url=post.url,
-            http_status=200, raw_sha256=hashlib.sha256(body).hexdigest(), raw_body=body,
-            content_type="text/html", published_at=post.published_at or now, rating=post.rating,
+@pytest.fixture(scope="session")
+def site(mutable_feed: MutableFeed) -> Iterator[FixtureServer]:
+    """The demo's fixture sites plus routes that fail in every way a real source can."""
+    routes = {**failure_routes(), "/mutable.xml": mutable_feed}
+    with FixtureServer(sites_folder(), routes=routes) as server:
+        yield server
+
+
+@pytest.fixture
+def write_config(tmp_path: Path) -> Callable[..., Config]:
+    """Writes a config with the two test schools, the given [crawl] and sources, and loads it."""
+
+    def write(sources: str, crawl: str = "", extra: str = "") -> Config:
+        crawl_table = (
+            '[crawl]\nuser_agent = "schoolwatch-tests"\ndelay = "0s"\nretries = 1\n'
+            'timeout = "2s"\n' + crawl
         )
-        match = Match(post.school_id, "Hollins Green Primary", "text", 0, post.text[:40])
-        documents.append(MatchedDocument(document, post.source, "forum", post.url,
-                                         content_hash(post.title, post.text), [match]))
-    result = store.write_crawl(
-        schools=[("hollins-green", "Hollins Green Primary School")],
-        sources=[("forum", "forum", "http://127.0.0.1/", None)],
-        runs=[], documents=documents, validators=[],
-    )
-    return result.new_mention_ids
+        store = '[store]\npath = "store.duckdb"\n'
+        text = f"{store}\n{crawl_table}\n{extra}\n{SCHOOLS_TOML}\n{sources}"
+        path = tmp_path / "schoolwatch.toml"
+        path.write_text(text, encoding="utf-8")
+        return load_config(path)
+
+    return write
 
 
-def unattended_config(tmp_path: Path, **sections: object) -> Config:
-    """A one-school config with its store in tmp_path; keyword arguments add or replace sections."""
-    raw: dict[str, object] = {
-        "store": {"path": str(tmp_path / "store.duckdb")},
-        "crawl": {"user_agent": "schoolwatch-test", "delay": "0s", "timeout": "5s",
-                  "retries": 0},
-        "school": [{"id": "hollins-green", "name": "Hollins Green Primary School",
-                    "aliases": ["Hollins Green Primary"], "staff": ["Jane Alder"]}],
-    }
-    raw.update(sections)
-    return config_from_dict(raw, "test.toml", base_dir=tmp_path)
+
+
+@pytest.fixture
+def smtp_sink() -> Iterator[SmtpSink]:
+    sink = SmtpSink(free_port()).start()
+    try:
+        yield sink
+    finally:
+        sink.stop()
+
+
+@pytest.fixture
+def smtp_sink_factory() -> Iterator[Callable[..., SmtpSink]]:
+    """Starts a sink on a given port when the test says so (for the SMTP-down case)."""
+    started: list[SmtpSink] = []
+
+    def start(port: int, **options: Any) -> SmtpSink:
+        sink = SmtpSink(port).start(**options)
+        started.append(sink)
+        return sink
+
+    try:
+        yield start
+    finally:
+        for sink in started:
+            sink.stop()
+
+
+# ---- config and store ------------------------------------------------------------------------
 
 
 @pytest.fixture
 def unattended_store(tmp_path: Path) -> Store:
+    """An empty store in tmp_path, where `unattended_config` puts it."""
     return Store(tmp_path / "store.duckdb")

@@ -19,7 +19,7 @@ from crawler.cli import cli
 from crawler.demo.server import FixtureServer, send
 from crawler.errors import CaseError
 from crawler.store import Store
-from tests.conftest import Post, unattended_config, write_posts
+from tests.store_helpers import Post, unattended_config, write_posts
 
 POST = ("Hollins Green Primary is a disgrace, the head Jane Alder ignores every complaint "
         "and the teachers shout at the children in the playground every single morning.")

@@ -9,7 +9,7 @@ from crawler.cases import open_case, update_case
 from crawler.config import ConfigError
 from crawler.retention import purge
 from crawler.store import ClassificationRow, Store, write_classifications
-from tests.conftest import Post, unattended_config, write_posts
+from tests.store_helpers import Post, unattended_config, write_posts
 
 OLD = "Old post about Hollins Green Primary and the car park queue at pick-up time, from spring."
 CASED = "Hollins Green Primary teacher named and insulted in a thread we asked to be removed."

@@ -24,7 +24,7 @@ from crawler.demo.server import FixtureServer
 from crawler.runner import CrawlReport
 from crawler.scheduler import Scheduler, plan, scheduler_lock
 from crawler.store import Store
-from tests.conftest import unattended_config
+from tests.store_helpers import unattended_config
 
 LONDON = ZoneInfo("Europe/London")
 ROOT = Path(__file__).resolve().parents[1]

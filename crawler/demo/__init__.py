@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import shutil
 from collections.abc import Callable
+from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
 
 from rich.console import Console
 
-from crawler.config import load_config
+from crawler.config import Config, load_config
 from crawler.demo.server import FixtureServer
 from crawler.store import Store
 
@@ -58,6 +59,26 @@ name = "reddit-ashcombe"
 kind = "feed"
 url = "{base}/reddit/search.rss"
 every = "30m"
+
+[[source]]
+name = "parents-forum"
+kind = "forum"                      # the engine (Mumsnet-style) is detected from the markup
+url = "{base}/forum/talk/primary_education/index.html"
+every = "2h"
+
+[[source]]
+name = "school-reviews"
+kind = "reviews"
+url = "{base}/reviews/hollins-green-primary.html"
+schools = ["hollins-green"]
+every = "1d"
+
+[[source]]
+name = "wikipedia-hgps"
+kind = "wikipedia"
+url = "{base}/wiki/Hollins_Green_Primary_School"
+schools = ["hollins-green"]
+every = "1h"
 """
 
 EXAMPLE_QUERIES = [
@@ -103,8 +124,33 @@ def run_demo(
         ),
         "table",
     )
+    _show_messages(config, store, directory, console)
     console.print("\n[bold]Try it yourself[/]")
     for title, sql in EXAMPLE_QUERIES:
         console.print(f"  [dim]# {title}[/]")
         console.print(f"  schoolwatch query --config {config_path} \"{sql}\"", highlight=False,
+                      soft_wrap=True)
+
+
+def _show_messages(config: Config, store: Store, directory: Path, console: Console) -> None:
+    """Last week's digest of each school and any alerts, to the outbox only (no SMTP)."""
+    from digest.alerts import queue_alerts
+    from digest.weekly import queue_digests
+    from digest.weeks import Week
+
+    week = Week.previous(datetime.now(UTC))
+    console.print(f"\n[bold]Weekly digests[/] for {week.label} (outbox only: the demo sends "
+                  "no mail)")
+    for outcome in queue_digests(config, store, week):
+        preview = directory / f"digest-{outcome.school_id}-{week.label}.html"
+        preview.write_text(outcome.composed.preview_html, encoding="utf-8")
+        console.print(f"  {outcome.composed.message.subject}", highlight=False)
+        console.print(f"    message: {outcome.eml_path}", highlight=False, soft_wrap=True)
+        console.print(f"    preview: {preview}", highlight=False, soft_wrap=True)
+    alerts = queue_alerts(config, store)
+    if not alerts.queued:
+        console.print("  No high-risk alerts (mentions are alerted once they are classified "
+                      "high risk).")
+    for message_id in alerts.queued:
+        console.print(f"  alert: {alerts.eml_paths[message_id]}", highlight=False,
                       soft_wrap=True)

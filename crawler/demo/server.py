@@ -22,10 +22,12 @@ from urllib.parse import urlsplit
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 _TEMPLATE = re.compile(r"\{\{(rfc822|iso|epoch):(-?\d+)d(?: (\d\d):(\d\d))?\}\}")
-_TEXT_TYPES = (".xml", ".rss", ".atom", ".html", ".htm", ".json", ".txt")
+_TEXT_TYPES = (".xml", ".rss", ".atom", ".html", ".htm", ".json", ".txt", ".php")
 _FIXED_MODIFIED = "Mon, 02 Nov 2026 08:00:00 GMT"
 mimetypes.add_type("application/rss+xml", ".rss")
 mimetypes.add_type("application/atom+xml", ".atom")
+# A fixture's api.php (a MediaWiki API stand-in) holds the JSON the real script would answer.
+mimetypes.add_type("application/json", ".php")
 
 
 def render_template(text: str, base: str, now: datetime | None = None) -> str:
@@ -69,7 +71,7 @@ class FixtureServer:
             def log_message(self, format: str, *args: Any) -> None:
                 pass
 
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._httpd = _QuietServer(("127.0.0.1", 0), Handler)
         self._httpd.daemon_threads = True
         self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}"
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
@@ -110,6 +112,16 @@ class FixtureServer:
             send(handler, 304, b"", None, {"ETag": etag, "Last-Modified": _FIXED_MODIFIED})
             return
         send(handler, 200, body, content_type, {"ETag": etag, "Last-Modified": _FIXED_MODIFIED})
+
+
+class _QuietServer(ThreadingHTTPServer):
+    """A client hanging up mid-answer (a size cap, a timeout) is expected, not an error."""
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
+            super().handle_error(request, client_address)
 
 
 def send(

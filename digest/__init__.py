@@ -1,0 +1,1 @@
+"""Telling the ORM leads: the weekly digest, instant high-risk alerts, and the email outbox."""

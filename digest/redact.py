@@ -1,0 +1,74 @@
+"""Personal data out of what we email: phone numbers, emails, postcodes, addresses, pupils' names.
+
+Only excerpts and titles in messages are redacted; the full text stays in the store behind the
+link, as evidence. The detectors lean towards redacting too much: a lost word in an excerpt costs
+little, a child's name in an inbox costs a lot.
+"""
+
+from __future__ import annotations
+
+import re
+
+PHONE = "[phone removed]"
+EMAIL = "[email removed]"
+POSTCODE = "[postcode removed]"
+ADDRESS = "[address removed]"
+NAME = "[name removed]"
+
+# UK numbers: 07700 900123, 07700-900-123, +44 7700 900 123, +44 (0)161 496 0000, (0161) 496 0000.
+_PHONE = re.compile(
+    r"(?<![\w+])(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|\(?0)\d{2,4}\)?(?:[\s.-]?\d){6,8}(?!\d)"
+)
+_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
+_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s?\d[A-Z]{2}\b", re.IGNORECASE)
+_STREET_TYPES = (
+    r"Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Cl|Drive|Dr|Way|Crescent|Cres|Grove|Gr|Place|"
+    r"Pl|Gardens|Gdns|Terrace|Terr|Court|Ct|Hill|Walk|Row|Mews|Square|Sq|Parade|View|Rise|Green|"
+    r"Fold|Brow|Croft|Meadow|Meadows|Park|Vale|Wharf|Yard"
+)
+# "12 Mill Lane", "Flat 3, 12a St John's Road": a house number makes a street a home address.
+_ADDRESS = re.compile(
+    rf"\b\d{{1,4}}[a-zA-Z]?,?\s+(?:[A-Z][\w'’-]*\.?\s+){{1,3}}(?:{_STREET_TYPES})\b\.?"
+)
+
+# A capitalised given name, optionally with a surname; not a sentence word like "The".
+_NAME = r"(?!(?:The|This|That|They|She|He|His|Her|Our|My|We|It|In|At|On|A|An|And|But)\b)" \
+        r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?(?:\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?)?"
+_YEAR_GROUP = r"(?i:(?:year|yr|y)\s?\d{1,2}\b|reception|nursery|class\s\w+)"
+_RELATION = (
+    r"(?i:(?:my|our|her|his|their|a|the)\s+)?"
+    r"(?i:son|daughter|child|kid|boy|girl|lad|pupil|student|nephew|niece|grandson|granddaughter|"
+    r"stepson|stepdaughter|DS|DD|DC|DS\d|DD\d)"
+    r"(?i:'s|’s)?(?:\s+(?i:friend|mate|classmate|best\sfriend))?"
+)
+_PUPIL_PATTERNS = [
+    # "Tom in Year 4", "Aisha from reception", "Tom (Year 4)", "Tom, Y6,"
+    re.compile(rf"\b(?P<name>{_NAME})(?=\s*(?:,\s*|\(\s*|\s(?i:in|from|of)\s){_YEAR_GROUP})"),
+    # "Aisha (7)", "Aisha, 7,", "Tom aged 9"
+    re.compile(
+        rf"\b(?P<name>{_NAME})(?=\s*(?:\(\s*\d{{1,2}}\s*\)|,\s*\d{{1,2}}\b(?!\s*(?:%|am|pm))"
+        rf"|\s(?i:aged|age)\s\d{{1,2}}\b))"
+    ),
+    # "my son Tom", "my DD's friend Aisha", "pupil Jack Smith", "a boy called Tom"
+    re.compile(rf"\b{_RELATION}\s+(?:(?i:called|named)\s+)?(?P<name>{_NAME})"),
+]
+
+
+def redact(text: str | None) -> str:
+    """The text with personal data replaced by a bracketed note of what was removed."""
+    if not text:
+        return ""
+    text = _EMAIL.sub(EMAIL, text)
+    text = _PHONE.sub(PHONE, text)
+    text = _ADDRESS.sub(ADDRESS, text)
+    text = _POSTCODE.sub(POSTCODE, text)
+    for pattern in _PUPIL_PATTERNS:
+        text = pattern.sub(_replace_name, text)
+    return text
+
+
+def _replace_name(match: re.Match[str]) -> str:
+    start, end = match.span("name")
+    whole = match.group(0)
+    offset = match.start()
+    return whole[: start - offset] + NAME + whole[end - offset :]

@@ -1,0 +1,249 @@
+"""What a digest or an alert says, read from the store: counts, items, sources, themes.
+
+A mention belongs to the week of coalesce(published_at, first_seen_at) in Europe/London. Titles
+and excerpts are redacted here, before any template sees them.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from crawler.config import Config, School
+from crawler.store import Store
+from digest import policy
+from digest.redact import redact
+from digest.safety import excerpt, one_line, safe_url
+from digest.themes import key_phrases
+from digest.weeks import LONDON, Week
+
+AVERAGE_WEEKS = 8
+OTHER_ITEMS_SHOWN = 25
+SENTIMENTS = ("positive", "neutral", "negative", "unclassified")
+FAILED_STATUSES = ("failed", "partial")
+
+
+@dataclass(frozen=True)
+class Reason:
+    category: str
+    phrase: str
+
+
+@dataclass(frozen=True)
+class Item:
+    """One mention as a message shows it: redacted, with a link only when it is http(s)."""
+
+    id: int
+    title: str
+    excerpt: str
+    url: str | None  # safe to link
+    shown_url: str  # the address as text
+    source: str
+    when: datetime  # London time
+    risk: str | None  # None: not yet classified
+    categories: list[str]
+    reasons: list[Reason]
+    actions: list[str]
+    sentiment: str | None
+    rating: float | None
+    first_seen_at: datetime
+    fetched_at: datetime
+    raw_sha256: str
+
+    @property
+    def category_labels(self) -> list[str]:
+        return [policy.label(name) for name in self.categories]
+
+
+@dataclass(frozen=True)
+class SourceLine:
+    name: str
+    kind: str
+    mentions: int
+    runs: int
+    failed_runs: int
+    last_status: str | None
+    last_error: str | None
+
+    @property
+    def failed(self) -> bool:
+        return self.failed_runs > 0 or self.runs == 0
+
+
+@dataclass
+class WeekDigest:
+    school_id: str
+    school_name: str
+    week: Week
+    mentions: int
+    last_week: int
+    average: float
+    need_action: int
+    unclassified: int
+    action_items: list[Item]
+    other_items: list[Item]
+    other_more: int
+    sentiment: dict[str, int]
+    reviews: list[Item]
+    themes: list[tuple[str, int]]
+    sources: list[SourceLine]
+    negative_posts: int = 0
+    generated_at: datetime = field(default_factory=lambda: datetime.now(LONDON))
+
+    @property
+    def failed_sources(self) -> list[SourceLine]:
+        return [line for line in self.sources if line.failed]
+
+    @property
+    def classified(self) -> int:
+        return self.mentions - self.unclassified
+
+
+_MENTION_COLUMNS = (
+    "id, title, text, url, source, coalesce(published_at, first_seen_at) AS happened_at, risk, "
+    "categories, risk_reasons, sentiment, rating, first_seen_at, fetched_at, raw_sha256, "
+    "match_context"
+)
+
+
+def _item(row: dict[str, Any]) -> Item:
+    reasons_raw = row["risk_reasons"]
+    reasons: dict[str, str] = {}
+    if reasons_raw:
+        try:
+            parsed = json.loads(reasons_raw) if isinstance(reasons_raw, str) else reasons_raw
+            reasons = {str(k): str(v) for k, v in dict(parsed).items()}
+        except (ValueError, TypeError):
+            reasons = {}
+    categories = policy.ordered(row["categories"])
+    focus = next(iter(reasons.values()), None) or row["match_context"]
+    url = row["url"] or ""
+    return Item(
+        id=row["id"],
+        title=redact(one_line(row["title"])) or "(untitled)",
+        excerpt=redact(excerpt(row["text"], around=focus)),
+        url=safe_url(url),
+        shown_url=one_line(url),
+        source=row["source"],
+        when=row["happened_at"].astimezone(LONDON),
+        risk=row["risk"],
+        categories=categories,
+        reasons=[
+            Reason(policy.label(name), redact(one_line(reasons[name])))
+            for name in categories
+            if name in reasons
+        ],
+        actions=policy.actions(categories),
+        sentiment=row["sentiment"],
+        rating=row["rating"],
+        first_seen_at=row["first_seen_at"].astimezone(LONDON),
+        fetched_at=row["fetched_at"].astimezone(LONDON),
+        raw_sha256=row["raw_sha256"],
+    )
+
+
+def _sort_key(item: Item) -> tuple[int, float]:
+    return (policy.RISK_ORDER.get(item.risk or "none", 4), -item.when.timestamp())
+
+
+def build_digest(config: Config, store: Store, school: School, week: Week) -> WeekDigest:
+    """Everything the digest of one school for one week shows."""
+    history_start = week.minus(AVERAGE_WEEKS).start
+    rows = store.query(
+        f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE school_id = ? "
+        "AND coalesce(published_at, first_seen_at) >= ? "
+        "AND coalesce(published_at, first_seen_at) < ? ORDER BY happened_at DESC, id",
+        [school.id, history_start, week.end],
+    ).records()
+    per_week: Counter[Week] = Counter(Week.containing(row["happened_at"]) for row in rows)
+    this_week = [row for row in rows if row["happened_at"] >= week.start]
+    items = [_item(row) for row in this_week]
+    items.sort(key=_sort_key)
+
+    action_items = [item for item in items if item.risk in ("high", "medium")]
+    # Reviews have their own section; everything else that needs no action is listed here.
+    others = [
+        item for item in items if item.risk not in ("high", "medium") and item.rating is None
+    ]
+    sentiment = Counter(item.sentiment or "unclassified" for item in items)
+    negative_texts = [
+        redact(f"{row['title'] or ''}. {row['text']}")
+        for row in this_week
+        if row["sentiment"] == "negative"
+    ]
+    ignore = [school.name, *school.aliases, *school.ambiguous, *school.staff]
+    return WeekDigest(
+        school_id=school.id,
+        school_name=school.name,
+        week=week,
+        mentions=len(items),
+        last_week=per_week.get(week.minus(1), 0),
+        average=sum(per_week.get(week.minus(n), 0) for n in range(1, AVERAGE_WEEKS + 1))
+        / AVERAGE_WEEKS,
+        need_action=len(action_items),
+        unclassified=sum(1 for item in items if item.risk is None),
+        action_items=action_items,
+        other_items=others[:OTHER_ITEMS_SHOWN],
+        other_more=max(0, len(others) - OTHER_ITEMS_SHOWN),
+        sentiment={name: sentiment.get(name, 0) for name in SENTIMENTS},
+        reviews=sorted(
+            (item for item in items if item.rating is not None),
+            key=lambda item: item.when,
+            reverse=True,
+        ),
+        themes=key_phrases(negative_texts, ignore=ignore),
+        sources=source_lines(config, store, school, week, Counter(i.source for i in items)),
+        negative_posts=len(negative_texts),
+    )
+
+
+def source_lines(
+    config: Config, store: Store, school: School, week: Week, mentions: Counter[str]
+) -> list[SourceLine]:
+    """Each source that covers the school: its runs in the week and whether any failed."""
+    names = [source.name for source in config.source if school in config.schools_for(source)]
+    runs = {
+        row["source"]: row
+        for row in store.query(
+            "SELECT source, count(*) AS runs, "
+            "count(*) FILTER (WHERE status IN ('failed', 'partial')) AS failed_runs, "
+            "arg_max(status, started_at) AS last_status, "
+            "arg_max(last_error, started_at) FILTER (WHERE last_error IS NOT NULL) AS last_error "
+            "FROM crawl_runs WHERE started_at >= ? AND started_at < ? "
+            "AND source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source",
+            [week.start, week.end, names],
+        ).records()
+    }
+    lines = []
+    for source in config.source:
+        if source.name not in names:
+            continue
+        run = runs.get(source.name, {})
+        lines.append(
+            SourceLine(
+                name=source.name,
+                kind=source.kind,
+                mentions=mentions.get(source.name, 0),
+                runs=run.get("runs", 0),
+                failed_runs=run.get("failed_runs", 0),
+                last_status=run.get("last_status"),
+                last_error=one_line(run.get("last_error")) or None,
+            )
+        )
+    return lines
+
+
+def high_risk_unalerted(
+    store: Store, school_id: str, since: datetime
+) -> list[Item]:
+    """High-risk mentions of the school fetched since `since` that no alert has covered yet."""
+    rows = store.query(
+        f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE school_id = ? AND risk = 'high' "
+        "AND fetched_at >= ? AND id NOT IN (SELECT mention_id FROM alerted_mentions) "
+        "ORDER BY first_seen_at, id",
+        [school_id, since],
+    ).records()
+    return [_item(row) for row in rows]

@@ -1,0 +1,122 @@
+"""Forum engines described as data: where a post, its author, date, text and links are.
+
+Each engine is a Platform of selectors (CSS, or XPath when it starts with "/", "./" or "(").
+A field lists alternatives tried in order, because one engine ships several skins. Code lives
+in spiders/posts.py; a new engine or skin is a new description, and a board nobody described
+is read with `platform = "generic"` and selectors from the source's options.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from typing import Any
+
+from parsel import Selector
+
+from crawler.errors import SchoolwatchError
+
+Selectors = tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Platform:
+    name: str
+    post: Selectors  # each post's container
+    text: Selectors  # the post's own message, inside the container
+    author: Selectors = ()
+    date: Selectors = ()  # text or attribute; parsed with crawler.dates.parse_date
+    permalink: Selectors = ()  # href, or an element id that becomes the page's #anchor
+    title: Selectors = ("//h1//text()", "//title/text()")  # the thread title, page-wide
+    next: Selectors = ("//link[@rel='next']/@href", "//a[@rel='next']/@href")
+    thread_links: Selectors = ()  # on board, listing and search-results pages
+    quotes: Selectors = ("blockquote",)  # removed from a post's own text
+    drop: Selectors = ()  # signatures, edit notes, buttons: not the post's words
+    generator: tuple[str, ...] = ()  # substrings of <meta name="generator">
+    markers: Selectors = ()  # any of these present: the page is this engine's
+    hosts: tuple[str, ...] = ()  # host names that are always this engine
+
+
+class UnknownPlatformError(SchoolwatchError):
+    """A source names a forum platform that schoolwatch has no description of."""
+
+
+def _registry() -> dict[str, Platform]:
+    from spiders.platforms import discourse, mumsnet, phpbb, smf, vbulletin, xenforo
+
+    platforms = (
+        mumsnet.MUMSNET,
+        discourse.DISCOURSE,
+        xenforo.XENFORO,
+        vbulletin.VBULLETIN,
+        smf.SMF,
+        phpbb.PHPBB,
+    )
+    return {platform.name: platform for platform in platforms}
+
+
+PLATFORM_NAMES = ("phpbb", "xenforo", "vbulletin", "smf", "discourse", "mumsnet", "generic")
+GENERIC_KEYS = ("post", "author", "date", "text", "permalink", "title", "next", "thread_links",
+                "quotes", "drop")
+
+
+def get_platform(name: str, options: dict[str, Any] | None = None) -> Platform:
+    """The named engine; `generic` is built from the source's selector options."""
+    options = options or {}
+    if name == "generic":
+        return generic_platform(options)
+    platform = _registry().get(name)
+    if platform is None:
+        raise UnknownPlatformError(
+            f"unknown forum platform {name!r}; expected one of: {', '.join(PLATFORM_NAMES)}"
+        )
+    overrides = {key: _as_selectors(options[key]) for key in GENERIC_KEYS if key in options}
+    return _replace(platform, overrides) if overrides else platform
+
+
+def generic_platform(options: dict[str, Any]) -> Platform:
+    missing = [key for key in ("post", "text") if not options.get(key)]
+    if missing and not options.get("thread_links"):
+        raise UnknownPlatformError(
+            "platform 'generic' needs the selectors " + " and ".join(repr(k) for k in missing)
+            + " in options (or at least 'thread_links' for a listing page)"
+        )
+    fields = {key: _as_selectors(options[key]) for key in GENERIC_KEYS if options.get(key)}
+    fields.setdefault("post", ())
+    fields.setdefault("text", ())
+    return Platform(name="generic", **fields)
+
+
+def detect(page: Selector, url: str) -> Platform | None:
+    """The engine that wrote this page: host, then generator meta, then known markup."""
+    from urllib.parse import urlsplit
+
+    host = (urlsplit(url).hostname or "").lower()
+    platforms = list(_registry().values())
+    for platform in platforms:
+        if any(host == h or host.endswith("." + h) for h in platform.hosts):
+            return platform
+    generator = " ".join(page.xpath("//meta[@name='generator']/@content").getall()).lower()
+    for platform in platforms:
+        if generator and any(g in generator for g in platform.generator):
+            return platform
+    for platform in platforms:
+        if any(select(page, marker) for marker in platform.markers):
+            return platform
+    return None
+
+
+def select(selector: Selector, query: str) -> Any:
+    """CSS or XPath, by the look of the query."""
+    if query.startswith(("/", "./", "(")):
+        return selector.xpath(query)
+    return selector.css(query)
+
+
+def _as_selectors(value: Any) -> Selectors:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(" || ") if part.strip())
+    return tuple(str(part) for part in value)
+
+
+def _replace(platform: Platform, overrides: dict[str, Selectors]) -> Platform:
+    return replace(platform, **overrides)

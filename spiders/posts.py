@@ -1,0 +1,169 @@
+"""Reads posts off a forum page with a Platform description: the code behind the data.
+
+A post's own text leaves out what it quotes (and signatures, buttons), so quoting an old post
+never counts as a new mention of what the old post said.
+"""
+
+from __future__ import annotations
+
+import copy
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urldefrag, urljoin
+
+import lxml.html
+from lxml import etree
+from parsel import Selector
+from parsel.csstranslator import css2xpath
+
+from crawler.dates import parse_date
+from crawler.text import html_to_text, tidy_whitespace
+from spiders.platforms import Platform, Selectors, select
+
+
+@dataclass(frozen=True)
+class Post:
+    url: str
+    title: str
+    author: str | None
+    published_at: datetime | None
+    date_text: str | None
+    text: str
+    quotes_removed: int
+
+
+def extract_posts(page: Selector, page_url: str, platform: Platform,
+                  fetched_at: datetime) -> list[Post]:
+    """Every post on the page, in page order."""
+    containers = first_nonempty(page, platform.post)
+    if not containers:
+        return []
+    title = first_text(page, platform.title) or ""
+    posts = []
+    for index, container in enumerate(containers):
+        body = first_nonempty(container, platform.text)
+        if not body:
+            continue
+        text, quotes = own_text(body[0].root, platform.quotes, platform.drop)
+        if not text:  # an advert or a deleted post in a post's clothes
+            continue
+        date_text, published = _date(container, platform.date, fetched_at)
+        posts.append(
+            Post(
+                url=_permalink(container, platform.permalink, page_url, index),
+                title=title,
+                author=first_text(container, platform.author),
+                published_at=published,
+                date_text=date_text,
+                text=text,
+                quotes_removed=quotes,
+            )
+        )
+    return posts
+
+
+def links(page: Selector, queries: Selectors, page_url: str) -> list[str]:
+    """Absolute addresses from the first query that finds any, in page order, no repeats."""
+    found: list[str] = []
+    for query in queries:
+        for value in select(page, query).getall():
+            url = urldefrag(urljoin(page_url, value.strip()))[0]
+            if url.startswith(("http://", "https://")) and url not in found:
+                found.append(url)
+        if found:
+            break
+    return found
+
+
+def own_text(element: etree._Element, quotes: Selectors, drop: Selectors = ()) -> tuple[str, int]:
+    """The element's text without quoted posts and boilerplate; how many quotes it dropped."""
+    element = copy.deepcopy(element)
+    removed = 0
+    for query in quotes:
+        for quoted in element.xpath(_xpath(query)):
+            if quoted is not element and _remove(quoted):
+                removed += 1
+    for query in drop:
+        for unwanted in element.xpath(_xpath(query)):
+            if unwanted is not element:
+                _remove(unwanted)
+    markup = lxml.html.tostring(element, encoding="unicode")
+    return html_to_text(markup), removed
+
+
+def fragment_text(markup: str, quotes: Selectors) -> tuple[str, int]:
+    """own_text for an HTML fragment (Discourse's cooked HTML, a review body)."""
+    if not markup.strip():
+        return "", 0
+    root = lxml.html.fragment_fromstring(markup, create_parent="div")
+    return own_text(root, quotes)
+
+
+def first_nonempty(selector: Selector, queries: Selectors) -> list[Selector]:
+    for query in queries:
+        found = select(selector, query)
+        if found:
+            return list(found)
+    return []
+
+
+def first_text(selector: Selector, queries: Selectors) -> str | None:
+    for query in queries:
+        value = tidy_whitespace(" ".join(select(selector, query).getall()))
+        if value:
+            return " ".join(value.split())
+    return None
+
+
+def _date(container: Selector, queries: Selectors,
+          fetched_at: datetime) -> tuple[str | None, datetime | None]:
+    first_seen = None
+    for query in queries:
+        found = select(container, query)
+        # An attribute names one moment; text nodes are the pieces of one printed date.
+        parts = found[:1].getall() if _is_attribute(query) else found.getall()
+        value = " ".join(" ".join(parts).split())
+        if not value:
+            continue
+        first_seen = first_seen or value
+        parsed = parse_date(value, fetched_at)
+        if parsed is not None:
+            return value, parsed
+    return first_seen, None
+
+
+def _permalink(container: Selector, queries: Selectors, page_url: str, index: int) -> str:
+    page = urldefrag(page_url)[0]
+    for query in queries:
+        value = (select(container, query).get() or "").strip()
+        if not value:
+            continue
+        if value.startswith("#") or not any(mark in value for mark in "/?."):
+            return f"{page}#{value.lstrip('#')}"
+        return urljoin(page, value)
+    return f"{page}#post-{index + 1}"  # no address on the page: its place in the thread
+
+
+def _is_attribute(query: str) -> bool:
+    return "::attr(" in query or query.rsplit("/", 1)[-1].startswith("@")
+
+
+def _xpath(query: str) -> str:
+    if query.startswith(("/", "./", "(")):
+        return query
+    return css2xpath(query)
+
+
+def _remove(element: etree._Element) -> bool:
+    """Removes an element but keeps the text that follows it."""
+    parent = element.getparent()
+    if parent is None:
+        return False
+    tail = element.tail or ""
+    previous = element.getprevious()
+    if previous is not None:
+        previous.tail = (previous.tail or "") + tail
+    else:
+        parent.text = (parent.text or "") + tail
+    parent.remove(element)
+    return True
