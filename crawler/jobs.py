@@ -3,8 +3,8 @@
 Every job records what it did in `schedule_runs` (one short write at the end), which is how a
 restarted scheduler knows what is due and which digest it already sent.
 
-Integration points for the later stages are `after_crawl` (classify what the crawl found, then
-queue and send alerts) and `send_digest` (one week's digest per school).
+After each crawl, `after_crawl` queues and sends the alerts; `send_digest` queues and sends the
+week's digests (the digest package, imported when a job runs, not when the CLI starts).
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
@@ -21,6 +22,9 @@ from crawler.config import Config, ScheduleSettings
 from crawler.retention import PurgeResult, purge
 from crawler.runner import CrawlReport, crawl, select_sources
 from crawler.store import Store
+
+if TYPE_CHECKING:
+    from digest.mailer import DeliveryReport
 
 log = logging.getLogger("schoolwatch.jobs")
 
@@ -49,18 +53,47 @@ class JobRun:
 def after_crawl(config: Config, report: CrawlReport) -> None:
     """Runs after every scheduled crawl, in the scheduler process, before any other job.
 
-    Integration point for issues 4 and 5: classify the new and updated mentions, then queue and
-    deliver the alerts they call for. The crawl is already stored when this runs.
+    Queues an alert per school for new high-risk mentions and sends everything queued (alerts,
+    and any digest an earlier SMTP failure left behind). Integration point for issue 4: the
+    classifier's "classify pending" step goes first, so the alerts see the new mentions' risk.
     """
+    from digest.alerts import queue_alerts
+    from digest.mailer import deliver_pending
+
+    store = Store(config.store.path)
+    queued = queue_alerts(config, store)
+    if queued.queued:
+        log.info("queued %d alert(s)", len(queued.queued))
+    _log_delivery(deliver_pending(config, store))
 
 
 def send_digest(config: Config, slot: datetime) -> str:
-    """Sends the weekly digest due at `slot` for every school; returns what it did, in words.
+    """Queues each school's digest of the week before `slot` and sends what is queued.
 
-    Integration point for issue 5. The digest stage also keeps its own record per (school, week),
-    so a digest is never sent twice even if this is called twice for one slot.
+    The outbox keeps one digest per (school, ISO week), so a second call for a slot queues
+    nothing; a digest that SMTP refused stays queued and goes with the next delivery.
     """
-    return "no digest sender is installed yet"
+    from digest.mailer import deliver_pending
+    from digest.weekly import queue_digests
+    from digest.weeks import Week
+
+    store = Store(config.store.path)
+    week = Week.previous(slot)
+    outcomes = queue_digests(config, store, week)
+    queued = [o.school_id for o in outcomes if o.queued]
+    delivery = deliver_pending(config, store)
+    _log_delivery(delivery)
+    detail = f"week {week}: queued {len(queued)} of {len(outcomes)} school(s)"
+    if delivery.outbox_only:
+        return detail + ", left in the outbox (no SMTP server configured)"
+    return detail + f", sent {len(delivery.sent)} message(s), {len(delivery.failed)} failed"
+
+
+def _log_delivery(delivery: DeliveryReport) -> None:
+    if delivery.sent:
+        log.info("sent %d message(s)", len(delivery.sent))
+    for message_id, error in delivery.failed.items():
+        log.error("could not send %s: %s (it stays queued)", message_id, error)
 
 
 # ---- jobs ------------------------------------------------------------------------------------
