@@ -31,6 +31,7 @@ from crawler.ui import (
     print_result,
 )
 from digest import commands as digest_commands
+from digest.check_command import check_command
 from spiders import SOURCE_KINDS
 
 
@@ -293,6 +294,7 @@ def demo(directory: Path) -> None:
 # Commands of the later stages live beside their code and register here.
 cli.add_command(case_group)
 cli.add_command(run_command)
+cli.add_command(check_command)
 cli.add_command(digest_commands.digest_command)
 cli.add_command(digest_commands.alerts_command)
 cli.add_command(digest_commands.outbox_command)

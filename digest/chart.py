@@ -41,3 +41,51 @@ def sentiment_chart(counts: dict[str, int]) -> bytes:
     buffer = io.BytesIO()
     figure.savefig(buffer, format="png", metadata={"Software": None})
     return buffer.getvalue()
+
+
+def monthly_sentiment_chart(months: list[tuple[str, dict[str, int]]]) -> bytes:
+    """Mentions per month as bars stacked by sentiment, for the pre-inspection report."""
+    labels = [label for label, _ in months]
+    figure = Figure(figsize=(7.2, 2.6), dpi=150)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.07, 0.22, 0.91, 0.70))
+    bottoms = [0] * len(months)
+    positions = list(range(len(months)))
+    for name in ("negative", "neutral", "positive", "unclassified"):
+        values = [counts.get(name, 0) for _, counts in months]
+        if not any(values) and name == "unclassified":
+            continue
+        axes.bar(positions, values, bottom=bottoms, color=COLOURS[name], width=0.7,
+                 label=LABELS[name])
+        bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
+    axes.set_xticks(positions, [label.replace(" ", "\n") for label in labels], fontsize=7)
+    axes.tick_params(axis="y", labelsize=7)
+    axes.yaxis.get_major_locator().set_params(integer=True)
+    axes.set_xlim(-0.6, len(months) - 0.4)
+    axes.set_ylim(0, max(max(bottoms, default=0), 1) * 1.15)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    axes.legend(loc="upper left", fontsize=7, frameon=False, ncol=4)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()
+
+
+def rating_trend_chart(months: list[tuple[str, float | None]]) -> bytes:
+    """Average review rating per month (1 to 5 stars); months without reviews are gaps."""
+    figure = Figure(figsize=(7.2, 1.9), dpi=150)
+    FigureCanvasAgg(figure)
+    axes = figure.add_axes((0.07, 0.26, 0.91, 0.66))
+    positions = list(range(len(months)))
+    values = [value if value is not None else float("nan") for _, value in months]
+    axes.plot(positions, values, marker="o", color="#1e3a5f", linewidth=1.5, markersize=4)
+    axes.set_xticks(positions, [label.replace(" ", "\n") for label, _ in months], fontsize=7)
+    axes.set_ylim(0.8, 5.2)
+    axes.set_yticks([1, 2, 3, 4, 5], ["1★", "2★", "3★", "4★", "5★"], fontsize=7)
+    axes.set_xlim(-0.6, len(months) - 0.4)
+    axes.grid(axis="y", color="#e5e7eb", linewidth=0.6)
+    for side in ("top", "right"):
+        axes.spines[side].set_visible(False)
+    buffer = io.BytesIO()
+    figure.savefig(buffer, format="png", metadata={"Software": None})
+    return buffer.getvalue()

@@ -23,6 +23,7 @@ class Post:
     title: str = "A post"
     school_id: str = "hollins-green"
     source: str = "forum"
+    source_kind: str = "forum"
     published_at: datetime | None = None
     rating: float | None = None
 
@@ -39,7 +40,7 @@ def write_posts(store: Store, posts: Sequence[Post]) -> list[int]:
             content_type="text/html", published_at=post.published_at or now, rating=post.rating,
         )
         match = Match(post.school_id, "Hollins Green Primary", "text", 0, post.text[:40])
-        documents.append(MatchedDocument(document, post.source, "forum", post.url,
+        documents.append(MatchedDocument(document, post.source, post.source_kind, post.url,
                                          content_hash(post.title, post.text), [match]))
     result = store.write_crawl(
         schools=[("hollins-green", "Hollins Green Primary School")],
