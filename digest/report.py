@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from crawler.cases import open_cases
 from crawler.config import Config, School
 from crawler.store import Store
 from digest import policy
@@ -73,6 +74,19 @@ class SourceLine:
         return self.failed_runs > 0 or self.runs == 0
 
 
+@dataclass(frozen=True)
+class CaseLine:
+    """A takedown case still open (not yet removed or refused), with its age in days."""
+
+    id: int
+    status: str
+    age_days: int
+    title: str
+    url: str | None  # safe to link
+    shown_url: str
+    last_check: str | None
+
+
 @dataclass
 class WeekDigest:
     school_id: str
@@ -91,6 +105,7 @@ class WeekDigest:
     themes: list[tuple[str, int]]
     sources: list[SourceLine]
     negative_posts: int = 0
+    open_cases: list[CaseLine] = field(default_factory=list)
     generated_at: datetime = field(default_factory=lambda: datetime.now(LONDON))
 
     @property
@@ -197,7 +212,25 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
         themes=key_phrases(negative_texts, ignore=ignore),
         sources=source_lines(config, store, school, week, Counter(i.source for i in items)),
         negative_posts=len(negative_texts),
+        open_cases=case_lines(store, school.id),
     )
+
+
+def case_lines(store: Store, school_id: str) -> list[CaseLine]:
+    """The school's open takedown cases, oldest first, titles redacted."""
+    now = datetime.now(LONDON)
+    return [
+        CaseLine(
+            id=case.id,
+            status=case.status,
+            age_days=case.age_days(now),
+            title=redact(one_line(case.title)) or "(untitled)",
+            url=safe_url(case.url),
+            shown_url=one_line(case.url),
+            last_check=one_line(case.last_check) or None,
+        )
+        for case in open_cases(store, school_id)
+    ]
 
 
 def source_lines(

@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -174,3 +175,24 @@ def test_case_commands(tmp_path: Path) -> None:
     for args in (["case"], ["case", "open"], ["case", "update"], ["case", "list"],
                  ["case", "check"]):
         assert runner.invoke(cli, [*args, "--help"]).exit_code == 0
+
+
+def test_the_weekly_digest_lists_open_cases_with_their_age(tmp_path: Path) -> None:
+    from digest.compose import compose_digest
+    from digest.report import build_digest
+    from digest.weeks import Week
+
+    config = unattended_config(tmp_path)
+    store = Store(config.store.path)
+    first, second = write_posts(store, [Post(url="http://x.test/1", text=POST, title="Thread"),
+                                        Post(url="http://x.test/2", text=POST + " More.")])
+    update_case(store, open_case(store, first).id, "reported")
+    update_case(store, open_case(store, second).id, "removed")
+    with store.writer() as con:  # reported three weeks ago
+        con.execute("UPDATE cases SET opened_at = opened_at - INTERVAL 21 DAY WHERE id = 1")
+    digest = build_digest(config, store, config.school[0], Week.containing(datetime.now(UTC)))
+    assert [(c.id, c.status, c.age_days) for c in digest.open_cases] == [(1, "reported", 21)]
+    composed = compose_digest(digest, "schoolwatch@example.org", ("lead@example.org",))
+    assert "Takedown requests still open (1)" in composed.preview_html
+    assert "21 days old" in composed.preview_html
+    assert "Case 1, reported, 21 days old: Thread" in composed.text
