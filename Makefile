@@ -11,7 +11,8 @@ $(STAMP): pyproject.toml
 	$(PYTHON) -m pip install -q --upgrade pip
 	# torch is pinned: this exact version is the CPU build; any other spec pulls CUDA wheels.
 	$(PYTHON) -m pip install -q torch==2.13.0
-	$(PYTHON) -m pip install -q -e '.[dev]'
+	# compat: a path entry, so packages added later need no reinstall
+	$(PYTHON) -m pip install -q -e '.[dev]' --config-settings editable_mode=compat
 	touch $(STAMP)
 
 install: $(STAMP)

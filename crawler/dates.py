@@ -3,12 +3,21 @@
 from __future__ import annotations
 
 import calendar
+import email.utils
 import re
 import time
 from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 LONDON = ZoneInfo("Europe/London")
+_ISO_LIKE = re.compile(
+    r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
+)
+
+_RFC_2822 = re.compile(
+    r"^(?:[A-Z][a-z]{2}, )?\d{1,2} [A-Z][a-z]{2} \d{4} \d{2}:\d{2}(?::\d{2})? "
+    r"(?:[+-]\d{4}|GMT|UTC|UT)$"
+)
 
 # Labels and arrows boards print around a date: "Posted: ...", "« on: ... »", "by X » ...".
 _LABELS = re.compile(
@@ -52,6 +61,9 @@ def parse_date(
     if _EPOCH.match(cleaned):  # Unix seconds, or milliseconds from JavaScript-minded APIs
         value = float(cleaned)
         return from_epoch(value / 1000 if value > 1e11 else value)
+    exact = _machine_date(cleaned)
+    if exact is not None:
+        return exact
     import dateparser  # slow to import; only the sources that need it pay
 
     base = fetched_at.astimezone(LONDON).replace(tzinfo=None)
@@ -68,6 +80,25 @@ def parse_date(
         parsed = dateparser.parse(cleaned, settings=settings)
     if parsed is None:
         return None
+    return parsed.astimezone(UTC)
+
+
+def _machine_date(text: str) -> datetime | None:
+    """ISO 8601 and RFC 2822 stamps, read in microseconds; dateparser takes milliseconds."""
+    if _ISO_LIKE.match(text):
+        try:
+            parsed = datetime.fromisoformat(text)
+        except ValueError:
+            return None
+    elif _RFC_2822.match(text):  # strictly: the email parser skips words it does not know
+        try:
+            parsed = email.utils.parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError):
+            return None
+    else:
+        return None
+    if parsed.tzinfo is None:
+        parsed = parsed.replace(tzinfo=LONDON)
     return parsed.astimezone(UTC)
 
 

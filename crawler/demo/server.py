@@ -1,9 +1,10 @@
 """A small HTTP server for fixture sites on 127.0.0.1 (port 0): the demo's and the tests'.
 
 Serves a folder with ETag / Last-Modified and 304 answers, robots.txt, and templated text:
-`{{base}}` is the server's own address and `{{rfc822:-3d 09:15}}` / `{{iso:-3d 09:15}}` are
-dates relative to today, so the demo's mentions are always recent. Extra routes (errors, slow
-or oversized answers) are plain functions, for tests.
+`{{base}}` is the server's own address; `{{rfc822:-3d 09:15}}`, `{{iso:-3d 09:15}}` and
+`{{epoch:-3d}}` are dates relative to today (London time), and `{{iso:w-1+2d 09:15}}` counts from
+the Monday of last week, so the demo's mentions are recent and fill last week's digest. Extra
+routes (errors, slow or oversized answers) are plain functions, for tests.
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
+from crawler.dates import LONDON
+
 Route = Callable[[BaseHTTPRequestHandler], None]
-_TEMPLATE = re.compile(r"\{\{(rfc822|iso|epoch):(-?\d+)d(?: (\d\d):(\d\d))?\}\}")
+# {{iso:-3d 09:15}}: three days ago; {{iso:w-1+2d 09:15}}: Wednesday of last week (London).
+_TEMPLATE = re.compile(
+    r"\{\{(rfc822|iso|epoch):(?:w(-?\d+))?([+-]?\d+)d(?: (\d\d):(\d\d))?\}\}"
+)
 _TEXT_TYPES = (".xml", ".rss", ".atom", ".html", ".htm", ".json", ".txt", ".php")
 _FIXED_MODIFIED = "Mon, 02 Nov 2026 08:00:00 GMT"
 mimetypes.add_type("application/rss+xml", ".rss")
@@ -34,8 +40,11 @@ def render_template(text: str, base: str, now: datetime | None = None) -> str:
     now = now or datetime.now(UTC)
 
     def date(match: re.Match[str]) -> str:
-        style, days, hour, minute = match.groups()
-        moment = (now + timedelta(days=int(days))).replace(
+        style, weeks, days, hour, minute = match.groups()
+        start = now.astimezone(LONDON)
+        if weeks is not None:  # from the Monday of the week `weeks` away
+            start -= timedelta(days=start.weekday() - 7 * int(weeks))
+        moment = (start + timedelta(days=int(days))).replace(
             hour=int(hour or 9), minute=int(minute or 0), second=0, microsecond=0
         )
         if style == "rfc822":

@@ -1,0 +1,56 @@
+"""`schoolwatch demo` end to end, and the fixture server's date templating it relies on."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.cli import cli
+from crawler.config import load_config
+from crawler.demo.server import render_template
+from crawler.store import Store
+
+
+@pytest.mark.parametrize(
+    ("now", "expected"),
+    [
+        # Saturday 21 Nov 2026: last week began Monday 9 Nov.
+        (datetime(2026, 11, 21, 10, tzinfo=UTC), "2026-11-11T16:05:00Z"),
+        # Monday 23 Nov, early: last week began Monday 16 Nov.
+        (datetime(2026, 11, 23, 6, tzinfo=UTC), "2026-11-18T16:05:00Z"),
+        # Summer time: London wall-clock 16:05 is 15:05 UTC.
+        (datetime(2026, 7, 1, 12, tzinfo=UTC), "2026-06-24T16:05:00+01:00"),
+    ],
+)
+def test_dates_can_count_from_last_weeks_monday(now: datetime, expected: str) -> None:
+    assert render_template("{{iso:w-1+2d 16:05}}", "http://x", now) == expected
+
+
+def test_relative_dates_and_base() -> None:
+    now = datetime(2026, 11, 21, 10, tzinfo=UTC)
+    text = "{{base}}/a {{rfc822:-3d 09:15}} {{epoch:-1d 00:00}}"
+    assert render_template(text, "http://127.0.0.1:9", now) == (
+        "http://127.0.0.1:9/a Wed, 18 Nov 2026 09:15:00 +0000 1795132800"
+    )
+
+
+def test_demo_runs_offline_and_shows_what_it_found(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    result = CliRunner().invoke(cli, ["demo"], terminal_width=160)
+    assert result.exit_code == 0, result.output
+    assert result.output.count("Crawl summary") == 2
+    assert "What was found" in result.output and "Try it yourself" in result.output
+    config = load_config(tmp_path / "demo-data" / "schoolwatch.toml")
+    store = Store(config.store.path)
+    kinds = {row[0] for row in store.query("SELECT DISTINCT source_kind FROM mentions").rows}
+    assert kinds == {"feed", "forum", "reviews", "wikipedia"}
+    # The second crawl of unchanged sources stored nothing new.
+    second = store.query(
+        "SELECT sum(new_mentions) FROM crawl_runs WHERE id > (SELECT count(*) / 2 FROM crawl_runs)"
+    ).rows[0][0]
+    assert second == 0
