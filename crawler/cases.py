@@ -100,7 +100,7 @@ def open_case(store: Store, mention_id: int, note: str | None = None) -> Case:
         con.execute("BEGIN")
         try:
             mention = con.execute(
-                "SELECT school_id, coalesce(final_url, url) FROM mention_records WHERE id = ?",
+                "SELECT school_id, url FROM mention_records WHERE id = ?",
                 [mention_id],
             ).fetchall()
             if not mention:

@@ -28,10 +28,10 @@ def run_command(config_path: Path | None, log_file: Path | None) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_file is not None:
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    for handler in handlers:  # on the handlers: logger filters miss apscheduler's child loggers
+        handler.addFilter(_QueuedJobFilter())
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=handlers, force=True)
-    apscheduler_log = logging.getLogger("apscheduler")
-    apscheduler_log.setLevel(logging.WARNING)
-    apscheduler_log.addFilter(_QueuedJobFilter())
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     Scheduler(config).run()
 
 

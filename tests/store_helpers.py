@@ -26,6 +26,7 @@ class Post:
     source_kind: str = "forum"
     published_at: datetime | None = None
     rating: float | None = None
+    fetched_from: str | None = None  # the page it was read from (a feed), when not `url`
 
 
 def write_posts(store: Store, posts: Sequence[Post]) -> list[int]:
@@ -35,7 +36,8 @@ def write_posts(store: Store, posts: Sequence[Post]) -> list[int]:
         body = f"<html><body><p>{post.text}</p></body></html>".encode()
         now = datetime.now(UTC)
         document = Document(
-            url=post.url, title=post.title, text=post.text, fetched_at=now, final_url=post.url,
+            url=post.url, title=post.title, text=post.text, fetched_at=now,
+            final_url=post.fetched_from or post.url,
             http_status=200, raw_sha256=hashlib.sha256(body).hexdigest(), raw_body=body,
             content_type="text/html", published_at=post.published_at or now, rating=post.rating,
         )

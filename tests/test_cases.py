@@ -39,8 +39,10 @@ def test_a_reported_post_that_starts_answering_404_is_marked_removed(tmp_path: P
     with FixtureServer(routes={"/t/1": post}) as server:
         config = unattended_config(tmp_path)
         store = Store(config.store.path)
-        (mention_id,) = write_posts(store, [Post(url=f"{server.base_url}/t/1", text=POST)])
+        (mention_id,) = write_posts(store, [Post(url=f"{server.base_url}/t/1", text=POST,
+                                                 fetched_from=f"{server.base_url}/feed.xml")])
         case = open_case(store, mention_id, "asked by the head")
+        assert case.url == f"{server.base_url}/t/1"  # the post, not the feed it came through
         update_case(store, case.id, "reported", "reported via the forum's form")
 
         (first,) = recheck_cases(config)
