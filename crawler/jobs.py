@@ -20,7 +20,7 @@ from apscheduler.triggers.cron import CronTrigger
 from crawler.cases import CheckResult, recheck_cases
 from crawler.config import Config, ScheduleSettings
 from crawler.retention import PurgeResult, purge
-from crawler.runner import CrawlReport, crawl, select_sources
+from crawler.runner import CrawlReport, ProgressCallback, crawl, select_sources
 from crawler.store import Store
 
 if TYPE_CHECKING:
@@ -99,14 +99,17 @@ def _log_delivery(delivery: DeliveryReport) -> None:
 # ---- jobs ------------------------------------------------------------------------------------
 
 
-def crawl_job(config: Config, source_names: list[str]) -> CrawlReport:
+def crawl_job(
+    config: Config, source_names: list[str], on_progress: ProgressCallback | None = None
+) -> CrawlReport:
     """Crawls the sources in a child process with the [schedule] crawl_timeout, then
     `after_crawl`."""
     started = _now()
     sources = select_sources(config, source_names)
     name = crawl_job_name(",".join(source_names))
     try:
-        report = crawl(config, sources, timeout=config.schedule.crawl_timeout.total_seconds())
+        report = crawl(config, sources, on_progress=on_progress,
+                       timeout=config.schedule.crawl_timeout.total_seconds())
     except Exception as exc:
         _record(config, name, started, started, "failed", str(exc))
         raise

@@ -6,9 +6,10 @@ Job state lives in DuckDB (crawl_runs, schedule_runs): on start each job is due 
 plus its interval, or now when that has passed, and a digest missed while the machine was off is
 sent once, if it is within [schedule] misfire_grace.
 
-SIGTERM or Ctrl-C: no new job starts; a running crawl child gets SIGTERM (Scrapy stops fetching
-and the child writes what it has, in one transaction) and up to [schedule] stop_timeout to finish;
-then the scheduler stops. A second signal kills the crawl child at once (its write is rolled back).
+SIGTERM or Ctrl-C: no new job starts; a running crawl child gets SIGTERM once its spiders have
+opened (Scrapy stops fetching, lets the requests in flight end, and the child writes what it has
+in one transaction) and up to [schedule] stop_timeout to finish; then the scheduler stops. A
+second signal kills the crawl child at once (its write is rolled back).
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ from apscheduler.triggers.interval import IntervalTrigger
 from crawler import jobs
 from crawler.config import Config
 from crawler.errors import SchedulerLockedError
+from crawler.runner import ProgressEvent
 from crawler.store import Store
 
 log = logging.getLogger("schoolwatch.scheduler")
@@ -112,6 +114,7 @@ class Scheduler:
         self._stop_signal: int | None = None
         self._signalled: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
+        self._crawl_started = threading.Event()
         self._scheduler = BackgroundScheduler(
             timezone=self.zone,
             executors={"default": ThreadPoolExecutor(max_workers=1)},
@@ -172,7 +175,8 @@ class Scheduler:
             function = lambda: jobs.retention_job(self.config)  # noqa: E731
         else:
             source = job.id.removeprefix("crawl:")
-            function = lambda: jobs.crawl_job(self.config, [source])  # noqa: E731
+            function = lambda: jobs.crawl_job(  # noqa: E731
+                self.config, [source], on_progress=self._on_crawl_progress)
         assert job.every is not None
         self._scheduler.add_job(
             self._guarded(job.id, function),
@@ -194,9 +198,14 @@ class Scheduler:
             except Exception as exc:
                 log.error("%s failed: %s", job_id, exc)
             finally:
+                self._crawl_started.clear()
                 self._idle.set()
 
         return run
+
+    def _on_crawl_progress(self, event: ProgressEvent) -> None:
+        if event.event == "started":
+            self._crawl_started.set()
 
     def _on_signal(self, signum: int, frame: FrameType | None) -> None:
         self._signals += 1
@@ -221,7 +230,9 @@ class Scheduler:
         tell_after = 5.0 if self._stop_signal == signal.SIGINT else 0.0
         while not self._idle.wait(0.2):
             waited = time.monotonic() - started
-            if waited >= tell_after:
+            # Only once a spider has opened: Scrapy's own handler is in place by then, while
+            # a child still starting up would die of the signal without writing anything.
+            if waited >= tell_after and self._crawl_started.is_set():
                 self._signal_crawls(signal.SIGTERM)
             if waited >= cap:
                 log.warning("the running job did not finish within %gs: stopping it", cap)
