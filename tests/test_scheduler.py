@@ -21,6 +21,7 @@ from crawler.cli import cli
 from crawler.config import Config, ScheduleSettings
 from crawler.demo import sites_folder
 from crawler.demo.server import FixtureServer
+from crawler.errors import ConfigError
 from crawler.runner import CrawlReport
 from crawler.scheduler import Scheduler, plan, scheduler_lock
 from crawler.store import Store
@@ -293,3 +294,20 @@ def test_on_start_each_job_is_due_at_its_last_complete_run_plus_its_interval(
         "crawl:new": now, "recheck": earlier + timedelta(days=1), "retention": now,
         "digest": now,
     }
+
+
+@pytest.mark.parametrize(
+    ("schedule", "key", "problem"),
+    [
+        ({"digest_day": "funday"}, "schedule.digest_day", "expected one of: mon, tue"),
+        ({"timezone": "Europe/Ashcombe"}, "schedule.timezone", "not a known time zone"),
+        ({"misfire_grace": "soon"}, "schedule.misfire_grace", "not a duration"),
+        ({"digest_time": "25:00"}, "schedule.digest_time", ""),
+    ],
+)
+def test_schedule_settings_are_validated(
+    tmp_path: Path, schedule: dict[str, str], key: str, problem: str
+) -> None:
+    with pytest.raises(ConfigError) as error:
+        unattended_config(tmp_path, schedule=schedule)
+    assert error.value.key == key and problem in error.value.problem
