@@ -7,6 +7,7 @@ from pathlib import Path
 
 import click
 
+from crawler.errors import SchoolwatchError
 from crawler.store import Store
 from crawler.ui import config_option, console, load_from_option
 from digest.inspection import build_report, render_report
@@ -33,6 +34,8 @@ def check_command(
     """
     config = load_from_option(config_path)
     (school,) = select_schools(config, school_id)
+    if since is not None and since > datetime.now():
+        raise SchoolwatchError(f"--since {since:%Y-%m-%d} is in the future")
     report = build_report(config, Store(config.store.path), school,
                           since.date() if since else None)
     target = out_path or Path(f"report-{school.id}.html")

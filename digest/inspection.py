@@ -195,7 +195,7 @@ def _months(since: date, now: datetime) -> list[Month]:
     month = Month(since.year, since.month)
     last = Month(now.astimezone(LONDON).year, now.astimezone(LONDON).month)
     months = [month]
-    while month != last:
+    while (month.year, month.month) < (last.year, last.month):
         month = month.next()
         months.append(month)
     return months

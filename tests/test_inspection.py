@@ -145,4 +145,7 @@ def test_check_command_writes_the_report(tmp_path: Path) -> None:
     assert "Hollins Green Primary School" in out.read_text(encoding="utf-8")
     unknown = CliRunner().invoke(cli, ["check", "--config", str(config_path), "--school", "x"])
     assert unknown.exit_code == 1 and "no school with id 'x'" in unknown.output
+    future = CliRunner().invoke(cli, ["check", "--config", str(config_path), "--school",
+                                      "hollins-green", "--since", "2999-01-01"])
+    assert future.exit_code == 1 and "is in the future" in future.output
     assert CliRunner().invoke(cli, ["check", "--help"]).exit_code == 0
