@@ -73,3 +73,7 @@ class ResponseTooLargeError(FetchError):
 
 class UnreadableContentError(FetchError):
     """The response arrived but holds nothing this source kind can read."""
+
+
+class ModelLoadError(SchoolwatchError):
+    """The classifier's encoder or trained heads cannot be loaded, or do not fit together."""
