@@ -269,6 +269,7 @@ class EncoderModel:
                 # torch marks torch.ao dynamic quantisation deprecated (moving to torchao) but it
                 # is still the fastest CPU path available without another dependency.
                 warnings.simplefilter("ignore", DeprecationWarning)
+                warnings.filterwarnings("ignore", message=".*quantiz", category=UserWarning)
                 self.encoder = torch.ao.quantization.quantize_dynamic(
                     self.encoder, {nn.Linear}, dtype=torch.qint8
                 )

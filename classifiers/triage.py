@@ -52,19 +52,35 @@ class Classification:
     model_version: str = ""
 
 
+def _sentence_around(text: str, phrase: str) -> str:
+    start = text.find(phrase)
+    if start < 0:
+        return phrase
+    begin = max(text.rfind(stop, 0, start) for stop in ".!?\n") + 1
+    ends = [i for i in (text.find(stop, start + len(phrase)) for stop in ".!?\n") if i >= 0]
+    end = min(ends) + 1 if ends else len(text)
+    sentence = " ".join(text[begin:end].split())
+    return sentence if len(sentence) <= 160 else phrase
+
+
 def decide(
     request: ClassifyRequest, prediction: Prediction, thresholds: dict[str, float], version: str
 ) -> Classification:
     reasons: dict[str, str] = {}
+    # A school named after a person ("Sophie Scholl Academy") must not read as a pupil's name.
+    pupil_text = request.text
+    if request.school:
+        pupil_text = pupil_text.replace(request.school, "the school")
     rule_hits = {
         "personal_data": find_personal_data(request.text),
-        "named_pupil": find_named_pupil(request.text),
+        "named_pupil": find_named_pupil(pupil_text),
         "allegation": find_staff_allegation(request.text, request.staff),
         "threat": find_threat(request.text),
     }
     for name, phrase in rule_hits.items():
         if phrase:
-            reasons[name] = phrase
+            # A threat fragment ("wait till I see") only reads as a threat with its sentence.
+            reasons[name] = _sentence_around(request.text, phrase) if name == "threat" else phrase
     for index, name in enumerate(MODEL_CATEGORIES):
         if name not in reasons and prediction.categories[index] >= thresholds.get(name, 0.5):
             reasons[name] = prediction.evidence.get(name, request.text[:160])
