@@ -36,6 +36,8 @@ MODEL_CATEGORIES = (
     "inspection",
 )
 RISKS = ("none", "low", "medium", "high")
+# Evidence key for "the most negative sentence", used when a criticism has no category of its own.
+NEGATIVE_EVIDENCE = "negative"
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "heads.safetensors"
 # Windows of a long post overlap by this many tokens so a phrase cut at a border is seen whole.
 WINDOW_STRIDE = 32
@@ -270,8 +272,11 @@ class EncoderModel:
                 # is still the fastest CPU path available without another dependency.
                 warnings.simplefilter("ignore", DeprecationWarning)
                 warnings.filterwarnings("ignore", message=".*quantiz", category=UserWarning)
+                # Per-channel weight scales: the merged LoRA updates make some output rows much
+                # larger than others, and one scale per matrix lost several points of accuracy.
+                qconfig = torch.ao.quantization.per_channel_dynamic_qconfig
                 self.encoder = torch.ao.quantization.quantize_dynamic(
-                    self.encoder, {nn.Linear}, dtype=torch.qint8
+                    self.encoder, {nn.Linear: qconfig}, dtype=torch.qint8
                 )
         self.batch_size = batch_size
         self.max_tokens = max_tokens
@@ -353,6 +358,9 @@ class EncoderModel:
                 for c, name in enumerate(MODEL_CATEGORIES):
                     a, b = spans_t[int(sent_scores[:, c].argmax())]
                     evidence[name] = _clip(text[a:b])
+                sent_neg = torch.softmax(self.heads.sentiment(sent_emb), -1)[:, 0].numpy()
+                a, b = spans_t[int(sent_neg.argmax())]
+                evidence[NEGATIVE_EVIDENCE] = _clip(text[a:b])
             results.append(
                 Prediction(
                     sentiment=sentiment,

@@ -1071,6 +1071,99 @@ TEMPLATES: list[Template] = [
     T("Never thought I'd say this but {s} handled the bullying brilliantly.", POS, "none"),
 ]
 
+# Second batch, written after the first evaluation showed weak spots (sarcasm, plain grumbles,
+# traction, media, inspection, severe abuse). Its held-out templates are chosen the same way
+# but within this list, so the first batch's test split stays exactly as it was.
+EXTRA_TEMPLATES: list[Template] = [
+    T("Fab. Another 'wellbeing survey' from {s} while the actual problems get ignored. Cheers.",
+      NEG, "low", "complaint"),
+    T("Thanks {s} for the two hours' notice that the school is closing early. Really appreciated "
+      "by everyone who has a job.", NEG, "low", "complaint"),
+    T("Absolutely loving the fourth letter this term from {s} asking for money. Marvellous.",
+      NEG, "low", "complaint"),
+    T("Oh good, the {sh} car park has been locked again at pick up. What a surprise.", NEG, "low",
+      "complaint"),
+    T("Genius idea from {s} to hold the meeting at 2pm on a weekday. Who exactly is that for?",
+      NEG, "low", "complaint"),
+    T("Top marks {s}, lost my son's coat for the third time. Impressive stuff.", NEG, "low",
+      "complaint"),
+    T("Very disappointed with {s}. My daughter's reading book hasn't been changed since "
+      "September.", NEG, "low", "complaint"),
+    T("The communication from {s} is shocking. Nobody answers the phone and the website is out "
+      "of date.", NEG, "low", "complaint"),
+    T("We're thinking of moving our son from {s}. The class sizes have crept up and he's getting "
+      "lost.", NEG, "low", "complaint"),
+    T("Homework at {s} is pointless colouring in. Expected more from a school with its "
+      "reputation.", NEG, "low", "complaint"),
+    T("One star. {s} lost our application form twice and then blamed us.", NEG, "low",
+      "complaint"),
+    T("The after-school club at {s} has doubled its price with no warning. Not happy.", NEG,
+      "low", "complaint"),
+    T("Bit gutted with {s} to be honest. The music teacher left and they've just dropped "
+      "music.", NEG, "low", "complaint"),
+    T("Nearly 1,000 people have shared my post about the {sh} exclusions. The school needs to "
+      "answer us publicly.", NEG, "medium", "complaint"),
+    T("Parents from {s} are meeting with the local councillor tonight, over 60 families have "
+      "signed up. Keep the pressure on.", NEG, "medium", "complaint"),
+    T("Our open letter to the governors of {s} now has 250 signatures. Add yours before "
+      "Friday.", NEG, "medium", "complaint"),
+    T("The {sh} Facebook group is kicking off about the new behaviour policy, 500 comments and "
+      "counting.", NEG, "medium", "complaint"),
+    T("Reporter from {p} here. We're running a story on {s} and the staff walkout, would any "
+      "parents like to comment?", NEU, "medium", "media_enquiry"),
+    T("I've been asked by {p} to talk about what happened at {s}. Should I?", NEU, "medium",
+      "media_enquiry"),
+    T("Local radio want to interview parents about the {sh} closure tomorrow morning, message "
+      "me if you're up for it.", NEU, "medium", "media_enquiry"),
+    T("Ofsted report for {s} published today: Good in all areas. Congratulations to the staff.",
+      POS, "none", "inspection"),
+    T("{s} has had its monitoring visit from Ofsted. The letter says leaders are taking "
+      "effective action.", POS, "none", "inspection"),
+    T("Inspectors were in {s} all week. Kids said they came into lessons and asked about "
+      "bullying.", NEU, "none", "inspection"),
+    T("Does anyone know when the next Ofsted inspection is due at {s}? The last report was "
+      "2019.", NEU, "none", "inspection"),
+    T("The inspection report for {s} says behaviour in corridors is poor. No surprise to any "
+      "parent.", NEG, "low", "inspection", "complaint"),
+    T("Can't believe Ofsted rated {s} Requires Improvement again. Third time in a row.", NEG,
+      "low", "inspection", "complaint"),
+    T("{staff} is a nasty, spiteful bully of a woman and I hope she rots. Everyone share this.",
+      NEG, "high", "harassment"),
+    T("That vile creature {staff} needs hounding out of {sh}. Make her life hell, she deserves "
+      "it.", NEG, "high", "harassment"),
+    T("The head at {s} is an arrogant prat who couldn't run a bath.", NEG, "medium",
+      "harassment"),
+    T("Absolute state of the teachers at {s}. Thick as mince, the lot of them.", NEG, "medium",
+      "harassment"),
+    T("Some of the older lads at {s} have been following my daughter home and shouting vile "
+      "things at her. School say it's outside their hours.", NEG, "high", "safeguarding",
+      "harassment"),
+    T("My son's been coming home from {s} with money missing and he won't say who's taking "
+      "it. He's terrified.", NEG, "high", "safeguarding"),
+    T("There's a post going round the {sh} kids' group chat telling a girl to kill herself. "
+      "Please check your children's phones.", NEG, "high", "safeguarding", "harassment"),
+    T("Leaflets from a far-right group were handed out at the {sh} gates this morning, aimed "
+      "at the kids.", NEG, "high", "extremism_hate", "safeguarding"),
+    T("Another brilliant workshop at {s} on staying safe from grooming. Every parent should "
+      "go.", POS, "none"),
+    T("My little one came home from {s} talking about consent and body safety, handled really "
+      "well for her age.", POS, "none"),
+    T("The Year 8 debate at {s} about extremism and free speech was seriously impressive.",
+      POS, "none"),
+    T("Our daughter's anxiety has been handled so well by the pastoral team at {s}. Can't "
+      "thank them enough.", POS, "none"),
+    T("The kids absolutely slayed the {sh} talent show, my cheeks hurt from smiling.", POS,
+      "none"),
+    T("Not gonna lie, I was dreading the {sh} parents' evening but the teachers were "
+      "lovely.", POS, "none"),
+    T("Didn't expect much from {s} after the rumours but honestly it's been great.", POS,
+      "none"),
+    T("Would anyone from {s} like to car share for the Year 5 trip drop off?", NEU, "none"),
+    T("What's the policy at {s} on taking holidays in term time? Asking before I book.", NEU,
+      "none"),
+    T("New term, new shoes, new pencil case. {s} here we come.", POS, "none"),
+]
+
 # A few longer reviews stitched from fragments, so the set has 100 to 300-word posts too.
 LONG_OPEN = [
     "We've had three children go through {s} now, so I feel I can give a fair picture.",
@@ -1131,11 +1224,11 @@ def _fill(text: str, rng: random.Random, school: str, staff: str) -> str:
     return text.format(**values)
 
 
-def _held_out_templates() -> set[int]:
+def _held_out_templates(templates: list[Template]) -> set[int]:
     # Every 4th template of each primary label is held out, so each category has unseen
     # patterns in the evaluation; the offset comes from a hash so it is not always the first.
     groups: dict[str, list[int]] = {}
-    for index, tpl in enumerate(TEMPLATES):
+    for index, tpl in enumerate(templates):
         primary = tpl.categories[0] if tpl.categories else f"none-{tpl.sentiment}"
         groups.setdefault(primary, []).append(index)
     held: set[int] = set()
@@ -1148,8 +1241,9 @@ def _held_out_templates() -> set[int]:
 def build() -> list[dict[str, object]]:
     rng = random.Random(SEED)
     rows: list[dict[str, object]] = []
-    held = _held_out_templates()
-    for t_index, tpl in enumerate(TEMPLATES):
+    held = _held_out_templates(TEMPLATES)
+    held |= {len(TEMPLATES) + i for i in _held_out_templates(EXTRA_TEMPLATES)}
+    for t_index, tpl in enumerate(TEMPLATES + EXTRA_TEMPLATES):
         split = "test" if t_index in held else "train"
         for _ in range(tpl.copies):
             school = rng.choice(SCHOOLS)

@@ -5,7 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
-from classifiers.model import MODEL_CATEGORIES, SENTIMENTS, EncoderModel, Prediction
+from classifiers.model import (
+    MODEL_CATEGORIES,
+    NEGATIVE_EVIDENCE,
+    SENTIMENTS,
+    EncoderModel,
+    Prediction,
+)
 from classifiers.rules import (
     RULES_VERSION,
     find_named_pupil,
@@ -87,6 +93,11 @@ def decide(
 
     sentiment_index = int(prediction.sentiment.argmax())
     sentiment = SENTIMENTS[sentiment_index]
+    negative = float(prediction.sentiment[0])
+    if not reasons and negative >= thresholds.get("criticism", 0.6):
+        # A clearly negative post that no category explains is still criticism ("low"): the
+        # complaint head alone misses plain grumbles that do not use complaint vocabulary.
+        reasons["complaint"] = prediction.evidence.get(NEGATIVE_EVIDENCE, request.text[:160])
     _, at_least_medium, high = (float(x) for x in prediction.risk_at_least)
 
     if HIGH_CATEGORIES & reasons.keys():

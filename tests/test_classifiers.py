@@ -105,12 +105,15 @@ def test_output_order_equals_input_order(classifier: Classifier) -> None:
         "Ofsted are in tomorrow and Thursday apparently.",
         "If anyone touches my kid again I will kill them.",
         "Does anyone have a spare PE top in age 7-8?",
+        "Tom in Year 4 keeps pushing my son over.",
     ]
-    batch = classifier.classify([ClassifyRequest(t) for t in texts])
-    singles = [classifier.classify([ClassifyRequest(t)])[0] for t in texts]
-    assert [b.risk for b in batch] == [s.risk for s in singles]
-    assert [b.categories for b in batch] == [s.categories for s in singles]
-    assert batch[1].risk == "high" and batch[3].risk == "high" and batch[0].risk == "none"
+    forward = classifier.classify([ClassifyRequest(t) for t in texts])
+    backward = classifier.classify([ClassifyRequest(t) for t in reversed(texts)])
+    assert forward == backward[::-1]
+    assert [r.risk == "high" for r in forward] == [False, True, False, True, False, True]
+    assert "personal_data" in forward[1].categories
+    assert "threat" in forward[3].categories
+    assert "named_pupil" in forward[5].categories
 
 
 def test_result_fields(classifier: Classifier) -> None:
