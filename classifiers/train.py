@@ -117,7 +117,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--batch-size", type=int, default=32)
     parser.add_argument("--tweet-epochs", type=float, default=1.0)
     parser.add_argument("--sentiment-epochs", type=float, default=3.0)
-    parser.add_argument("--school-epochs", type=float, default=8.0)
+    parser.add_argument("--school-epochs", type=float, default=10.0)
     parser.add_argument("--lr", type=float, default=1e-3)
     args = parser.parse_args(argv)
 

@@ -102,9 +102,9 @@ def decide(
 
     if HIGH_CATEGORIES & reasons.keys():
         risk = "high"
-    elif high >= thresholds.get("risk_high", 0.3) and reasons:
-        # The risk head also learned "severe abuse of staff", which has no category of its own;
-        # it only upgrades a post that some category already flagged, so a reason is shown.
+    elif high >= thresholds.get("risk_high", 0.3) and "harassment" in reasons:
+        # "Severe abuse of staff" has no category of its own: the risk head decides how severe
+        # the flagged harassment is. It never upgrades a mere complaint (too many false alarms).
         risk = "high"
     elif MEDIUM_CATEGORIES & reasons.keys():
         risk = "medium"
