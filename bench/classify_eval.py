@@ -110,13 +110,13 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--datasets", type=Path, default=REPO_ROOT.parent / "shared" / "datasets")
     parser.add_argument("--split", choices=("test", "train", "all"), default="test")
-    parser.add_argument("--fp32", action="store_true", help="no int8 quantisation")
+    parser.add_argument("--precision", choices=("auto", "fp32", "bf16", "int8"), default="auto")
     parser.add_argument("--skip-tweeteval", action="store_true")
     parser.add_argument("--weights", type=Path, default=None, help="default: the shipped heads")
     args = parser.parse_args()
     started = time.perf_counter()
     classifier = Classifier.from_settings(
-        ClassifierSettings(quantize=not args.fp32, weights=args.weights)
+        ClassifierSettings(precision=args.precision, weights=args.weights)
     )
     print(f"model_version {classifier.model_version}")
     if not args.skip_tweeteval:

@@ -2,8 +2,9 @@
 
 Baseline: a transformers `pipeline("feature-extraction")` fed one post at a time (fp32, mean
 pooling in Python), which is how the encoder is often used first. Ours: `Classifier.classify`
-on the whole list (length-sorted batches, windows of max_tokens, inference mode, int8 dynamic
-quantisation, rules and triage included). Run: `.venv/bin/python bench/classify_speed.py`.
+on the whole list (length-sorted batches, windows of max_tokens, inference mode, rules and
+triage included) in each encoder precision; "default" is precision="auto" (bf16 on CPUs with
+AMX/AVX512-BF16, else int8). Run: `.venv/bin/python bench/classify_speed.py`.
 """
 
 from __future__ import annotations
@@ -74,15 +75,26 @@ def main() -> None:
     loaded = time.perf_counter()
     classifier = Classifier.from_settings(settings)
     load_s = time.perf_counter() - loaded
-    fp32 = Classifier.from_settings(settings.model_copy(update={"quantize": False}))
-    print(f"threads={args.threads}  model load {load_s:.1f}s  {classifier.model_version}")
-    print(f"{'posts':<22}{'naive/s':>9}{'ours fp32/s':>13}{'ours int8/s':>13}{'ratio':>7}")
+    variants = {
+        name: Classifier.from_settings(settings.model_copy(update={"precision": name}))
+        for name in ("fp32", "int8", "bf16")
+    }
+    print(f"threads={args.threads}  model load {load_s:.1f}s  default {classifier.model_version}")
+    print(
+        f"{'posts':<14}{'naive/s':>9}"
+        + "".join(f"{'ours ' + n + '/s':>14}" for n in variants)
+        + f"{'default/s':>11}{'ratio':>7}"
+    )
     for label, words in (("100 words", (100, 100)), ("50-300 words", (50, 300))):
         posts = make_posts(words, args.posts)
         base = naive(posts[: args.naive_posts])
-        full = ours(fp32, posts)
-        fast = ours(classifier, posts)
-        print(f"{label:<22}{base:>9.1f}{full:>13.1f}{fast:>13.1f}{fast / base:>6.1f}x")
+        rates = [ours(variant, posts) for variant in variants.values()]
+        default = ours(classifier, posts)
+        print(
+            f"{label:<14}{base:>9.1f}"
+            + "".join(f"{r:>14.1f}" for r in rates)
+            + f"{default:>11.1f}{default / base:>6.1f}x"
+        )
     print("targets: >= 5x naive and >= 100 posts/s for 100-word posts")
 
 

@@ -70,6 +70,28 @@ def encoder_fingerprint(folder: Path) -> str:
     return digest.hexdigest()[:16]
 
 
+PRECISIONS = ("auto", "fp32", "bf16", "int8")
+
+
+def cpu_has_fast_bf16() -> bool:
+    """True on CPUs with native bf16 matrix units (AMX or AVX512-BF16); elsewhere bf16 is
+    emulated and slower than fp32."""
+    try:
+        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
+            flags = next((line for line in handle if line.startswith("flags")), "")
+    except OSError:
+        return False
+    return any(flag in flags.split() for flag in ("amx_bf16", "avx512_bf16"))
+
+
+def resolve_precision(precision: str) -> str:
+    if precision not in PRECISIONS:
+        raise ModelLoadError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
+    if precision == "auto":
+        return "bf16" if cpu_has_fast_bf16() else "int8"
+    return precision
+
+
 class LoRALinear(nn.Module):
     """A frozen Linear plus a trainable low-rank update (W + scale * B @ A)."""
 
@@ -223,7 +245,7 @@ class EncoderModel:
         batch_size: int = 32,
         max_tokens: int = 256,
         threads: int | None = None,
-        quantize: bool = True,
+        precision: str = "auto",
     ) -> None:
         if threads:
             torch.set_num_threads(threads)
@@ -266,10 +288,13 @@ class EncoderModel:
         merge_lora(self.encoder)
         self.encoder.eval()
         self.heads.eval()
-        if quantize:
+        self.precision = resolve_precision(precision)
+        if self.precision == "bf16":
+            self.encoder = self.encoder.to(torch.bfloat16)
+        elif self.precision == "int8":
             with warnings.catch_warnings():
                 # torch marks torch.ao dynamic quantisation deprecated (moving to torchao) but it
-                # is still the fastest CPU path available without another dependency.
+                # is still the fastest CPU path without bf16 hardware and another dependency.
                 warnings.simplefilter("ignore", DeprecationWarning)
                 warnings.filterwarnings("ignore", message=".*quantiz", category=UserWarning)
                 # Per-channel weight scales: the merged LoRA updates make some output rows much
@@ -280,7 +305,6 @@ class EncoderModel:
                 )
         self.batch_size = batch_size
         self.max_tokens = max_tokens
-        self.quantized = quantize
         self.encoder_folder = folder
 
     @property
@@ -321,9 +345,10 @@ class EncoderModel:
             for row, i in enumerate(chunk):
                 input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
                 mask[row, : len(ids[i])] = 1
-            states = self.encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state
+            out = self.encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state
+            states = out.float()  # heads and pooling stay fp32 whatever the encoder runs in
             pooled[chunk] = mean_pool(states, mask)
-            states_np = states.float().numpy()
+            states_np = states.numpy()
             for row, i in enumerate(chunk):
                 owner = owners[i]
                 offs = np.array(offsets[i], dtype=np.int64).reshape(-1, 2)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -34,8 +35,9 @@ class ClassifierSettings(BaseModel):
     threads: int | None = Field(
         None, ge=1, description="CPU threads for inference; default = all cores torch sees."
     )
-    quantize: bool = Field(
-        True,
-        description="Dynamic int8 quantisation of the encoder's Linear layers (faster on CPU; "
-        "bench/classify_eval.py reports its accuracy).",
+    precision: Literal["auto", "fp32", "bf16", "int8"] = Field(
+        "auto",
+        description="Encoder arithmetic: bf16 on CPUs with AMX/AVX512-BF16 (about 2x int8 and "
+        "3x fp32 there), int8 dynamic quantisation elsewhere; 'auto' picks. "
+        "bench/classify_eval.py reports the accuracy of each.",
     )

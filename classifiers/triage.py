@@ -132,8 +132,10 @@ class Classifier:
     def __init__(self, model: EncoderModel) -> None:
         self.model = model
         info = model.info
-        quant = "q8" if model.quantized else "fp32"
-        self.model_version = f"{info.path.stem}-{info.digest}-rules{RULES_VERSION}-{quant}"
+        # Precision is part of the version: bf16/int8/fp32 can differ near a threshold.
+        self.model_version = (
+            f"{info.path.stem}-{info.digest}-rules{RULES_VERSION}-{model.precision}"
+        )
 
     @classmethod
     def from_settings(cls, settings: ClassifierSettings) -> Classifier:
@@ -144,7 +146,7 @@ class Classifier:
                 batch_size=settings.batch_size,
                 max_tokens=settings.max_tokens,
                 threads=settings.threads,
-                quantize=settings.quantize,
+                precision=settings.precision,
             )
         )
 

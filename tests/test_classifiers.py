@@ -170,7 +170,7 @@ def test_encoder_of_another_width_is_a_clear_domain_error(tmp_path: Path) -> Non
     ).save_pretrained(folder)
     AutoTokenizer.from_pretrained(bundled_encoder_path()).save_pretrained(folder)
     with pytest.raises(ModelLoadError, match="64-wide") as caught:
-        Classifier.from_settings(ClassifierSettings(model=folder, quantize=False))
+        Classifier.from_settings(ClassifierSettings(model=folder, precision="fp32"))
     assert isinstance(caught.value, SchoolwatchError)
     assert "python -m classifiers.train" in str(caught.value)
 
