@@ -178,3 +178,16 @@ def test_encoder_of_another_width_is_a_clear_domain_error(tmp_path: Path) -> Non
 def test_missing_encoder_folder_is_a_domain_error(tmp_path: Path) -> None:
     with pytest.raises(ModelLoadError, match="does not exist"):
         Classifier.from_settings(ClassifierSettings(model=tmp_path / "nope"))
+
+
+def test_int8_path_used_on_cpus_without_bf16_still_flags_high_risk() -> None:
+    int8 = Classifier.from_settings(ClassifierSettings(precision="int8"))
+    results = int8.classify(
+        [
+            ClassifyRequest("Ring me on 07700 900123 if you saw it."),
+            ClassifyRequest("I'm going to smash his car up tonight, see how he likes it."),
+            ClassifyRequest("Anti-bullying week was brilliant, the kids loved odd socks day."),
+        ]
+    )
+    assert [r.risk for r in results] == ["high", "high", "none"]
+    assert int8.model_version.endswith("int8")
