@@ -89,3 +89,7 @@ class CaseError(SchoolwatchError):
 
 class SchedulerLockedError(SchoolwatchError):
     """Another `schoolwatch run` is already using this store."""
+
+
+class ModelLoadError(SchoolwatchError):
+    """The classifier's encoder or trained heads cannot be loaded, or do not fit together."""

@@ -1,0 +1,38 @@
+"""Mention classifier: sentiment, risk, categories and reasons (encoder + heads + rules).
+
+Imports are lazy so `import classifiers` stays cheap; torch and transformers load only when a
+Classifier is used.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from classifiers.settings import ClassifierSettings
+    from classifiers.stream import classify_jsonl
+    from classifiers.triage import Classification, Classifier, ClassifyRequest
+
+__all__ = [
+    "Classification",
+    "Classifier",
+    "ClassifierSettings",
+    "ClassifyRequest",
+    "classify_jsonl",
+]
+
+_WHERE = {
+    "Classification": "classifiers.triage",
+    "Classifier": "classifiers.triage",
+    "ClassifyRequest": "classifiers.triage",
+    "ClassifierSettings": "classifiers.settings",
+    "classify_jsonl": "classifiers.stream",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _WHERE:
+        raise AttributeError(f"module 'classifiers' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(_WHERE[name]), name)
