@@ -13,10 +13,12 @@ import click
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
+from classifiers.commands import classify_command
 from crawler.case_commands import case_group
 from crawler.config import Config, CrawlSettings, Source, load_config, resolve_config_path
 from crawler.errors import ConfigError, SchoolwatchError
 from crawler.items import SourceRun
+from crawler.jobs import AfterCrawl, after_crawl
 from crawler.run_command import run_command
 from crawler.runner import CrawlReport, ProgressEvent, crawl, extract, select_sources
 from crawler.store import Store
@@ -143,7 +145,30 @@ def run_crawl_with_progress(
             log_level="INFO" if verbose else "CRITICAL",
         )
     _print_summary(report.runs)
+    with console.status("Tagging new mentions for sentiment and risk..."):
+        followed = after_crawl(config, report)
+    _print_after_crawl(followed)
     return report
+
+
+def _print_after_crawl(followed: AfterCrawl) -> None:
+    tagged = followed.classified
+    if tagged.classified:
+        risks = ", ".join(
+            f"{tagged.by_risk[risk]} {risk}" for risk in ("high", "medium", "low", "none")
+            if tagged.by_risk.get(risk)
+        )
+        console.print(f"Tagged {tagged.classified} mention(s) for risk: {risks}.")
+    if followed.alerts_queued:
+        console.print(f"[bold red]{followed.alerts_queued} alert(s) queued[/] for high-risk posts.")
+    delivery = followed.delivery
+    if delivery.sent:
+        console.print(f"Sent {len(delivery.sent)} message(s).")
+    for message_id, error in delivery.failed.items():
+        print_error(f"could not send {message_id}: {error} (it stays queued)")
+    if delivery.outbox_only and followed.alerts_queued:
+        console.print("No SMTP server is configured: alerts wait in the outbox "
+                      "([bold]schoolwatch outbox[/]).")
 
 
 def _print_summary(runs: Sequence[SourceRun]) -> None:
@@ -292,6 +317,7 @@ def demo(directory: Path) -> None:
 
 
 # Commands of the later stages live beside their code and register here.
+cli.add_command(classify_command)
 cli.add_command(case_group)
 cli.add_command(run_command)
 cli.add_command(check_command)

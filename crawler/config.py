@@ -18,6 +18,7 @@ from pydantic import (
     model_validator,
 )
 
+from classifiers.settings import ClassifierSettings
 from crawler.durations import Duration, parse_duration  # noqa: F401  (re-exported)
 from crawler.errors import ConfigError
 from digest.settings import EmailSettings
@@ -203,6 +204,9 @@ class Config(_Section):
     schedule: ScheduleSettings = Field(default_factory=ScheduleSettings)
     school: list[School] = Field(min_length=1, description="The schools to watch.")
     source: list[Source] = Field(default_factory=list, description="Where to look.")
+    classifier: ClassifierSettings = Field(
+        default_factory=ClassifierSettings, description="How mentions are tagged for risk."
+    )
     email: EmailSettings | None = Field(
         None, description="How digests and alerts are sent; without it they go to the outbox only."
     )
@@ -282,12 +286,18 @@ def config_from_dict(raw: dict[str, Any], shown: str, base_dir: Path) -> Config:
         config = Config.model_validate(raw)
     except ValidationError as exc:
         raise _as_config_error(exc, shown) from None
-    store_path = config.store.path
-    if not store_path.is_absolute():
-        store_path = base_dir / store_path
-    update: dict[str, Any] = {"store": config.store.model_copy(update={"path": store_path})}
-    if config.email is not None and not config.email.outbox.is_absolute():
-        update["email"] = config.email.model_copy(update={"outbox": base_dir / config.email.outbox})
+    def anchored(path: Path) -> Path:
+        return path if path.is_absolute() else base_dir / path
+
+    update: dict[str, Any] = {
+        "store": config.store.model_copy(update={"path": anchored(config.store.path)})
+    }
+    if config.email is not None:
+        update["email"] = config.email.model_copy(update={"outbox": anchored(config.email.outbox)})
+    models = {"model": config.classifier.model, "weights": config.classifier.weights}
+    classifier_paths = {key: anchored(value) for key, value in models.items() if value is not None}
+    if classifier_paths:
+        update["classifier"] = config.classifier.model_copy(update=classifier_paths)
     return config.model_copy(update=update)
 
 

@@ -24,6 +24,7 @@ from crawler.runner import CrawlReport, ProgressCallback, crawl, select_sources
 from crawler.store import Store
 
 if TYPE_CHECKING:
+    from classifiers.stored import ClassifyOutcome
     from digest.mailer import DeliveryReport
 
 log = logging.getLogger("schoolwatch.jobs")
@@ -50,21 +51,39 @@ class JobRun:
 # ---- integration points ----------------------------------------------------------------------
 
 
-def after_crawl(config: Config, report: CrawlReport) -> None:
-    """Runs after every scheduled crawl, in the scheduler process, before any other job.
+@dataclass(frozen=True)
+class AfterCrawl:
+    """What followed a crawl: mentions tagged, alerts queued, messages delivered."""
 
-    Queues an alert per school for new high-risk mentions and sends everything queued (alerts,
-    and any digest an earlier SMTP failure left behind). Integration point for issue 4: the
-    classifier's "classify pending" step goes first, so the alerts see the new mentions' risk.
+    classified: ClassifyOutcome
+    alerts_queued: int
+    delivery: DeliveryReport
+
+
+def after_crawl(config: Config, report: CrawlReport) -> AfterCrawl:
+    """Runs after every crawl (the `crawl` command's and the scheduler's), before any other job.
+
+    Tags the mentions not yet classified by the current model, then queues an alert per school
+    for new high-risk mentions and sends everything queued (alerts, and any digest an earlier
+    SMTP failure left behind).
     """
+    from classifiers.stored import classify_stored
     from digest.alerts import queue_alerts
     from digest.mailer import deliver_pending
 
     store = Store(config.store.path)
+    classified = classify_stored(config, store)
+    if classified.classified:
+        log.info(
+            "classified %d mention(s): %s", classified.classified,
+            ", ".join(f"{n} {risk}" for risk, n in sorted(classified.by_risk.items())),
+        )
     queued = queue_alerts(config, store)
     if queued.queued:
         log.info("queued %d alert(s)", len(queued.queued))
-    _log_delivery(deliver_pending(config, store))
+    delivery = deliver_pending(config, store)
+    _log_delivery(delivery)
+    return AfterCrawl(classified, len(queued.queued), delivery)
 
 
 def send_digest(config: Config, slot: datetime) -> str:

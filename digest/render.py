@@ -12,11 +12,13 @@ from digest.chart import LABELS as SENTIMENT_LABELS
 from digest.report import Item, WeekDigest
 from digest.weeks import LONDON
 
-FOOTER = (
+REDACTION_NOTE = (
+    "Phone numbers, email addresses, street addresses and pupils' names are removed from "
+    "excerpts; the full text stays in schoolwatch, behind each link. Sent by schoolwatch."
+)
+DIGEST_FOOTER = (
     "A week runs Monday to Sunday, UK time; a post counts in the week it was published, or first "
-    "seen when it has no date. Phone numbers, email addresses, street addresses and pupils' names "
-    "are removed from excerpts; the full text stays in schoolwatch, behind each link. "
-    "Sent by schoolwatch."
+    "seen when it has no date. " + REDACTION_NOTE
 )
 
 
@@ -85,7 +87,7 @@ def render_digest(digest: WeekDigest, subject: str, chart_src: str | None) -> tu
         "subject": subject,
         "chart_src": chart_src,
         "trend": trend(digest),
-        "footer": FOOTER,
+        "footer": DIGEST_FOOTER,
         "sentiment_label": SENTIMENT_LABELS,
         "evidence": False,
     }
@@ -99,7 +101,7 @@ def render_alert(school_name: str, items: list[Item], subject: str) -> tuple[str
         "school_name": school_name,
         "items": items,
         "subject": subject,
-        "footer": FOOTER,
+        "footer": REDACTION_NOTE,
         "evidence": True,
     }
     html = html_environment().get_template("alert.html.j2").render(context)

@@ -45,14 +45,14 @@ def test_crawl_stores_each_mention_once_and_recrawl_costs_304s(
     assert len(sighting) == 1 and set(sighting[0]) == {"ashcombe-post", "google-alerts"}
     # A post about both schools is a mention of each.
     per_school = store.query("SELECT school_id, count(*) FROM mentions GROUP BY ALL").rows
-    assert dict(per_school) == {"hollins-green": 6, "st-aldhelms": 3}
-    assert first.new_mentions == 9
+    assert dict(per_school) == {"hollins-green": 7, "st-aldhelms": 3}
+    assert first.new_mentions == 10
 
     hits_before = dict(site.hits)
     second = crawl(config, config.source)
     assert [run.status for run in second.runs] == ["not_modified"] * 3
     assert second.new_mentions == 0
-    assert store.query("SELECT count(*) FROM mention_records").rows[0][0] == 9
+    assert store.query("SELECT count(*) FROM mention_records").rows[0][0] == 10
     assert site.hits["/news/rss.xml"] == hits_before["/news/rss.xml"] + 1
     runs = store.query("SELECT source, status, new_mentions FROM crawl_runs ORDER BY id").rows
     assert len(runs) == 6 and all(status == "not_modified" for _, status, _ in runs[3:])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import shutil
 from collections.abc import Callable
 from datetime import UTC, datetime
+from email import message_from_bytes
+from email.policy import default
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -147,10 +149,18 @@ def _show_messages(config: Config, store: Store, directory: Path, console: Conso
         console.print(f"  {outcome.composed.message.subject}", highlight=False)
         console.print(f"    message: {outcome.eml_path}", highlight=False, soft_wrap=True)
         console.print(f"    preview: {preview}", highlight=False, soft_wrap=True)
-    alerts = queue_alerts(config, store)
-    if not alerts.queued:
-        console.print("  No high-risk alerts (mentions are alerted once they are classified "
-                      "high risk).")
-    for message_id in alerts.queued:
-        console.print(f"  alert: {alerts.eml_paths[message_id]}", highlight=False,
-                      soft_wrap=True)
+    queue_alerts(config, store)  # the crawl queued them already; this finds nothing new
+    alerts = store.query(
+        "SELECT subject, eml_path, body FROM email_messages WHERE kind = 'alert' "
+        "ORDER BY created_at"
+    ).rows
+    if not alerts:
+        console.print("  No high-risk alerts.")
+    for number, (subject, eml_path, body) in enumerate(alerts, 1):
+        html = message_from_bytes(body, policy=default).get_body(("html",))
+        preview = directory / f"alert-{number}.html"
+        if html is not None:
+            preview.write_text(html.get_content(), encoding="utf-8")
+        console.print(f"  [bold red]Alert[/]: {subject}", highlight=False)
+        console.print(f"    message: {eml_path}", highlight=False, soft_wrap=True)
+        console.print(f"    preview: {preview}", highlight=False, soft_wrap=True)

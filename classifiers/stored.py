@@ -1,0 +1,91 @@
+"""Classifying stored mentions: the step after every crawl, and `schoolwatch classify --pending`.
+
+The model loads once per process (a crawl command or the scheduler) and is reused; results are
+written in chunks so the store's write lock is held only briefly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import TYPE_CHECKING
+
+from classifiers.settings import ClassifierSettings
+from crawler.store import ClassificationRow, Store, pending_classification, write_classifications
+
+if TYPE_CHECKING:
+    from classifiers.triage import Classifier
+    from crawler.config import Config
+
+WRITE_CHUNK = 512
+
+
+@dataclass(frozen=True)
+class ClassifyOutcome:
+    classified: int
+    by_risk: dict[str, int]
+    model_version: str
+
+    @property
+    def high_risk(self) -> int:
+        return self.by_risk.get("high", 0)
+
+
+@lru_cache(maxsize=2)
+def classifier_for(settings: ClassifierSettings) -> Classifier:
+    """One loaded model per process and settings."""
+    from classifiers.triage import Classifier
+
+    return Classifier.from_settings(settings)
+
+
+def classify_stored(
+    config: Config,
+    store: Store,
+    *,
+    everything: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> ClassifyOutcome:
+    """Tags every mention not yet classified by this model version (or all, with everything)."""
+    from classifiers.triage import ClassifyRequest
+
+    classifier = classifier_for(config.classifier)
+    pending = pending_classification(store, classifier.model_version, everything=everything)
+    schools = {school.id: school for school in config.school}
+    by_risk: dict[str, int] = {}
+    done = 0
+    for start in range(0, len(pending), WRITE_CHUNK):
+        chunk = pending[start : start + WRITE_CHUNK]
+        requests = []
+        for mention in chunk:
+            school = schools.get(mention.school_id)
+            requests.append(
+                ClassifyRequest(
+                    text=f"{mention.title}\n{mention.text}" if mention.title else mention.text,
+                    school=school.name if school else None,
+                    staff=tuple(school.staff) if school else (),
+                )
+            )
+        results = classifier.classify(requests)
+        write_classifications(
+            store,
+            [
+                ClassificationRow(
+                    mention_id=mention.id,
+                    sentiment=result.sentiment,
+                    sentiment_score=result.sentiment_score,
+                    risk=result.risk,
+                    categories=tuple(result.categories),
+                    risk_reasons=dict(result.reasons),
+                    model_version=result.model_version,
+                )
+                for mention, result in zip(chunk, results, strict=True)
+            ],
+        )
+        for result in results:
+            by_risk[result.risk] = by_risk.get(result.risk, 0) + 1
+        done += len(chunk)
+        if on_progress is not None:
+            on_progress(done, len(pending))
+    return ClassifyOutcome(classified=done, by_risk=by_risk, model_version=classifier.model_version)
