@@ -10,46 +10,13 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-RULES_VERSION = "1"
+from crawler import personal_data
+
+RULES_VERSION = "2"
 
 # ---------------------------------------------------------------- personal data
-# A UK number in any spacing: 07700 900123, 07700-900-123, (0113) 496 0011, +44 7700 900123,
-# +44 (0)7700 900123, 0044 7700 900123. Validated on its digits below.
-_PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)44[\s\-.]*(?:\(0\)[\s\-.]*)?|\(?0)\d[\d\s\-().]{7,16}\d"
-)
-_EMAIL = re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b")
-# Upper-case only: lower-case look-alikes ("y6 3rd") are everyday school talk.
-_POSTCODE = re.compile(r"\b(?:[A-PR-UWYZ][A-HK-Y]?\d[A-Z\d]?\s*\d[ABD-HJLNP-UW-Z]{2})\b")
-_STREET_TYPES = (
-    "Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Way|Drive|Dr|Gardens|Gdns|Terrace|Crescent|"
-    "Court|Ct|Place|Pl|Grove|Row|Mews|Walk|Square|Sq|Parade|Rise|View|Hill"
-)
-_STREET = re.compile(
-    rf"\b\d{{1,4}}[A-Za-z]?,?\s+(?:[A-Z][a-z']+\s+){{1,3}}(?:{_STREET_TYPES})\b\.?"
-)
-
-
-def _valid_uk_phone(candidate: str) -> bool:
-    digits = re.sub(r"\D", "", candidate)
-    if digits.startswith("0044"):
-        digits = digits[2:]
-    if digits.startswith("44"):
-        digits = digits[2:]
-        digits = digits if digits.startswith("0") else "0" + digits
-    # 01/02 geographic, 03 non-geographic, 07 mobile, 08 freephone/shared cost.
-    return digits.startswith("0") and len(digits) in (10, 11) and digits[1] in "12378"
-
-
-def find_personal_data(text: str) -> str | None:
-    for match in _PHONE.finditer(text):
-        if _valid_uk_phone(match.group()):
-            return match.group().strip()
-    for pattern in (_EMAIL, _STREET, _POSTCODE):
-        found = pattern.search(text)
-        if found:
-            return found.group().strip()
-    return None
+# The patterns live in crawler.personal_data, shared with the email redaction.
+find_personal_data = personal_data.find_personal_data
 
 
 # ---------------------------------------------------------------- named pupil

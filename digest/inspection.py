@@ -22,8 +22,8 @@ from digest import policy
 from digest.chart import monthly_sentiment_chart, rating_trend_chart
 from digest.redact import redact
 from digest.render import html_environment
-from digest.report import _MENTION_COLUMNS, SENTIMENTS, Item, _item
-from digest.safety import excerpt, one_line
+from digest.report import _MENTION_COLUMNS, SENTIMENTS, Item, SourceLine, _item, source_lines
+from digest.safety import excerpt
 from digest.themes import key_phrases
 from digest.weeks import LONDON
 
@@ -53,22 +53,6 @@ class Theme:
     excerpts: list[str]
 
 
-@dataclass(frozen=True)
-class SourceCoverage:
-    name: str
-    kind: str
-    mentions: int
-    runs: int
-    failed_runs: int
-    last_run: datetime | None
-    last_status: str | None
-    last_error: str | None
-
-    @property
-    def failing(self) -> bool:
-        return self.runs == 0 or self.last_status in ("failed", "partial")
-
-
 @dataclass
 class InspectionReport:
     school: School
@@ -86,7 +70,7 @@ class InspectionReport:
     themes: list[Theme]
     categories: list[tuple[str, int]]
     wiki_edits: list[Item]
-    sources: list[SourceCoverage]
+    sources: list[SourceLine]
     cases: list[Case]
     checklist: list[str] = field(default_factory=list)
     sentiment_chart: str | None = None  # data: URI
@@ -97,7 +81,7 @@ class InspectionReport:
         return self.sentiment.get("unclassified", 0)
 
     @property
-    def failing_sources(self) -> list[SourceCoverage]:
+    def failing_sources(self) -> list[SourceLine]:
         return [source for source in self.sources if source.failing]
 
 
@@ -173,8 +157,8 @@ def build_report(
         ).most_common(),
         wiki_edits=[items[row["id"]] for row in rows if row["source_kind"] == "wikipedia"][
             :SHOWN_EDITS],
-        sources=_sources(config, store, school, start, now,
-                         Counter(item.source for item in items.values())),
+        sources=source_lines(config, store, school, start, now + timedelta(microseconds=1),
+                             Counter(item.source for item in items.values())),
         cases=[case for case in cases if case.unresolved],
     )
     report.checklist = _checklist(report, now)
@@ -218,39 +202,6 @@ def _themes(school: School, negative: list[dict[str, Any]]) -> list[Theme]:
 
 def _short(text: str, around: str, length: int = 160) -> str:
     return excerpt(text, around=around, length=length)
-
-
-def _sources(
-    config: Config, store: Store, school: School, start: datetime, now: datetime,
-    mentions: Counter[str],
-) -> list[SourceCoverage]:
-    names = [source.name for source in config.source if school in config.schools_for(source)]
-    runs = {
-        row["source"]: row
-        for row in store.query(
-            "SELECT source, count(*) AS runs, "
-            "count(*) FILTER (WHERE status IN ('failed', 'partial')) AS failed_runs, "
-            "max(started_at) AS last_run, arg_max(status, started_at) AS last_status, "
-            "arg_max(last_error, started_at) FILTER (WHERE last_error IS NOT NULL) AS last_error "
-            "FROM crawl_runs WHERE started_at >= ? AND started_at <= ? "
-            "AND source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source",
-            [start, now, names],
-        ).records()
-    }
-    coverage = []
-    for source in config.source:
-        if source.name not in names:
-            continue
-        run = runs.get(source.name, {})
-        last_run = run.get("last_run")
-        coverage.append(SourceCoverage(
-            name=source.name, kind=source.kind, mentions=mentions.get(source.name, 0),
-            runs=run.get("runs", 0), failed_runs=run.get("failed_runs", 0),
-            last_run=last_run.astimezone(LONDON) if last_run else None,
-            last_status=run.get("last_status"),
-            last_error=one_line(run.get("last_error")) or None,
-        ))
-    return coverage
 
 
 def _checklist(report: InspectionReport, now: datetime) -> list[str]:

@@ -9,27 +9,19 @@ from __future__ import annotations
 
 import re
 
+from crawler import personal_data
+
 PHONE = "[phone removed]"
 EMAIL = "[email removed]"
 POSTCODE = "[postcode removed]"
 ADDRESS = "[address removed]"
 NAME = "[name removed]"
 
-# UK numbers: 07700 900123, 07700-900-123, +44 7700 900 123, +44 (0)161 496 0000, (0161) 496 0000.
-_PHONE = re.compile(
-    r"(?<![\w+])(?:(?:\+|00)\s?44\s?(?:\(0\)\s?)?|\(?0)\d{2,4}\)?(?:[\s.-]?\d){6,8}(?!\d)"
-)
-_EMAIL = re.compile(r"[\w.+'-]+@[\w-]+(?:\.[\w-]+)+", re.UNICODE)
-_POSTCODE = re.compile(r"\b(?:[A-Z]{1,2}\d[A-Z\d]?|GIR)\s?\d[A-Z]{2}\b", re.IGNORECASE)
-_STREET_TYPES = (
-    r"Road|Rd|Street|St|Lane|Ln|Avenue|Ave|Close|Cl|Drive|Dr|Way|Crescent|Cres|Grove|Gr|Place|"
-    r"Pl|Gardens|Gdns|Terrace|Terr|Court|Ct|Hill|Walk|Row|Mews|Square|Sq|Parade|View|Rise|Green|"
-    r"Fold|Brow|Croft|Meadow|Meadows|Park|Vale|Wharf|Yard"
-)
-# "12 Mill Lane", "Flat 3, 12a St John's Road": a house number makes a street a home address.
-_ADDRESS = re.compile(
-    rf"\b\d{{1,4}}[a-zA-Z]?,?\s+(?:[A-Z][\w'’-]*\.?\s+){{1,3}}(?:{_STREET_TYPES})\b\.?"
-)
+# Broad forms of the shared patterns: a miss here would leak personal data into an email.
+_PHONE = personal_data.PHONE
+_EMAIL = personal_data.EMAIL
+_POSTCODE = personal_data.POSTCODE_BROAD
+_ADDRESS = personal_data.STREET_BROAD
 
 # A capitalised given name, optionally with a surname; not a sentence word like "The".
 _NAME = r"(?!(?:The|This|That|They|She|He|His|Her|Our|My|We|It|In|At|On|A|An|And|But)\b)" \

@@ -66,12 +66,19 @@ class SourceLine:
     mentions: int
     runs: int
     failed_runs: int
+    last_run: datetime | None
     last_status: str | None
     last_error: str | None
 
     @property
     def failed(self) -> bool:
+        """Did not run, or failed at least once in the period (the digest's warning)."""
         return self.failed_runs > 0 or self.runs == 0
+
+    @property
+    def failing(self) -> bool:
+        """Did not run, or its latest run failed (the report's warning: is it broken now?)."""
+        return self.runs == 0 or self.last_status in ("failed", "partial")
 
 
 @dataclass(frozen=True)
@@ -210,7 +217,9 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
             reverse=True,
         ),
         themes=key_phrases(negative_texts, ignore=ignore),
-        sources=source_lines(config, store, school, week, Counter(i.source for i in items)),
+        sources=source_lines(
+            config, store, school, week.start, week.end, Counter(i.source for i in items)
+        ),
         negative_posts=len(negative_texts),
         open_cases=case_lines(store, school.id),
     )
@@ -234,20 +243,25 @@ def case_lines(store: Store, school_id: str) -> list[CaseLine]:
 
 
 def source_lines(
-    config: Config, store: Store, school: School, week: Week, mentions: Counter[str]
+    config: Config,
+    store: Store,
+    school: School,
+    start: datetime,
+    end: datetime,
+    mentions: Counter[str],
 ) -> list[SourceLine]:
-    """Each source that covers the school: its runs in the week and whether any failed."""
+    """Each source that covers the school: its runs from start to end and whether any failed."""
     names = [source.name for source in config.source if school in config.schools_for(source)]
     runs = {
         row["source"]: row
         for row in store.query(
             "SELECT source, count(*) AS runs, "
             "count(*) FILTER (WHERE status IN ('failed', 'partial')) AS failed_runs, "
-            "arg_max(status, started_at) AS last_status, "
+            "max(started_at) AS last_run, arg_max(status, started_at) AS last_status, "
             "arg_max(last_error, started_at) FILTER (WHERE last_error IS NOT NULL) AS last_error "
             "FROM crawl_runs WHERE started_at >= ? AND started_at < ? "
             "AND source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source",
-            [week.start, week.end, names],
+            [start, end, names],
         ).records()
     }
     lines = []
@@ -255,6 +269,7 @@ def source_lines(
         if source.name not in names:
             continue
         run = runs.get(source.name, {})
+        last_run = run.get("last_run")
         lines.append(
             SourceLine(
                 name=source.name,
@@ -262,6 +277,7 @@ def source_lines(
                 mentions=mentions.get(source.name, 0),
                 runs=run.get("runs", 0),
                 failed_runs=run.get("failed_runs", 0),
+                last_run=last_run.astimezone(LONDON) if last_run else None,
                 last_status=run.get("last_status"),
                 last_error=one_line(run.get("last_error")) or None,
             )
