@@ -7,6 +7,7 @@ response bytes, never a URL, because feedparser's own fetching has no timeout.
 from __future__ import annotations
 
 import hashlib
+import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime
 from typing import Any
@@ -59,12 +60,29 @@ class FeedSpider(SourceSpider):
             response,
             url=_entry_url(response, entry, title),
             title=title,
-            text=html_to_text(_entry_body(entry)),
+            text=_without_trailers(html_to_text(_entry_body(entry))),
             author=_entry_author(entry),
             published_at=_entry_date(entry, fetched_at),
             fetched_at=fetched_at,
             platform="feed",
         )
+
+
+# Boilerplate some feeds append to every entry: not what the poster wrote, so it must not count
+# in matching, risk or themes. Reddit: "submitted by /u/NAME to r/SUB [link] [12 comments]".
+_TRAILERS = [
+    re.compile(
+        r"\s*submitted by\s+(?:/?u/)?[\w-]+(?:\s+to\s+(?:/?r/)?\w+)?\s*"
+        r"\[link\]\s*\[(?:\d+\s+)?comments?\]\s*$",
+        re.IGNORECASE,
+    ),
+]
+
+
+def _without_trailers(text: str) -> str:
+    for trailer in _TRAILERS:
+        text = trailer.sub("", text)
+    return text
 
 
 def _header(response: Response, name: bytes) -> str | None:

@@ -62,7 +62,20 @@ def test_reddit_search_feed_gives_authors_and_dates() -> None:
     assert documents
     assert all(d.author and d.author.startswith("/u/") for d in documents)
     assert all(d.published_at is not None for d in documents)
-    assert all("submitted by" in d.text for d in documents)
+    # Reddit's "submitted by /u/NAME [link] [comments]" trailer is not the poster's text.
+    assert all("submitted by" not in d.text and "[comments]" not in d.text for d in documents)
+
+
+@pytest.mark.parametrize(
+    "name",
+    ["feed-rs__reddit_r-rust_atom.xml", "rss-parser__reddit_frontpage_rss2.rss",
+     "feed-rs__reddit_r-homelab_new_atom_mediarss.xml", "rss-parser__reddit_home_atom.rss"],
+)
+def test_reddit_trailers_are_removed_and_the_post_text_kept(name: str) -> None:
+    documents, _ = parse(REALWORLD / "feeds" / name)
+    assert documents
+    assert not any(re.search(r"submitted by|\[link\]", d.text) for d in documents)
+    assert any(len(d.text) > 40 for d in documents)
 
 
 def test_wikipedia_history_feed_gives_each_revision() -> None:
