@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from crawler import personal_data
 
-RULES_VERSION = "2"
+RULES_VERSION = "3"
 
 # ---------------------------------------------------------------- personal data
 # The patterns live in crawler.personal_data, shared with the email redaction.
@@ -167,4 +167,36 @@ def find_threat(text: str) -> str | None:
         match = pattern.search(text)
         if match:
             return match.group().strip()
+    return None
+
+
+# ---------------------------------------------------------------- harm to a child
+# A parent reporting their own child hurt by others ("the boy hitting my son", "my DD has been
+# pushed around for weeks") is a safeguarding concern (child-on-child abuse), whoever did it.
+# The school-post training set has no such posts, so the model cannot learn it: a rule does.
+_CHILD = (
+    r"(?:my|our)\s+(?:(?:little|eldest|youngest|younger|older)\s+)?"
+    r"(?:son|daughter|child|kid|boy|girl|lad|little one|ds\d?|dd\d?|dc\d?|dcs)\b(?:'s)?"
+)
+_HARMED = (
+    r"(?:hit|hits|hitting|kick(?:ed|ing|s)?|punch(?:ed|ing|es)?|shov(?:ed|ing)|"
+    r"push(?:ed|ing)? (?:around|over|down|into)|beat(?:en)? up|beating|strangl\w*|chok(?:ed|ing)|"
+    r"assault\w*|attack(?:ed|ing)|bitten|bit|stabb\w*|bull(?:ied|ying)|"
+    r"threaten(?:ed|ing)|groped|touched (?:inappropriately|up))"
+)
+_CHILD_HARM = [
+    re.compile(rf"\b{_CHILD}[^.!?\n]{{0,80}}?\b(?:been|being|was|were|is|gets?|got|keeps? getting)"
+               rf"\s+(?:\w+\s+){{0,2}}?{_HARMED}\b", re.IGNORECASE),
+    re.compile(rf"\b{_HARMED}\s+{_CHILD}", re.IGNORECASE),
+    re.compile(rf"\b(?:who|that|which|kids?|boys?|girls?|children)\s+(?:keeps?\s+|has been\s+|"
+               rf"have been\s+)?{_HARMED}\s+{_CHILD}", re.IGNORECASE),
+]
+
+
+def find_child_harm(text: str) -> str | None:
+    """The sentence in which the poster's own child is reported hurt by others."""
+    for clause in _CLAUSE.finditer(text):
+        sentence = clause.group()
+        if any(pattern.search(sentence) for pattern in _CHILD_HARM):
+            return sentence.strip()
     return None

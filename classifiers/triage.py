@@ -14,6 +14,7 @@ from classifiers.model import (
 )
 from classifiers.rules import (
     RULES_VERSION,
+    find_child_harm,
     find_named_pupil,
     find_personal_data,
     find_staff_allegation,
@@ -82,6 +83,7 @@ def decide(
         "named_pupil": find_named_pupil(pupil_text),
         "allegation": find_staff_allegation(request.text, request.staff),
         "threat": find_threat(request.text),
+        "safeguarding": find_child_harm(request.text),
     }
     for name, phrase in rule_hits.items():
         if phrase:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from classifiers.rules import (
+    find_child_harm,
     find_named_pupil,
     find_personal_data,
     find_staff_allegation,
@@ -107,3 +108,33 @@ def test_threats_found(text: str) -> None:
 )
 def test_figures_of_speech_are_not_threats(text: str) -> None:
     assert find_threat(text) is None
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "My son (year 4) has been pushed around in the playground for weeks.",
+        "The kid who keeps hitting my son is in Year 5.",
+        "My DD is being bullied every single day and nobody at the school cares.",
+        "A group of Year 6 boys punched my son on the way home.",
+        "our little one got kicked in the stomach at lunch",
+        "My daughter was attacked in the toilets.",
+    ],
+)
+def test_a_parent_reporting_their_child_hurt_is_found(text: str) -> None:
+    assert find_child_harm(text)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Anti-bullying week was brilliant, well done everyone!",
+        "A boy said something nasty to my son and it was dealt with same day.",
+        "My son loves football club on Tuesdays.",
+        "Mr Baptiste hit the roof when he saw the mess.",
+        "My daughter's teacher is brilliant at tackling bullying.",
+        "The school hit its targets this year, my son says.",
+    ],
+)
+def test_bullying_words_without_a_hurt_child_are_not(text: str) -> None:
+    assert find_child_harm(text) is None
