@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Sequence
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,7 @@ from rich.table import Table
 from classifiers.commands import classify_command
 from crawler.case_commands import case_group
 from crawler.config import Config, CrawlSettings, Source, load_config, resolve_config_path
+from crawler.dates import LONDON
 from crawler.errors import ConfigError, SchoolwatchError
 from crawler.items import SourceRun
 from crawler.jobs import AfterCrawl, after_crawl
@@ -174,8 +176,10 @@ def _print_after_crawl(followed: AfterCrawl) -> None:
 def _print_summary(runs: Sequence[SourceRun]) -> None:
     table = Table(title="Crawl summary", title_justify="left")
     for column in ("source", "status", "pages", "items", "new", "updated"):
-        table.add_column(column, justify="right" if column not in ("source", "status") else "left")
-    table.add_column("error or warning", overflow="fold", max_width=60)
+        table.add_column(
+            column, justify="right" if column not in ("source", "status") else "left",
+            no_wrap=True,
+        )
     for run in runs:
         style = STATUS_STYLE.get(run.status, "white")
         table.add_row(
@@ -185,9 +189,14 @@ def _print_summary(runs: Sequence[SourceRun]) -> None:
             str(run.items_seen),
             str(run.new_mentions),
             str(run.updated_mentions),
-            run.last_error or "; ".join(run.warnings),
         )
     console.print(table)
+    # Errors of failed sources go to stderr (_exit_on_failures); the rest are shown here.
+    for run in runs:
+        if run.last_error and not run.failed:
+            console.print(f"  [yellow]{run.source}[/]: {run.last_error}", highlight=False)
+        for warning in run.warnings:
+            console.print(f"  [yellow]{run.source}[/]: {warning}", highlight=False)
 
 
 def _exit_on_failures(report: CrawlReport) -> None:
@@ -227,8 +236,8 @@ def sources(config_path: Path | None) -> None:
     overview = {row["source"]: row for row in Store(config.store.path).source_overview().records()}
     table = Table(title="Sources", title_justify="left")
     for column in ("source", "kind", "every", "last run", "status", "mentions"):
-        table.add_column(column)
-    table.add_column("last error", overflow="fold", max_width=60)
+        table.add_column(column, no_wrap=True, justify="right" if column == "mentions" else "left")
+    errors = []
     for source in config.source:
         row = overview.get(source.name, {})
         status = row.get("status") or "never run"
@@ -238,12 +247,21 @@ def sources(config_path: Path | None) -> None:
             source.name,
             source.kind,
             _duration(source.every.total_seconds()),
-            last_run.strftime("%Y-%m-%d %H:%M") if last_run else "-",
+            _moment(last_run),
             f"[{style}]{status}[/]",
             str(row.get("mentions") or 0),
-            row.get("last_error") or "",
         )
+        if row.get("last_error"):
+            errors.append((source.name, row.get("failed_at"), row["last_error"]))
     console.print(table)
+    if errors:
+        console.print("[bold]Last errors[/]")
+    for name, when, error in errors:
+        console.print(f"  [bold]{name}[/] ({_moment(when)}): {error}", highlight=False)
+
+
+def _moment(value: datetime | None) -> str:
+    return value.astimezone(LONDON).strftime("%d %b %H:%M") if value else "-"
 
 
 def _duration(seconds: float) -> str:
