@@ -117,7 +117,7 @@ def run_crawl_with_progress(
         TextColumn("[bold]{task.description:<24}"),
         BarColumn(bar_width=20),
         TextColumn("{task.fields[pages]:>4} pages {task.fields[items]:>5} items "
-                   "{task.fields[kept]:>4} mentions  {task.fields[note]}"),
+                   "{task.fields[kept]:>4} matched  {task.fields[note]}"),
         console=console,
         transient=False,
     ) as progress:
