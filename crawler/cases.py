@@ -14,7 +14,6 @@ import re
 import urllib.error
 import urllib.request
 import urllib.robotparser
-import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -25,7 +24,7 @@ import duckdb
 
 from crawler.config import Config, CrawlSettings
 from crawler.errors import CaseError
-from crawler.store import Store
+from crawler.store import RawResponse, Store, write_raw_responses
 from crawler.text import html_to_text
 
 log = logging.getLogger(__name__)
@@ -96,36 +95,30 @@ def _now() -> datetime:
 def open_case(store: Store, mention_id: int, note: str | None = None) -> Case:
     """Opens a case on a mention; refuses when the mention is unknown or already has one open."""
     now = _now()
-    with store.writer() as con:
-        con.execute("BEGIN")
-        try:
-            mention = con.execute(
-                "SELECT school_id, url FROM mention_records WHERE id = ?",
-                [mention_id],
-            ).fetchall()
-            if not mention:
-                raise CaseError(f"no mention with id {mention_id}")
-            existing = con.execute(
-                "SELECT id FROM cases WHERE mention_id = ? AND status IN ('open', 'reported')",
-                [mention_id],
-            ).fetchall()
-            if existing:
-                raise CaseError(
-                    f"mention {mention_id} already has case {existing[0][0]} open "
-                    f"(use 'schoolwatch case update {existing[0][0]}')"
-                )
-            case_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM cases").fetchall()[0][0]
-            school_id, url = mention[0]
-            con.execute(
-                "INSERT INTO cases (id, mention_id, school_id, url, status, opened_at, updated_at)"
-                " VALUES (?, ?, ?, ?, 'open', ?, ?)",
-                [case_id, mention_id, school_id, url, now, now],
+    with store.transaction() as con:
+        mention = con.execute(
+            "SELECT school_id, url FROM mention_records WHERE id = ?",
+            [mention_id],
+        ).fetchall()
+        if not mention:
+            raise CaseError(f"no mention with id {mention_id}")
+        existing = con.execute(
+            "SELECT id FROM cases WHERE mention_id = ? AND status IN ('open', 'reported')",
+            [mention_id],
+        ).fetchall()
+        if existing:
+            raise CaseError(
+                f"mention {mention_id} already has case {existing[0][0]} open "
+                f"(use 'schoolwatch case update {existing[0][0]}')"
             )
-            _event(con, case_id, now, "opened", "open", note)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+        case_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM cases").fetchall()[0][0]
+        school_id, url = mention[0]
+        con.execute(
+            "INSERT INTO cases (id, mention_id, school_id, url, status, opened_at, updated_at)"
+            " VALUES (?, ?, ?, ?, 'open', ?, ?)",
+            [case_id, mention_id, school_id, url, now, now],
+        )
+        _event(con, case_id, now, "opened", "open", note)
     return get_case(store, case_id)
 
 
@@ -134,17 +127,11 @@ def update_case(store: Store, case_id: int, status: str, note: str | None = None
     if status not in STATUSES[1:]:
         raise CaseError(f"status must be one of reported, removed, refused (not {status!r})")
     now = _now()
-    with store.writer() as con:
-        con.execute("BEGIN")
-        try:
-            if not con.execute("SELECT 1 FROM cases WHERE id = ?", [case_id]).fetchall():
-                raise CaseError(f"no case with id {case_id}")
-            _set_status(con, case_id, status, now)
-            _event(con, case_id, now, "status", status, note)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with store.transaction() as con:
+        if not con.execute("SELECT 1 FROM cases WHERE id = ?", [case_id]).fetchall():
+            raise CaseError(f"no case with id {case_id}")
+        _set_status(con, case_id, status, now)
+        _event(con, case_id, now, "status", status, note)
     return get_case(store, case_id)
 
 
@@ -316,30 +303,24 @@ class _RobotsCache:
 
 def _write_checks(store: Store, results: Sequence[CheckResult]) -> None:
     now = _now()
-    with store.writer() as con:
-        con.execute("BEGIN")
-        try:
-            for result in results:
-                sha256 = _keep_response(con, result, now)
-                current = con.execute(
-                    "SELECT status FROM cases WHERE id = ?", [result.case_id]
-                ).fetchall()
-                if not current or current[0][0] not in UNRESOLVED:
-                    continue  # closed by hand while we were fetching: that decision stands
-                status = current[0][0]
-                if result.outcome == "removed":
-                    status = "removed"
-                    _set_status(con, result.case_id, status, now)
-                con.execute(
-                    "UPDATE cases SET last_checked_at = ?, last_check = ? WHERE id = ?",
-                    [now, result.detail, result.case_id],
-                )
-                _event(con, result.case_id, now, "check", status, result.detail,
-                       result.http_status, sha256)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with store.transaction() as con:
+        for result in results:
+            sha256 = _keep_response(con, result, now)
+            current = con.execute(
+                "SELECT status FROM cases WHERE id = ?", [result.case_id]
+            ).fetchall()
+            if not current or current[0][0] not in UNRESOLVED:
+                continue  # closed by hand while we were fetching: that decision stands
+            status = current[0][0]
+            if result.outcome == "removed":
+                status = "removed"
+                _set_status(con, result.case_id, status, now)
+            con.execute(
+                "UPDATE cases SET last_checked_at = ?, last_check = ? WHERE id = ?",
+                [now, result.detail, result.case_id],
+            )
+            _event(con, result.case_id, now, "check", status, result.detail,
+                   result.http_status, sha256)
 
 
 def _keep_response(
@@ -348,12 +329,10 @@ def _keep_response(
     if result.body is None or result.http_status is None:
         return None
     sha256 = hashlib.sha256(result.body).hexdigest()
-    if not con.execute("SELECT 1 FROM raw_responses WHERE sha256 = ?", [sha256]).fetchall():
-        con.execute(
-            "INSERT INTO raw_responses VALUES (?, ?, ?, ?, ?, ?, ?)",
-            [sha256, result.final_url or result.url, result.http_status, result.content_type,
-             now, len(result.body), zlib.compress(result.body, 6)],
-        )
+    write_raw_responses(con, [RawResponse(
+        sha256, result.final_url or result.url, result.http_status, result.content_type, now,
+        result.body,
+    )])
     return sha256
 
 

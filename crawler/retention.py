@@ -27,14 +27,8 @@ class PurgeResult:
 def purge(store: Store, keep_days: int, now: datetime | None = None) -> PurgeResult:
     """Deletes what is older than keep_days, in one transaction."""
     cutoff = (now or datetime.now(UTC)) - timedelta(days=keep_days)
-    with store.writer() as con:
-        con.execute("BEGIN")
-        try:
-            result = _purge(con, cutoff, now or datetime.now(UTC))
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with store.transaction() as con:
+        result = _purge(con, cutoff, now or datetime.now(UTC))
     return result
 
 

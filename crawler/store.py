@@ -80,16 +80,23 @@ def _apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
     for name in migration_names():
         if name in done:
             continue
-        con.execute("BEGIN")
-        try:
+        with _transaction(con):
             con.execute(folder.joinpath(name).read_text(encoding="utf-8"))
             con.execute("INSERT INTO schema_migrations VALUES (?, ?)", [name, _now()])
-            con.execute("COMMIT")
-        except Exception:
-            con.execute("ROLLBACK")
-            raise
         applied.append(name)
     return applied
+
+
+@contextmanager
+def _transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Committed when the block ends, rolled back if it raises."""
+    con.execute("BEGIN")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
 
 
 def _now() -> datetime:
@@ -112,6 +119,12 @@ class Store:
             yield con
         finally:
             con.close()
+
+    @contextmanager
+    def transaction(self, wait: float = LOCK_WAIT_WRITE) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: the file is locked for the block and committed as a whole."""
+        with self.writer(wait) as con, _transaction(con):
+            yield con
 
     @contextmanager
     def reader(self, wait: float = LOCK_WAIT_READ) -> Iterator[duckdb.DuckDBPyConnection]:
@@ -238,22 +251,16 @@ class Store:
     ) -> WriteResult:
         """Writes one crawl in one transaction: mentions (deduplicated), evidence, runs, and
         the spiders' state (keys given replace the stored ones; others are kept)."""
-        with self.writer() as con:
-            con.execute("BEGIN")
-            try:
-                _replace_all(con, "schools", ["id", "name"], schools)
-                _replace_all(con, "sources", ["name", "kind", "url", "platform"], sources)
-                result = _write_mentions(con, documents)
-                for run in runs:
-                    run.new_mentions = result.new.get(run.source, 0)
-                    run.updated_mentions = result.updated.get(run.source, 0)
-                _write_runs(con, runs)
-                _write_validators(con, validators)
-                _write_state(con, state or {})
-                con.execute("COMMIT")
-            except BaseException:
-                con.execute("ROLLBACK")
-                raise
+        with self.transaction() as con:
+            _replace_all(con, "schools", ["id", "name"], schools)
+            _replace_all(con, "sources", ["name", "kind", "url", "platform"], sources)
+            result = _write_mentions(con, documents)
+            for run in runs:
+                run.new_mentions = result.new.get(run.source, 0)
+                run.updated_mentions = result.updated.get(run.source, 0)
+            _write_runs(con, runs)
+            _write_validators(con, validators)
+            _write_state(con, state or {})
         return result
 
 
@@ -524,33 +531,57 @@ def _write_mentions(
     return result
 
 
-def _write_evidence(con: duckdb.DuckDBPyConnection, evidence: dict[str, MatchedDocument]) -> None:
-    if not evidence:
+@dataclass(frozen=True)
+class RawResponse:
+    """The exact bytes of one response, kept as evidence under their SHA-256."""
+
+    sha256: str
+    url: str
+    http_status: int
+    content_type: str | None
+    fetched_at: datetime
+    body: bytes
+
+
+def write_raw_responses(con: duckdb.DuckDBPyConnection, responses: Sequence[RawResponse]) -> None:
+    """Keeps each body once (zlib-compressed); bodies already stored are left as they are."""
+    if not responses:
         return
     known = {
         row[0]
         for row in con.execute(
             "SELECT sha256 FROM raw_responses WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
-            [list(evidence)],
+            [[r.sha256 for r in responses]],
         ).fetchall()
     }
     rows = []
-    for sha256, matched in evidence.items():
-        if sha256 in known:
+    for response in responses:
+        if response.sha256 in known:
             continue
-        doc = matched.document
+        known.add(response.sha256)
         rows.append(
             {
-                "sha256": sha256,
-                "url": doc.final_url,
-                "http_status": doc.http_status,
-                "content_type": doc.content_type,
-                "fetched_at": doc.fetched_at,
-                "size_bytes": len(doc.raw_body),
-                "body_zlib": zlib.compress(doc.raw_body, 6),
+                "sha256": response.sha256,
+                "url": response.url,
+                "http_status": response.http_status,
+                "content_type": response.content_type,
+                "fetched_at": response.fetched_at,
+                "size_bytes": len(response.body),
+                "body_zlib": zlib.compress(response.body, 6),
             }
         )
     _insert_arrow(con, "raw_responses", _rows_to_arrow(rows, _RAW_SCHEMA))
+
+
+def _write_evidence(con: duckdb.DuckDBPyConnection, evidence: dict[str, MatchedDocument]) -> None:
+    write_raw_responses(
+        con,
+        [
+            RawResponse(sha256, m.document.final_url, m.document.http_status,
+                        m.document.content_type, m.document.fetched_at, m.document.raw_body)
+            for sha256, m in evidence.items()
+        ],
+    )
 
 
 def _write_runs(con: duckdb.DuckDBPyConnection, runs: Sequence[SourceRun]) -> None:
@@ -678,14 +709,8 @@ def write_classifications(store: Store, rows: Sequence[ClassificationRow]) -> No
             "classified_at": pa.array([now] * len(rows), _TS),
         }
     )
-    with store.writer() as con:
-        con.execute("BEGIN")
-        try:
-            con.register("_ids", pa.table({"id": batch.column("mention_id")}))
-            con.execute("DELETE FROM classifications WHERE mention_id IN (SELECT id FROM _ids)")
-            con.unregister("_ids")
-            _insert_arrow(con, "classifications", batch)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with store.transaction() as con:
+        con.register("_ids", pa.table({"id": batch.column("mention_id")}))
+        con.execute("DELETE FROM classifications WHERE mention_id IN (SELECT id FROM _ids)")
+        con.unregister("_ids")
+        _insert_arrow(con, "classifications", batch)

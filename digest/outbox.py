@@ -66,35 +66,29 @@ def queue_messages(
     if not messages:
         return result
     now = _now()
-    with store.writer() as con:
-        con.execute("BEGIN")
-        try:
-            for message in messages:
-                if _already_queued(con, message):
-                    result.skipped.append(message.message_id)
-                    continue
-                path = _write_eml(outbox, message, now)
+    with store.transaction() as con:
+        for message in messages:
+            if _already_queued(con, message):
+                result.skipped.append(message.message_id)
+                continue
+            path = _write_eml(outbox, message, now)
+            con.execute(
+                "INSERT INTO email_messages (message_id, kind, school_id, week, subject, "
+                "sender, recipients, created_at, attempts, eml_path, body) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+                [
+                    message.message_id, message.kind, message.school_id, message.week,
+                    message.subject, message.sender, list(message.recipients), now,
+                    str(path), message.body,
+                ],
+            )
+            if message.mention_ids:
                 con.execute(
-                    "INSERT INTO email_messages (message_id, kind, school_id, week, subject, "
-                    "sender, recipients, created_at, attempts, eml_path, body) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-                    [
-                        message.message_id, message.kind, message.school_id, message.week,
-                        message.subject, message.sender, list(message.recipients), now,
-                        str(path), message.body,
-                    ],
+                    "INSERT INTO alerted_mentions SELECT unnest(?::BIGINT[]), ?, ?, ?",
+                    [list(message.mention_ids), message.school_id, message.message_id, now],
                 )
-                if message.mention_ids:
-                    con.execute(
-                        "INSERT INTO alerted_mentions SELECT unnest(?::BIGINT[]), ?, ?, ?",
-                        [list(message.mention_ids), message.school_id, message.message_id, now],
-                    )
-                result.queued.append(message.message_id)
-                result.eml_paths[message.message_id] = path
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+            result.queued.append(message.message_id)
+            result.eml_paths[message.message_id] = path
     return result
 
 
@@ -150,19 +144,13 @@ def digest_queued(store: Store, school_id: str, week: str) -> bool:
 def claim_pending(store: Store, lease: timedelta) -> list[ClaimedMessage]:
     """Takes every unsent message no other sender holds, for `lease`; oldest first."""
     now = _now()
-    with store.writer() as con:
-        con.execute("BEGIN")
-        try:
-            rows = con.execute(
-                "UPDATE email_messages SET claimed_until = ? WHERE sent_at IS NULL "
-                "AND (claimed_until IS NULL OR claimed_until < ?) "
-                "RETURNING message_id, sender, recipients, body, attempts, created_at",
-                [now + lease, now],
-            ).fetchall()
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with store.transaction() as con:
+        rows = con.execute(
+            "UPDATE email_messages SET claimed_until = ? WHERE sent_at IS NULL "
+            "AND (claimed_until IS NULL OR claimed_until < ?) "
+            "RETURNING message_id, sender, recipients, body, attempts, created_at",
+            [now + lease, now],
+        ).fetchall()
     rows.sort(key=lambda row: (row[5], row[0]))
     return [
         ClaimedMessage(row[0], row[1], tuple(row[2]), bytes(row[3]), row[4]) for row in rows
@@ -204,14 +192,8 @@ def release(store: Store, message_ids: Sequence[str]) -> None:
 
 
 def _update(store: Store, sql: str, params: list[object]) -> None:
-    with store.writer() as con:
-        con.execute("BEGIN")
-        try:
-            con.execute(sql, params)
-            con.execute("COMMIT")
-        except BaseException:
-            con.execute("ROLLBACK")
-            raise
+    with store.transaction() as con:
+        con.execute(sql, params)
 
 
 def list_messages(store: Store, *, pending_only: bool = False, limit: int = 50) -> QueryResult:
