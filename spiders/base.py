@@ -96,6 +96,14 @@ class SourceSpider(scrapy.Spider):
             url, callback=callback, errback=self.record_failure, headers=headers, **kwargs
         )
 
+    def unchanged(self, response: Response) -> bool:
+        """Conditional GET: a 304 means nothing new; any other answer brings new validators."""
+        if response.status == 304:
+            self.run.status = "not_modified"
+            return True
+        self.remember_validators(response)
+        return False
+
     def remember_validators(self, response: Response) -> None:
         etag = response.headers.get(b"ETag")
         modified = response.headers.get(b"Last-Modified")

@@ -34,10 +34,8 @@ class FeedSpider(SourceSpider):
             yield request
 
     def parse_feed(self, response: Response) -> Iterator[Document]:
-        if response.status == 304:
-            self.run.status = "not_modified"
+        if self.unchanged(response):
             return
-        self.remember_validators(response)
         parsed = feedparser.parse(
             response.body,
             response_headers={

@@ -32,10 +32,8 @@ class PageSpider(SourceSpider):
             yield request
 
     def parse_page(self, response: Response) -> Iterator[Any]:
-        if response.status == 304:
-            self.run.status = "not_modified"
+        if self.unchanged(response):
             return
-        self.remember_validators(response)
         text = main_text(response)
         if not text:
             self.record_error(UnreadableContentError(f"no readable text on {response.url}"))
