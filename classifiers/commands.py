@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from crawler.config import resolve_config_path
 from crawler.store import Store
-from crawler.ui import config_option, console, errors_console, load_from_option
+from crawler.ui import config_if_any, config_option, console, errors_console, load_from_option
 
 
 @click.command("classify")
@@ -35,10 +34,8 @@ def classify_command(config_path: Path | None, pending: bool, everything: bool) 
     from classifiers.stored import classifier_for
     from classifiers.stream import classify_jsonl
 
-    settings = ClassifierSettings()
-    path = resolve_config_path(config_path)
-    if config_path is not None or path.exists():
-        settings = load_from_option(config_path).classifier
+    config = config_if_any(config_path)
+    settings = config.classifier if config is not None else ClassifierSettings()
     errors = classify_jsonl(sys.stdin, sys.stdout, classifier_for(settings))
     if errors:
         errors_console.print(

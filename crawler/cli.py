@@ -16,7 +16,7 @@ from rich.table import Table
 
 from classifiers.commands import classify_command
 from crawler.case_commands import case_group
-from crawler.config import Config, CrawlSettings, Source, load_config, resolve_config_path
+from crawler.config import Config, CrawlSettings, Source
 from crawler.dates import LONDON
 from crawler.errors import ConfigError, SchoolwatchError
 from crawler.items import SourceRun
@@ -26,6 +26,7 @@ from crawler.runner import CrawlReport, ProgressEvent, crawl, extract, select_so
 from crawler.store import Store
 from crawler.ui import (
     STATUS_STYLE,
+    config_if_any,
     config_option,
     console,
     errors_console,
@@ -300,10 +301,8 @@ def extract_command(
 
     Uses the [crawl] settings of the config when there is one, the defaults otherwise.
     """
-    crawl_settings = CrawlSettings()
-    path = resolve_config_path(config_path)
-    if config_path is not None or path.exists():
-        crawl_settings = load_config(path).crawl
+    config = config_if_any(config_path)
+    crawl_settings = config.crawl if config is not None else CrawlSettings()
     try:
         source = Source(name="extract", kind=kind, url=url, platform=platform,
                         options=_parse_options(option_values))

@@ -48,6 +48,14 @@ def load_from_option(config_path: Path | None) -> Config:
     return load_config(resolve_config_path(config_path))
 
 
+def config_if_any(config_path: Path | None) -> Config | None:
+    """The config named or found, or None for commands that also work without one."""
+    path = resolve_config_path(config_path)
+    if config_path is not None or path.exists():
+        return load_config(path)
+    return None
+
+
 def print_result(result: QueryResult, output_format: str) -> None:
     if output_format == "json":
         click.echo(json.dumps(result.records(), default=json_value, ensure_ascii=False, indent=1))
