@@ -55,5 +55,5 @@ def _classify_store(config_path: Path | None, everything: bool) -> None:
 
         outcome = classify_stored(config, Store(config.store.path), everything=everything,
                                   on_progress=show)
-    risks = ", ".join(f"{n} {risk}" for risk, n in sorted(outcome.by_risk.items())) or "none"
-    console.print(f"Tagged {outcome.classified} mention(s) with {outcome.model_version}: {risks}.")
+    console.print(f"Tagged {outcome.classified} mention(s) with {outcome.model_version}: "
+                  f"{outcome.risk_summary or 'none'}.")

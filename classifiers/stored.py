@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from crawler.config import Config
 
 WRITE_CHUNK = 512
+RISK_LEVELS = ("high", "medium", "low", "none")
 
 
 @dataclass(frozen=True)
@@ -28,8 +29,11 @@ class ClassifyOutcome:
     model_version: str
 
     @property
-    def high_risk(self) -> int:
-        return self.by_risk.get("high", 0)
+    def risk_summary(self) -> str:
+        """"2 high, 11 low, 10 none": the most urgent first."""
+        return ", ".join(
+            f"{self.by_risk[risk]} {risk}" for risk in RISK_LEVELS if self.by_risk.get(risk)
+        )
 
 
 @lru_cache(maxsize=2)

@@ -157,11 +157,7 @@ def run_crawl_with_progress(
 def _print_after_crawl(followed: AfterCrawl) -> None:
     tagged = followed.classified
     if tagged.classified:
-        risks = ", ".join(
-            f"{tagged.by_risk[risk]} {risk}" for risk in ("high", "medium", "low", "none")
-            if tagged.by_risk.get(risk)
-        )
-        console.print(f"Tagged {tagged.classified} mention(s) for risk: {risks}.")
+        console.print(f"Tagged {tagged.classified} mention(s) for risk: {tagged.risk_summary}.")
     if followed.alerts_queued:
         console.print(f"[bold red]{followed.alerts_queued} alert(s) queued[/] for high-risk posts.")
     delivery = followed.delivery

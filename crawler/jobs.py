@@ -74,10 +74,7 @@ def after_crawl(config: Config, report: CrawlReport) -> AfterCrawl:
     store = Store(config.store.path)
     classified = classify_stored(config, store)
     if classified.classified:
-        log.info(
-            "classified %d mention(s): %s", classified.classified,
-            ", ".join(f"{n} {risk}" for risk, n in sorted(classified.by_risk.items())),
-        )
+        log.info("classified %d mention(s): %s", classified.classified, classified.risk_summary)
     queued = queue_alerts(config, store)
     if queued.queued:
         log.info("queued %d alert(s)", len(queued.queued))
