@@ -45,10 +45,7 @@ Zain Zara Zoe
 """
 NAMES = frozenset(_FIRST_NAMES.split())
 _NAME = r"(?P<name>[A-Z][a-z]+(?:-[A-Z][a-z]+)?)"
-_YEAR = (
-    r"(?:(?:[Yy]ear|[Yy]r|Y)\s?\d{1,2}|[Rr]eception|[Nn]ursery|[Cc]lass\s+\w+|\d[A-Z]\b"
-    r"|[A-Z][a-z]+\s+class|[Ff]orm\s+\w+)"
-)
+_YEAR = personal_data.YEAR_GROUP_STRICT
 _AGE = r"\d{1,2}(?:\s?(?:yo|y/o|years?\s+old))?"
 _PUPIL_PATTERNS = [
     re.compile(rf"\b{_NAME}\s+(?:in|from|of)\s+(?:the\s+)?{_YEAR}"),

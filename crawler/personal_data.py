@@ -39,6 +39,17 @@ STREET_BROAD = re.compile(
 )
 
 
+# A pupil is named with their year or class: "Tom in Year 4", "Noah in 4B", "Ruby from Oak class".
+YEAR_GROUP_STRICT = (
+    r"(?:(?:[Yy]ear|[Yy]r|Y)\s?\d{1,2}|[Rr]eception|[Nn]ursery|[Cc]lass\s+\w+|\d[A-Z]\b"
+    r"|[A-Z][a-z]+\s+class|[Ff]orm\s+\w+)"
+)
+YEAR_GROUP_BROAD = (
+    r"(?:(?i:(?:year|yr|y)\s?\d{1,2}\b|reception|nursery|class\s+\w+|form\s+\w+)"
+    r"|\d[A-Za-z]\b|[A-Z][a-z]+\s+class)"
+)
+
+
 def is_uk_phone(candidate: str) -> bool:
     """A UK number's digits (01, 02, 03, 07 or 08), once +44 / 0044 is read as 0."""
     digits = re.sub(r"\D", "", candidate)

@@ -26,7 +26,7 @@ _ADDRESS = personal_data.STREET_BROAD
 # A capitalised given name, optionally with a surname; not a sentence word like "The".
 _NAME = r"(?!(?:The|This|That|They|She|He|His|Her|Our|My|We|It|In|At|On|A|An|And|But)\b)" \
         r"[A-Z][a-z]+(?:[-'’][A-Z]?[a-z]+)?(?:\s[A-Z][a-z]+(?:-[A-Z][a-z]+)?)?"
-_YEAR_GROUP = r"(?i:(?:year|yr|y)\s?\d{1,2}\b|reception|nursery|class\s\w+)"
+_YEAR_GROUP = personal_data.YEAR_GROUP_BROAD
 _RELATION = (
     r"(?i:(?:my|our|her|his|their|a|the)\s+)?"
     r"(?i:son|daughter|child|kid|boy|girl|lad|pupil|student|nephew|niece|grandson|granddaughter|"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from classifiers.rules import find_named_pupil
 from crawler.personal_data import find_personal_data, is_uk_phone
 from digest.redact import redact
 
@@ -52,3 +53,19 @@ def test_everyday_school_talk_is_not_personal_data(text: str) -> None:
 )
 def test_uk_phone_validation(number: str, valid: bool) -> None:
     assert is_uk_phone(number) is valid
+
+
+@pytest.mark.parametrize(
+    ("text", "name"),
+    [
+        ("Tom in Year 4 hit him", "Tom"),
+        ("my DD's friend Aisha (7) is missing", "Aisha"),
+        ("Noah in 4B cries daily", "Noah"),
+        ("Ruby from Oak class was left outside", "Ruby"),
+        ("Leo in form 7C was sent home", "Leo"),
+        ("the Year 5 girl called Ruby", "Ruby"),
+    ],
+)
+def test_a_pupil_the_rules_find_is_removed_from_emails(text: str, name: str) -> None:
+    assert find_named_pupil(text), text
+    assert name not in redact(text)
