@@ -20,11 +20,10 @@ from crawler.config import Config, School
 from crawler.store import Store
 from digest import policy
 from digest.chart import monthly_sentiment_chart, rating_trend_chart
-from digest.redact import redact
 from digest.render import html_environment
 from digest.report import _MENTION_COLUMNS, SENTIMENTS, Item, SourceLine, _item, source_lines
 from digest.safety import excerpt
-from digest.themes import key_phrases
+from digest.themes import negative_themes
 from digest.weeks import LONDON
 
 DEFAULT_PERIOD = timedelta(days=365)
@@ -186,10 +185,8 @@ def _months(since: date, now: datetime) -> list[Month]:
 
 
 def _themes(school: School, negative: list[dict[str, Any]]) -> list[Theme]:
-    texts = [redact(f"{row['title'] or ''}. {row['text']}") for row in negative]
-    ignore = [school.name, *school.aliases, *school.ambiguous, *school.staff]
     themes = []
-    for phrase, posts in key_phrases(texts, ignore=ignore, top=6):
+    for phrase, posts in negative_themes(school, negative, top=6):
         excerpts = []
         for row in negative:
             if phrase in f"{row['title'] or ''} {row['text']}".casefold():

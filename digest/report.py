@@ -18,7 +18,7 @@ from crawler.store import Store
 from digest import policy
 from digest.redact import redact
 from digest.safety import excerpt, one_line, safe_url
-from digest.themes import key_phrases
+from digest.themes import negative_themes
 from digest.weeks import LONDON, Week
 
 AVERAGE_WEEKS = 8
@@ -191,12 +191,7 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
         item for item in items if item.risk not in ("high", "medium") and item.rating is None
     ]
     sentiment = Counter(item.sentiment or "unclassified" for item in items)
-    negative_texts = [
-        redact(f"{row['title'] or ''}. {row['text']}")
-        for row in this_week
-        if row["sentiment"] == "negative"
-    ]
-    ignore = [school.name, *school.aliases, *school.ambiguous, *school.staff]
+    negative = [row for row in this_week if row["sentiment"] == "negative"]
     return WeekDigest(
         school_id=school.id,
         school_name=school.name,
@@ -216,11 +211,11 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
             key=lambda item: item.when,
             reverse=True,
         ),
-        themes=key_phrases(negative_texts, ignore=ignore),
+        themes=negative_themes(school, negative),
         sources=source_lines(
             config, store, school, week.start, week.end, Counter(i.source for i in items)
         ),
-        negative_posts=len(negative_texts),
+        negative_posts=len(negative),
         open_cases=case_lines(store, school.id),
     )
 

@@ -4,7 +4,13 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
+
+from digest.redact import redact
+
+if TYPE_CHECKING:
+    from crawler.config import School
 
 _STOP_TEXT = """
     a about above after again against all am an and any are aren't as at be because been before
@@ -70,3 +76,12 @@ def _phrases(text: str, ignored: set[str]) -> set[str]:
                     continue
                 found.add(" ".join(gram))
     return found
+
+
+def negative_themes(
+    school: School, negative_rows: Iterable[Mapping[str, Any]], top: int = 8
+) -> list[tuple[str, int]]:
+    """Recurring phrases in a school's negative posts; its own names and staff do not count."""
+    texts = [redact(f"{row['title'] or ''}. {row['text']}") for row in negative_rows]
+    ignore = [school.name, *school.aliases, *school.ambiguous, *school.staff]
+    return key_phrases(texts, ignore=ignore, top=top)
