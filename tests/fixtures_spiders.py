@@ -11,7 +11,6 @@ from scrapy.http import HtmlResponse, TextResponse
 from crawler.config import Source
 from crawler.items import Document, SourceRun
 
-REALWORLD = Path(__file__).parents[1].parent / "shared" / "realworld"
 FETCHED_AT = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
 
 

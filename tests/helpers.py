@@ -5,12 +5,9 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
-from pathlib import Path
 from typing import Any
 
 from crawler.demo.server import send
-
-REALWORLD = Path(__file__).resolve().parents[1].parent / "shared" / "realworld"
 
 SCHOOLS_TOML = """
 [[school]]

@@ -12,8 +12,9 @@ from scrapy.http import Request, Response
 from crawler.config import Source
 from crawler.items import Document, SourceRun
 from spiders.feed import FeedSpider
-from tests.helpers import REALWORLD
+from tests.shared_data import REALWORLD, needs_realworld
 
+pytestmark = needs_realworld("feeds")
 FEEDS = sorted((REALWORLD / "feeds").iterdir()) if (REALWORLD / "feeds").is_dir() else []
 _HEADER = re.compile(rb"Header:\s*Content-type:\s*([^\r\n]+)", re.IGNORECASE)
 # Markup left behind shows as closing tags; a post may quote a lone "<br />" in code.
@@ -33,7 +34,6 @@ def parse(path: Path, url: str | None = None) -> tuple[list[Document], SourceRun
     return list(spider.parse_feed(response)), run
 
 
-@pytest.mark.skipif(not FEEDS, reason="../shared/realworld is not beside the checkout")
 @pytest.mark.parametrize("path", FEEDS, ids=lambda p: p.name)
 def test_every_real_world_feed_parses_without_a_crash(path: Path) -> None:
     documents, run = parse(path)

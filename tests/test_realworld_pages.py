@@ -18,17 +18,17 @@ from spiders.reddit import RedditSpider
 from spiders.reviews import read_reviews
 from tests.fixtures_spiders import (
     FETCHED_AT,
-    REALWORLD,
     documents,
     html_response,
     json_response,
     make_spider,
 )
+from tests.shared_data import REALWORLD, needs_realworld
 
 HTML = REALWORLD / "html"
 JSON = REALWORLD / "json"
 
-pytestmark = pytest.mark.skipif(not HTML.is_dir(), reason="../shared/realworld is not here")
+pytestmark = needs_realworld("html")
 
 # file, engine, posts, with author, with date
 THREADS = [
