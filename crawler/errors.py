@@ -26,6 +26,10 @@ class StoreLockedError(StoreError):
     """Another process (a crawl) holds the write lock on the store file."""
 
 
+class StoreMissingError(StoreError):
+    """A command that only reads was pointed at a store file that does not exist."""
+
+
 class QueryError(StoreError):
     """An ad-hoc query failed (bad SQL, or an attempt to write through the read-only query path)."""
 

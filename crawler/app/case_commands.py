@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from crawler.app.cases import UPDATES, Case, list_cases, open_case, recheck_cases, update_case
-from crawler.app.ui import config_option, console, load_from_option
+from crawler.app.ui import config_option, console, existing_store, load_from_option
 from crawler.store import Store
 from crawler.vocab import CaseStatus
 
@@ -61,7 +61,7 @@ def case_update(config_path: Path | None, case_id: int, status: str, note: str |
 def case_list(config_path: Path | None, school_id: str | None, unresolved_only: bool) -> None:
     """List cases with their status, age and what the last re-check saw."""
     config = load_from_option(config_path)
-    cases = list_cases(Store(config.store.path), school_id=school_id,
+    cases = list_cases(existing_store(config), school_id=school_id,
                        unresolved_only=unresolved_only)
     _print_cases(cases)
 

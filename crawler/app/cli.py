@@ -27,6 +27,7 @@ from crawler.app.ui import (
     config_option,
     console,
     errors_console,
+    existing_store,
     json_value,
     load_from_option,
     print_error,
@@ -36,7 +37,6 @@ from crawler.config import Config, CrawlSettings, Source
 from crawler.engine.runner import CrawlReport, ProgressEvent, select_sources
 from crawler.errors import ConfigError, SchoolwatchError
 from crawler.items import SourceRun
-from crawler.store import Store
 from crawler.vocab import LONDON, SOURCE_KINDS
 
 
@@ -218,7 +218,7 @@ def query(config_path: Path | None, sql: str, output_format: str) -> None:
     Safe while a crawl is running: waits a few seconds if a write is in progress.
     """
     config = load_from_option(config_path)
-    result = Store(config.store.path).query(sql)
+    result = existing_store(config).user_query(sql)
     print_result(result, output_format)
 
 
@@ -230,7 +230,7 @@ def query(config_path: Path | None, sql: str, output_format: str) -> None:
 def sources(config_path: Path | None) -> None:
     """List each source with its last run, status, last error and mentions found."""
     config = load_from_option(config_path)
-    overview = {row["source"]: row for row in Store(config.store.path).source_overview().records()}
+    overview = {row["source"]: row for row in existing_store(config).source_overview().records()}
     table = Table(title="Sources", title_justify="left")
     for column in ("source", "kind", "every", "last run", "status", "mentions"):
         table.add_column(column, no_wrap=True, justify="right" if column == "mentions" else "left")

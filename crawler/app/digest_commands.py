@@ -7,7 +7,13 @@ from pathlib import Path
 
 import click
 
-from crawler.app.ui import config_option, console, load_from_option, print_result
+from crawler.app.ui import (
+    config_option,
+    console,
+    existing_store,
+    load_from_option,
+    print_result,
+)
 from crawler.config import Config
 from crawler.errors import SchoolwatchError
 from crawler.store import Store
@@ -74,7 +80,7 @@ def digest_command(
     config = load_from_option(config_path)
     week = Week.parse(week_text) if week_text else Week.previous(datetime.now(UTC))
     schools = select_schools(config, school_id)
-    store = Store(config.store.path)
+    store = existing_store(config) if dry_run else Store(config.store.path)
     if dry_run:
         composed = compose_digests(config, store, week, schools)
         htmls = {digest.school_id: c.preview_html for digest, c in composed}
@@ -132,7 +138,7 @@ def outbox_command(
 ) -> None:
     """List queued and sent messages: kind, school, recipients, attempts and last error."""
     config = load_from_option(config_path)
-    store = Store(config.store.path)
+    store = Store(config.store.path) if send else existing_store(config)
     if send:
         deliver_and_report(config, store)
     print_result(list_messages(store, pending_only=pending, limit=limit), output_format)

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import click
 
-from crawler.app.ui import config_option, console, load_from_option
+from crawler.app.ui import config_option, console, existing_store, load_from_option
 from crawler.errors import SchoolwatchError
-from crawler.store import Store
 from digest.inspection import build_report, render_report
 from digest.weekly import select_schools
 
@@ -36,7 +35,7 @@ def check_command(
     (school,) = select_schools(config, school_id)
     if since is not None and since > datetime.now():
         raise SchoolwatchError(f"--since {since:%Y-%m-%d} is in the future")
-    report = build_report(config, Store(config.store.path), school,
+    report = build_report(config, existing_store(config), school,
                           since.date() if since else None)
     target = out_path or Path(f"report-{school.id}.html")
     target.write_text(render_report(report), encoding="utf-8")

@@ -16,7 +16,7 @@ from rich.console import Console
 from rich.table import Table
 
 from crawler.config import Config, load_config, resolve_config_path
-from crawler.store import QueryResult
+from crawler.store import QueryResult, Store
 from crawler.vocab import RunStatus
 
 console = Console()
@@ -48,6 +48,13 @@ def config_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 def load_from_option(config_path: Path | None) -> Config:
     return load_config(resolve_config_path(config_path))
+
+
+def existing_store(config: Config) -> Store:
+    """The store, for a command that only reads: a missing file is refused, never created."""
+    store = Store(config.store.path)
+    store.require_existing()
+    return store
 
 
 def config_if_any(config_path: Path | None) -> Config | None:

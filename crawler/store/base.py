@@ -18,7 +18,8 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from crawler.errors import QueryError, StoreError, StoreLockedError
+from crawler.errors import QueryError, StoreError, StoreLockedError, StoreMissingError
+from crawler.store.sandbox import SANDBOX_SETTINGS, check_statement, run_sandboxed
 from crawler.vocab import now
 
 LOCK_WAIT_READ = 5.0
@@ -36,12 +37,14 @@ class QueryResult:
         return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
 
 
-def connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+def connect(
+    path: Path, *, read_only: bool, wait: float, settings: dict[str, Any] | None = None
+) -> duckdb.DuckDBPyConnection:
     """Opens the file, retrying while another process holds the lock."""
     deadline = time.monotonic() + wait
     while True:
         try:
-            return duckdb.connect(str(path), read_only=read_only)
+            return duckdb.connect(str(path), read_only=read_only, config=settings or {})
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise StoreError(f"cannot open the store {path}: {exc}") from None
@@ -157,6 +160,15 @@ class StoreBase:
         finally:
             con.close()
 
+    def require_existing(self) -> None:
+        """For commands that only read: a missing file is a mistake (a typo in the path), not an
+        empty school, so it is refused rather than created."""
+        if not self.path.is_file():
+            raise StoreMissingError(
+                f"no store at {self.path}: nothing has been crawled into it yet (check [store] "
+                "path in the config, or run a crawl first)"
+            )
+
     def migrate(self) -> list[str]:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = connect(self.path, read_only=False, wait=LOCK_WAIT_WRITE)
@@ -165,9 +177,20 @@ class StoreBase:
         finally:
             con.close()
 
+    def user_query(self, sql: str) -> QueryResult:
+        """Runs a user's SQL (the `query` command) in the sandbox: one SELECT over the store's
+        tables; no files, network, extensions, settings or writes. A missing store is refused."""
+        self.require_existing()
+        check_statement(sql)
+        con = connect(self.path, read_only=True, wait=LOCK_WAIT_READ, settings=SANDBOX_SETTINGS)
+        try:
+            columns, rows = run_sandboxed(con, sql)
+        finally:
+            con.close()
+        return QueryResult(columns, rows)
+
     def query(self, sql: str, params: Sequence[Any] | None = None) -> QueryResult:
-        """Runs read-only SQL (the `query` command's user SQL too): writes are refused by
-        DuckDB's read-only mode."""
+        """Runs the store's own read-only SQL (a user's SQL goes through `user_query`)."""
         with self.reader() as con:
             try:
                 cursor = con.execute(sql, params or [])
