@@ -201,7 +201,7 @@ def _child_main(job: dict[str, Any], channel: Any) -> None:
 
 def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
     from crawler.matching import Matcher
-    from crawler.store import Store
+    from crawler.store import SpooledCrawl, Store, WriteResult
 
     config: Config = job["config"]
     sources: list[Source] = job["sources"]
@@ -238,16 +238,19 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
     documents = [
         item for spider in spiders for item in spider.collected if isinstance(item, MatchedDocument)
     ]
-    written = store.write_crawl(
+    # Spooled before the store is opened: a busy store keeps the crawl for the next chance.
+    spooled = store.spool_crawl(SpooledCrawl(
         schools=[(s.id, s.name) for s in config.school],
         sources=[(s.name, s.kind, s.url, s.platform) for s in config.source],
         runs=runs,
         documents=documents,
         validators=[v for spider in spiders for v in spider.new_validators],
         state={spider.source.name: spider.new_state for spider in spiders if spider.new_state},
-    )
+    ))
+    outcome = store.write_spooled(spooled)
+    written = outcome.result or WriteResult()
     return CrawlReport(
-        runs=runs,
+        runs=outcome.runs or runs,
         new_mention_ids=written.new_mention_ids,
         updated_mention_ids=written.updated_mention_ids,
     )

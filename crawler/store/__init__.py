@@ -35,9 +35,11 @@ from crawler.store.outbox import (
 )
 from crawler.store.retention import PurgeResult, RetentionStore
 from crawler.store.runs import RunStore
+from crawler.store.spool import SpooledCrawl, SpoolStore, SpoolWrite
 
 
 class Store(
+    SpoolStore,
     MentionStore,
     EvidenceStore,
     RunStore,
@@ -66,6 +68,8 @@ __all__ = [
     "QueueResult",
     "QueuedAlert",
     "RawResponse",
+    "SpoolWrite",
+    "SpooledCrawl",
     "Store",
     "WriteResult",
     "connect",

@@ -7,6 +7,7 @@ writes in one transaction and closes it; readers retry for a few seconds while a
 
 from __future__ import annotations
 
+import re
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -50,10 +51,16 @@ def connect(
                 raise StoreError(f"cannot open the store {path}: {exc}") from None
             if time.monotonic() >= deadline:
                 raise StoreLockedError(
-                    f"the store {path} is locked by another process (a crawl is writing); "
-                    "try again in a moment"
+                    f"the store {path} stayed locked for {wait:g}s by {_holder(exc)} "
+                    "(another schoolwatch command, or a DuckDB session left open elsewhere)"
                 ) from None
             time.sleep(0.2)
+
+
+def _holder(exc: duckdb.IOException) -> str:
+    """"process 1234" from DuckDB's lock message, when it names one."""
+    found = re.search(r"\(PID (\d+)\)", str(exc))
+    return f"process {found.group(1)}" if found else "another process"
 
 
 def migration_names() -> list[str]:

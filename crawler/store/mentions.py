@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from crawler.items import Match, MatchedDocument, SourceRun, Validators
-from crawler.store.base import TIMESTAMP, StoreBase, draw_ids, insert_arrow, now
+from crawler.store.base import LOCK_WAIT_WRITE, TIMESTAMP, StoreBase, draw_ids, insert_arrow, now
 from crawler.store.evidence import write_evidence, write_state, write_validators
 from crawler.store.runs import write_runs
 
@@ -62,10 +62,11 @@ class MentionStore(StoreBase):
         documents: Sequence[MatchedDocument],
         validators: Sequence[Validators],
         state: dict[str, dict[str, str]] | None = None,
+        wait: float = LOCK_WAIT_WRITE,
     ) -> WriteResult:
         """Writes one crawl in one transaction: mentions (deduplicated), evidence, runs, and
         the spiders' state (keys given replace the stored ones; others are kept)."""
-        with self.transaction() as con:
+        with self.transaction(wait) as con:
             _replace_all(con, "schools", ["id", "name"], schools)
             _replace_all(con, "sources", ["name", "kind", "url", "platform"], sources)
             result = _write_mentions(con, documents)
