@@ -9,7 +9,7 @@ import click
 
 from crawler.app.ui import config_option, console, existing_store, load_from_option
 from crawler.errors import SchoolwatchError
-from digest.inspection import build_report, render_report
+from digest.report import build_report, render_report
 from digest.weekly import select_schools
 
 
