@@ -89,6 +89,7 @@ def schoolwatch_rate(threads: int) -> tuple[float, int, float]:
         path = Path(folder) / "bench.toml"
         path.write_text(
             '[store]\npath = "bench.duckdb"\n[crawl]\ndelay = "0s"\nper_site = 16\n'
+            'allow_private = true\n'
             f"obey_robots = false\nretries = 0\nmax_pages = {threads + boards + 10}\n"
             '[[school]]\nid = "hg"\nname = "Hollins Green Primary School"\n'
             'aliases = ["Hollins Green Primary"]\n'

@@ -13,14 +13,17 @@ from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    StrictBool,
     ValidationError,
     field_validator,
     model_validator,
 )
 
+from crawler.config_errors import KeyedProblems, as_config_error, config_error, entry_label
 from crawler.durations import Duration, parse_duration  # noqa: F401  (re-exported)
 from crawler.errors import ConfigError
-from crawler.vocab import PLATFORM_NAMES, SOURCE_KINDS
+from crawler.netcheck import url_problem
+from crawler.vocab import PLATFORM_NAMES, SOURCE_KINDS, SOURCE_OPTIONS
 
 CONFIG_FILENAME = "schoolwatch.toml"
 CONFIG_ENV = "SCHOOLWATCH_CONFIG"
@@ -53,8 +56,14 @@ class CrawlSettings(_Section):
         description="User-Agent sent with every request; include a contact address.",
         min_length=3,
     )
-    obey_robots: bool = Field(
+    obey_robots: StrictBool = Field(
         True, description="Honour robots.txt (turn off only for your own sites)."
+    )
+    allow_private: StrictBool = Field(
+        False,
+        description="Allow sources on this machine or a private network (loopback, 10.x, "
+        "192.168.x, link-local). Off by default: a source must be a public http(s) address, "
+        "checked in the config and again at fetch time after DNS and redirects.",
     )
     timeout: Duration = Field(
         timedelta(seconds=30), description="Give up on a request after this long."
@@ -141,6 +150,17 @@ class Source(_Section):
         if not re.match(r"^https?://[^/\s]+", url):
             raise ValueError(f"{url!r} is not an http(s) URL")
         return url
+
+    @model_validator(mode="after")
+    def _known_options(self) -> Source:
+        allowed = SOURCE_OPTIONS.get(self.kind, ())
+        unknown = sorted(set(self.options) - set(allowed))
+        if unknown:
+            known = ", ".join(allowed) if allowed else f"none for kind {self.kind!r}"
+            raise KeyedProblems([
+                ("options", f"unknown option {key!r} (known: {known})") for key in unknown
+            ])
+        return self
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -240,7 +260,9 @@ class EmailSettings(_Section):
         None, description="SMTP server; leave out to write messages to the outbox only."
     )
     smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 for STARTTLS).")
-    starttls: bool = Field(True, description="Upgrade the connection with STARTTLS before login.")
+    starttls: StrictBool = Field(
+        True, description="Upgrade the connection with STARTTLS before login."
+    )
     username: str | None = Field(None, description="SMTP login; leave out for a local relay.")
     password_env: str | None = Field(
         None,
@@ -294,14 +316,16 @@ class Config(_Section):
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
         school_ids = [school.id for school in self.school]
-        _no_duplicates("school", school_ids)
-        _no_duplicates("source", [source.name for source in self.source])
+        problems = _duplicates("school", [(s.id, s.model_dump()) for s in self.school])
+        problems += _duplicates("source", [(s.name, s.model_dump()) for s in self.source])
         for index, source in enumerate(self.source):
-            for school_id in source.schools or []:
-                if school_id not in school_ids:
-                    raise _KeyedError(
-                        f"source[{index}].schools", f"no school has id {school_id!r}"
-                    )
+            label = entry_label("source", index, {"name": source.name})
+            problems += [
+                (f"{label}.schools", f"no school has id {school_id!r}")
+                for school_id in source.schools or [] if school_id not in school_ids
+            ]
+        if problems:
+            raise KeyedProblems(problems)
         return self
 
     def schools_for(self, source: Source) -> list[School]:
@@ -316,19 +340,43 @@ class Config(_Section):
         return next((s for s in self.school if s.id == school_id), None)
 
 
-class _KeyedError(ValueError):
-    def __init__(self, key: str, problem: str) -> None:
-        super().__init__(problem)
-        self.key = key
-        self.problem = problem
+_URL_OPTIONS = ("api", "base_url")
 
 
-def _no_duplicates(section: str, names: list[str]) -> None:
+def _private_url_problems(raw: dict[str, Any]) -> list[tuple[str, str]]:
+    """Source URLs (and URL options) that are not public http(s), read from the raw file so they
+    are listed beside every other problem; none when [crawl] allow_private = true."""
+    crawl = raw.get("crawl")
+    if isinstance(crawl, dict) and crawl.get("allow_private") is True:
+        return []
+    sources = raw.get("source")
+    problems = []
+    for index, entry in enumerate(sources if isinstance(sources, list) else []):
+        if not isinstance(entry, dict):
+            continue
+        options = entry.get("options") if isinstance(entry.get("options"), dict) else {}
+        urls = [("url", entry.get("url"))] + [
+            (f"options.{key}", options.get(key)) for key in _URL_OPTIONS if key in options
+        ]
+        problems += [
+            (f"{entry_label('source', index, entry)}.{key}",
+             f"{problem}; a source must be a public http(s) address (set [crawl] "
+             "allow_private = true to crawl your own network)")
+            for key, url in urls if isinstance(url, str) and (problem := url_problem(url))
+        ]
+    return problems
+
+
+def _duplicates(section: str, entries: list[tuple[str, Any]]) -> list[tuple[str, str]]:
     seen: set[str] = set()
-    for index, name in enumerate(names):
+    problems = []
+    for index, (name, _) in enumerate(entries):
         if name in seen:
-            raise _KeyedError(f"{section}[{index}]", f"duplicate {section} {name!r}")
+            problems.append(
+                (entry_label(section, index, {}), f"duplicate {section} {name!r}")
+            )
         seen.add(name)
+    return problems
 
 
 def resolve_config_path(option: str | os.PathLike[str] | None) -> Path:
@@ -349,7 +397,11 @@ def load_config(path: str | os.PathLike[str]) -> Config:
     path = Path(path)
     shown = str(path)
     try:
-        raw = tomllib.loads(path.read_text(encoding="utf-8"))
+        if path.exists() and not path.is_file():
+            # A FIFO or a device would block or never end: only a regular file is read.
+            raise ConfigError(shown, "", "not a regular file (a config must be a .toml file)")
+        # utf-8-sig: Windows Notepad starts the file with a byte-order mark.
+        raw = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except FileNotFoundError:
         raise ConfigError(
             shown, "", "no such file (write one with 'schoolwatch init', or pass --config)"
@@ -362,10 +414,14 @@ def load_config(path: str | os.PathLike[str]) -> Config:
 
 
 def config_from_dict(raw: dict[str, Any], shown: str, base_dir: Path) -> Config:
+    private = _private_url_problems(raw)
     try:
         config = Config.model_validate(raw)
     except ValidationError as exc:
-        raise _as_config_error(exc, shown) from None
+        error = as_config_error(exc, shown, raw, also=private)
+        raise error from None
+    if private:
+        raise config_error(shown, private)
     def anchored(path: Path) -> Path:
         return path if path.is_absolute() else base_dir / path
 
@@ -379,37 +435,3 @@ def config_from_dict(raw: dict[str, Any], shown: str, base_dir: Path) -> Config:
     if classifier_paths:
         update["classifier"] = config.classifier.model_copy(update=classifier_paths)
     return config.model_copy(update=update)
-
-
-def _as_config_error(exc: ValidationError, shown: str) -> ConfigError:
-    errors = exc.errors()
-    first = errors[0]
-    context_error = (first.get("ctx") or {}).get("error")
-    if isinstance(context_error, _KeyedError):
-        key, problem = context_error.key, context_error.problem
-    else:
-        key = _key_path(first["loc"])
-        problem = _problem(first)
-    if len(errors) > 1:
-        problem += f" (and {len(errors) - 1} more problem{'s' if len(errors) > 2 else ''})"
-    return ConfigError(shown, key, problem)
-
-
-def _key_path(loc: tuple[Any, ...]) -> str:
-    path = ""
-    for part in loc:
-        if isinstance(part, int):
-            path += f"[{part}]"
-        elif not str(part).startswith("function-"):
-            path += f".{part}" if path else str(part)
-    return path
-
-
-def _problem(error: Any) -> str:
-    kind = error["type"]
-    if kind == "missing":
-        return "required key is missing"
-    if kind == "extra_forbidden":
-        return "unknown key (check the spelling against config/example.toml)"
-    message = str(error["msg"])
-    return message.removeprefix("Value error, ")

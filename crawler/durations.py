@@ -13,11 +13,14 @@ _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
 
 
 def parse_duration(value: Any) -> timedelta:
-    """Reads "90s", "15m", "1h", "1h30m", "2d" or "1w" (or a number of seconds) as a timedelta."""
+    """Reads "90s", "15m", "1h", "1h30m", "2d" or "1w" as a timedelta; a bare number is refused."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        seconds = float(value)
+        # A bare number is ambiguous (`every = 6` meant hours, not seconds): ask for the unit.
+        raise ValueError(
+            f"{value!r} has no unit: write it with one, e.g. '{value}h', '{value}m' or '{value}s'"
+        )
     else:
         text = str(value).strip().replace(" ", "")
         parts = _DURATION.findall(text)

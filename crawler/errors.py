@@ -70,6 +70,10 @@ class RobotsDisallowedError(FetchError):
         super().__init__(f"robots.txt forbids fetching {url}")
 
 
+class NonPublicAddressError(FetchError):
+    """A request would have reached this machine or a private network ([crawl] allow_private)."""
+
+
 class ResponseTooLargeError(FetchError):
     def __init__(self, url: str, max_bytes: int) -> None:
         super().__init__(f"response from {url} is larger than the {max_bytes:,}-byte cap")

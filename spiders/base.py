@@ -22,12 +22,14 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.config import Source
+from crawler.engine.guard import NonPublicAddress
 from crawler.errors import (
     ConnectionFailedError,
     DnsLookupError,
     FetchError,
     FetchTimeoutError,
     HttpStatusError,
+    NonPublicAddressError,
     ResponseTooLargeError,
     RobotsDisallowedError,
 )
@@ -162,6 +164,8 @@ def describe_failure(failure: Failure, url: str, settings: Any) -> FetchError:
     exc = failure.value
     if isinstance(exc, HttpError):
         return HttpStatusError(exc.response.url, exc.response.status)
+    if isinstance(exc, NonPublicAddress):
+        return NonPublicAddressError(str(exc))
     if isinstance(exc, IgnoreRequest) and "robots.txt" in str(exc):
         return RobotsDisallowedError(url)
     if isinstance(exc, DownloadTimeoutError | TimeoutError):

@@ -36,7 +36,7 @@ def write_config(tmp_path: Path) -> Callable[..., Config]:
     def write(sources: str, crawl: str = "", extra: str = "") -> Config:
         crawl_table = (
             '[crawl]\nuser_agent = "schoolwatch-tests"\ndelay = "0s"\nretries = 1\n'
-            'timeout = "2s"\n' + crawl
+            'timeout = "2s"\nallow_private = true\n' + crawl
         )
         store = '[store]\npath = "store.duckdb"\n'
         text = f"{store}\n{crawl_table}\n{extra}\n{SCHOOLS_TOML}\n{sources}"

@@ -57,7 +57,7 @@ def unattended_config(tmp_path: Path, **sections: object) -> Config:
     raw: dict[str, object] = {
         "store": {"path": str(tmp_path / "store.duckdb")},
         "crawl": {"user_agent": "schoolwatch-test", "delay": "0s", "timeout": "5s",
-                  "retries": 0},
+                  "retries": 0, "allow_private": True},
         "school": [{"id": "hollins-green", "name": "Hollins Green Primary School",
                     "aliases": ["Hollins Green Primary"], "staff": ["Jane Alder"]}],
     }

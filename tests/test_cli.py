@@ -48,7 +48,8 @@ def crawled(site: FixtureServer, tmp_path_factory: pytest.TempPathFactory) -> Pa
     folder = tmp_path_factory.mktemp("cli")
     path = folder / "schoolwatch.toml"
     path.write_text(
-        '[store]\npath = "s.duckdb"\n[crawl]\ndelay = "0s"\n[[school]]\nid = "hollins-green"\n'
+        '[store]\npath = "s.duckdb"\n[crawl]\ndelay = "0s"\nallow_private = true\n'
+        '[[school]]\nid = "hollins-green"\n'
         'name = "Hollins Green Primary School"\naliases = ["Hollins Green Primary", "HGPS"]\n'
         + feed_source("news", f"{site.base_url}/news/rss.xml")
     )
@@ -98,7 +99,7 @@ def test_extract_prints_documents_as_json_lines_and_stores_nothing(
 ) -> None:
     monkeypatch.chdir(tmp_path)
     result = CliRunner().invoke(
-        cli, ["extract", "--kind", "feed", f"{site.base_url}/alerts/feed.atom"]
+        cli, ["extract", "--allow-private", "--kind", "feed", f"{site.base_url}/alerts/feed.atom"]
     )
     assert result.exit_code == 0, result.output
     documents = [json.loads(line) for line in result.stdout.splitlines()]
@@ -111,6 +112,7 @@ def test_extract_prints_documents_as_json_lines_and_stores_nothing(
 
 
 def test_extract_failure_names_the_error(site: FixtureServer) -> None:
-    result = CliRunner().invoke(cli, ["extract", "--kind", "feed", f"{site.base_url}/status/404"])
+    result = CliRunner().invoke(cli, ["extract", "--allow-private", "--kind", "feed",
+                                      f"{site.base_url}/status/404"])
     assert result.exit_code == 1
     assert "HTTP 404" in result.stderr

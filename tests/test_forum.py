@@ -33,7 +33,8 @@ def demo_sites():
 def _config(tmp_path, base: str):
     raw = {
         "store": {"path": str(tmp_path / "store.duckdb")},
-        "crawl": {"delay": "0s", "timeout": "10s", "obey_robots": False},
+        "crawl": {"delay": "0s", "timeout": "10s", "obey_robots": False,
+                  "allow_private": True},
         "school": SCHOOLS,
         "source": [
             {"name": "forum", "kind": "forum", "url": f"{base}/forum/talk/primary_education/"
@@ -118,7 +119,7 @@ def test_extract_prints_posts_without_storing(tmp_path, demo_sites, monkeypatch)
     monkeypatch.chdir(tmp_path)
     url = f"{demo_sites.base_url}/forum/talk/primary_education/4100001-hgps-reception-settling.html"
     result = CliRunner().invoke(cli, ["extract", "--kind", "forum", "--platform", "mumsnet",
-                                      "--option", "max_pages=1", url])
+                                      "--allow-private", url])
     assert result.exit_code == 0, result.output
     lines = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
     assert [line["author"] for line in lines][:3] == ["MuddyWellies", "TeaAndToast", "Sprout22"]

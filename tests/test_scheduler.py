@@ -230,6 +230,7 @@ def test_sigterm_during_a_crawl_stops_cleanly_and_the_next_run_completes(tmp_pat
         config_path = tmp_path / "schoolwatch.toml"
         config_path.write_text(
             '[store]\npath = "store.duckdb"\n[crawl]\ndelay = "0s"\nobey_robots = false\n'
+            'allow_private = true\n'
             'retries = 0\ntimeout = "3s"\n[schedule]\nstop_timeout = "20s"\n'
             '[[school]]\nid = "hollins-green"\nname = "Hollins Green Primary School"\n'
             'aliases = ["Hollins Green Primary"]\n'

@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from pydantic import ValidationError
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
@@ -34,6 +35,7 @@ from crawler.app.ui import (
     print_result,
 )
 from crawler.config import Config, CrawlSettings, Source
+from crawler.config_errors import validation_summary
 from crawler.engine.runner import CrawlReport, ProgressEvent, select_sources
 from crawler.errors import ConfigError, SchoolwatchError
 from crawler.items import SourceRun
@@ -288,10 +290,13 @@ def _parse_options(values: Sequence[str]) -> dict[str, str]:
 @click.option("--platform", default=None, help="Force a forum engine instead of detecting it.")
 @click.option("--option", "option_values", multiple=True, metavar="KEY=VALUE",
               help="A kind-specific option, as in a source's `options` (repeatable).")
+@click.option("--allow-private", is_flag=True,
+              help="Allow an address on this machine or a private network ([crawl] "
+              "allow_private).")
 @click.argument("url")
 def extract_command(
     config_path: Path | None, kind: str, platform: str | None, option_values: tuple[str, ...],
-    url: str,
+    allow_private: bool, url: str,
 ) -> None:
     """Try a source: fetch URL and print each document as a JSON line, storing nothing.
 
@@ -299,11 +304,13 @@ def extract_command(
     """
     config = config_if_any(config_path)
     crawl_settings = config.crawl if config is not None else CrawlSettings()
+    if allow_private:
+        crawl_settings = crawl_settings.model_copy(update={"allow_private": True})
     try:
         source = Source(name="extract", kind=kind, url=url, platform=platform,
                         options=_parse_options(option_values))
-    except ValueError as exc:
-        raise SchoolwatchError(str(exc).splitlines()[-1].strip()) from None
+    except ValidationError as exc:
+        raise SchoolwatchError(validation_summary(exc)) from None
     documents, run = extract(source, crawl_settings)
     for document in documents:
         click.echo(json.dumps(document, ensure_ascii=False, default=json_value))

@@ -5,12 +5,16 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.config import CrawlSettings
+from crawler.engine.guard import ALLOW_PRIVATE
 
 ITEM_PIPELINES = {
     "crawler.engine.pipelines.TidyDocumentPipeline": 100,
     "crawler.engine.pipelines.SchoolMatchPipeline": 200,
     "crawler.engine.pipelines.CollectPipeline": 900,
 }
+
+# Before robots.txt (50 is the offsite check): robots.txt of a private host is refused too.
+DOWNLOADER_MIDDLEWARES = {"crawler.engine.guard.PublicOnlyMiddleware": 60}
 
 
 def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "CRITICAL") -> dict[str, Any]:
@@ -37,4 +41,6 @@ def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "CRITICAL") -> dic
         "LOGSTATS_INTERVAL": 0,
         "DEFAULT_DROPITEM_LOG_LEVEL": "DEBUG",
         "ITEM_PIPELINES": ITEM_PIPELINES,
+        "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
+        ALLOW_PRIVATE: crawl.allow_private,
     }

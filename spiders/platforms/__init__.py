@@ -56,8 +56,7 @@ def _registry() -> dict[str, Platform]:
 
 
 PLATFORM_NAMES = vocab.PLATFORM_NAMES
-GENERIC_KEYS = ("post", "author", "date", "text", "permalink", "title", "next", "thread_links",
-                "quotes", "drop")
+GENERIC_KEYS = vocab.FORUM_SELECTOR_OPTIONS
 
 
 def get_platform(name: str, options: dict[str, Any] | None = None) -> Platform:

@@ -26,6 +26,7 @@ path = "schoolwatch.duckdb"
 user_agent = "schoolwatch-demo (+mailto:orm@hollins-green.example.org)"
 delay = "0s"            # our own fixture server: no need to be polite
 timeout = "10s"
+allow_private = true    # the demo's sites are on this machine
 
 [[school]]
 id = "hollins-green"
