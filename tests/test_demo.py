@@ -54,3 +54,48 @@ def test_demo_runs_offline_and_shows_what_it_found(
         "SELECT sum(new_mentions) FROM crawl_runs WHERE id > (SELECT count(*) / 2 FROM crawl_runs)"
     ).rows[0][0]
     assert second == 0
+
+
+def test_demo_refuses_a_folder_it_did_not_make_and_deletes_nothing(tmp_path: Path) -> None:
+    folder = tmp_path / "mine"
+    folder.mkdir()
+    (folder / "thesis.docx").write_text("months of work", encoding="utf-8")
+    result = CliRunner().invoke(cli, ["demo", "--dir", str(folder)])
+    assert result.exit_code == 1
+    assert "not empty" in result.stderr and "deletes nothing it did not create" in result.stderr
+    assert (folder / "thesis.docx").read_text(encoding="utf-8") == "months of work"
+    assert sorted(p.name for p in folder.iterdir()) == ["thesis.docx"]
+
+
+def test_a_demo_folder_is_reused_removing_only_what_the_demo_made(tmp_path: Path) -> None:
+    from crawler.app.demo import MARKER, prepare_folder, record_made
+
+    folder = tmp_path / "demo-data"
+    assert prepare_folder(folder) == set()
+    (folder / "schoolwatch.toml").write_text("x", encoding="utf-8")
+    (folder / "outbox").mkdir()
+    (folder / "outbox" / "1.eml").write_text("x", encoding="utf-8")
+    record_made(folder, set())
+    (folder / "notes.txt").write_text("added by the user later", encoding="utf-8")
+
+    kept = prepare_folder(folder)
+    assert kept == {"notes.txt"}
+    assert sorted(p.name for p in folder.iterdir()) == [MARKER, "notes.txt"]
+    (folder / "schoolwatch.toml").write_text("y", encoding="utf-8")
+    record_made(folder, kept)
+    assert (folder / MARKER).read_text(encoding="utf-8").split() == ["schoolwatch.toml"]
+    prepare_folder(folder)
+    assert (folder / "notes.txt").is_file()
+
+
+def test_a_marker_cannot_point_outside_the_folder(tmp_path: Path) -> None:
+    from crawler.app.demo import MARKER, prepare_folder
+
+    outside = tmp_path / "precious.txt"
+    outside.write_text("keep", encoding="utf-8")
+    folder = tmp_path / "demo-data"
+    folder.mkdir()
+    (folder / MARKER).write_text("../precious.txt\n..\n", encoding="utf-8")
+    (folder / "x").write_text("made", encoding="utf-8")
+    prepare_folder(folder)
+    assert outside.read_text(encoding="utf-8") == "keep" and (folder / "x").is_file()

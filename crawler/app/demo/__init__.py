@@ -15,6 +15,7 @@ from rich.console import Console
 
 from crawler.app.demo.server import FixtureServer
 from crawler.config import Config, load_config
+from crawler.errors import SchoolwatchError
 from crawler.store import Store
 
 DEMO_CONFIG = """\
@@ -95,6 +96,43 @@ EXAMPLE_QUERIES = [
 ]
 
 
+MARKER = ".schoolwatch-demo"
+
+
+def prepare_folder(directory: Path) -> set[str]:
+    """An empty folder for the demo. Never deletes what the demo did not make: a non-empty folder
+    is used only when an earlier demo made it, and then only what that demo listed in its marker
+    file is removed (anything added since stays). Returns the names kept."""
+    if directory.exists() and not directory.is_dir():
+        raise SchoolwatchError(f"{directory} is a file, not a folder: choose another --dir")
+    if directory.is_dir() and any(directory.iterdir()):
+        marker = directory / MARKER
+        if not marker.is_file():
+            raise SchoolwatchError(
+                f"{directory} is not empty and no earlier demo made it: choose an empty or new "
+                "--dir (the demo deletes nothing it did not create)"
+            )
+        for name in marker.read_text(encoding="utf-8").splitlines():
+            made = directory / name
+            if not name or "/" in name or "\\" in name or name in (".", "..", MARKER):
+                continue
+            if made.is_symlink() or made.is_file():
+                made.unlink()
+            elif made.is_dir():
+                shutil.rmtree(made)
+    directory.mkdir(parents=True, exist_ok=True)
+    kept = {entry.name for entry in directory.iterdir()} - {MARKER}
+    # Written first, so a demo stopped halfway can still be run again over its own folder.
+    (directory / MARKER).write_text("", encoding="utf-8")
+    return kept
+
+
+def record_made(directory: Path, kept: set[str]) -> None:
+    """Lists what this demo made: everything in its folder but what was there before it."""
+    names = sorted(e.name for e in directory.iterdir() if e.name not in kept | {MARKER})
+    (directory / MARKER).write_text("\n".join(names) + "\n", encoding="utf-8")
+
+
 def sites_folder() -> Path:
     return Path(str(resources.files("crawler.app.demo").joinpath("sites")))
 
@@ -106,9 +144,7 @@ def run_demo(
     crawl_and_show: Callable[..., Any],
     show_result: Callable[..., Any],
 ) -> None:
-    if directory.exists():
-        shutil.rmtree(directory)
-    directory.mkdir(parents=True)
+    kept = prepare_folder(directory)
     with FixtureServer(sites_folder()) as server:
         console.print(f"[bold]schoolwatch demo[/]: fixture sites on {server.base_url}, "
                       f"data in [bold]{directory}/[/]\n")
@@ -122,6 +158,7 @@ def run_demo(
     console.print("\n[bold]What was found[/]")
     show_result(store.mention_listing(), "table")
     _show_messages(config, store, directory, console)
+    record_made(directory, kept)
     console.print("\n[bold]Try it yourself[/]")
     for title, sql in EXAMPLE_QUERIES:
         console.print(f"  [dim]# {title}[/]")
