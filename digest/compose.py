@@ -43,13 +43,22 @@ def _plural(count: int, word: str) -> str:
 
 def digest_subject(digest: WeekDigest) -> str:
     week = f"w/c {digest.week.monday.day} {digest.week.monday:%b}"
-    if digest.mentions == 0:
+    failed, total = len(digest.failed_sources), len(digest.sources)
+    coverage = f"{failed} of {total} source{'' if total == 1 else 's'} failed" if failed else ""
+    if digest.mentions == 0 and digest.unchecked:
+        what = "every source failed" if total else "no source covers it"
+        summary = f"not checked, {what}"
+    elif digest.mentions == 0 and coverage:
+        summary = f"no mentions found, but {coverage}"
+    elif digest.mentions == 0:
         summary = "no mentions"
     elif digest.unclassified == digest.mentions:
         summary = f"{_plural(digest.mentions, 'mention')}, not yet classified"
     else:
         verb = "needs" if digest.need_action == 1 else "need"
         summary = f"{_plural(digest.mentions, 'mention')}, {digest.need_action} {verb} action"
+    if digest.mentions and coverage:
+        summary += f"; {coverage}"
     return header_value(f"{digest.school_name}: {summary} ({week})")
 
 

@@ -128,6 +128,20 @@ class WeekDigest:
         return [line for line in self.sources if line.failed]
 
     @property
+    def unchecked(self) -> bool:
+        """No source ran cleanly: the week was not looked at, whatever the counts say."""
+        return len(self.failed_sources) == len(self.sources)
+
+    @property
+    def coverage_note(self) -> str:
+        """"1 of 2 sources did not run cleanly", or "" when every source did."""
+        failed = len(self.failed_sources)
+        if not failed:
+            return ""
+        return f"{failed} of {len(self.sources)} source{'' if len(self.sources) == 1 else 's'} " \
+            "did not run cleanly"
+
+    @property
     def classified(self) -> int:
         return self.mentions - self.unclassified
 
@@ -208,8 +222,10 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
             reverse=True,
         ),
         themes=negative_themes(school, negative),
+        # A run after the week (the Monday crawl, the demo's) still read that week's posts.
         sources=source_lines(
-            config, store, school, week.start, week.end, Counter(i.source for i in items)
+            config, store, school, week.start, max(week.end, datetime.now(LONDON)),
+            Counter(i.source for i in items),
         ),
         negative_posts=len(negative),
         open_cases=case_lines(store, school.id),

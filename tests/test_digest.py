@@ -118,7 +118,10 @@ def test_digest_arrives_with_text_html_inline_chart_and_counts(
     assert mail_from == "schoolwatch@school.example.org"
     assert rcpts == LEADS
     (message,) = smtp_sink.messages()
-    assert message["Subject"] == "Hollins Green Primary: 5 mentions, 2 need action (w/c 11 May)"
+    # mumsnet failed once that week: the subject says so (issue 12 item 5).
+    assert message["Subject"] == (
+        "Hollins Green Primary: 5 mentions, 2 need action; 1 of 2 sources failed (w/c 11 May)"
+    )
     assert message["Message-ID"] == "<digest.hollins-green.2026-W20@school.example.org>"
     assert message.get_content_type() == "multipart/alternative"
     body = parts(message)
@@ -194,10 +197,14 @@ def test_a_week_without_mentions_still_sends_a_short_digest(
                                       "--send"])
     assert result.exit_code == 0, result.output
     (message,) = smtp_sink.messages()
-    assert message["Subject"] == "Hollins Green Primary: no mentions (w/c 11 May)"
+    # mumsnet never ran: not a quiet week but a half-checked one (issue 12 item 5).
+    assert message["Subject"] == (
+        "Hollins Green Primary: no mentions found, but 1 of 2 sources failed (w/c 11 May)"
+    )
     body = parts(message)
     assert body["images"] == {}
-    assert "No mentions this week. Last week: 1" in body["text"]
+    assert "No mentions found, but 1 of 2 sources did not run cleanly" in body["text"]
+    assert "Last week: 1" in body["text"] and "quiet, not silence" not in body["text"]
     assert "local-news                 0 mentions, 1 runs: ok" in body["text"]
     assert "mumsnet                    0 mentions, 0 runs: DID NOT RUN" in body["text"]
     assert "did not run" in body["html"]
@@ -206,7 +213,8 @@ def test_a_week_without_mentions_still_sends_a_short_digest(
 def test_unclassified_mentions_count_but_invent_no_risk(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     write_posts(config, [Post("Fair", "Hollins Green Primary fair.", MONDAY),
-                         Post("Play", "Hollins Green Primary play.", MONDAY + timedelta(days=1))])
+                         Post("Play", "Hollins Green Primary play.", MONDAY + timedelta(days=1))],
+                runs=[run("local-news", MONDAY), run("mumsnet", MONDAY)])
     digest = build_digest(config, Store(config.store.path), config.school[0], WEEK)
     assert (digest.mentions, digest.need_action, digest.unclassified) == (2, 0, 2)
     assert digest.sentiment == {"positive": 0, "neutral": 0, "negative": 0, "unclassified": 2}
@@ -283,4 +291,6 @@ def test_school_name_with_line_breaks_cannot_add_headers(
     deliver_pending(config, store)
     (message,) = smtp_sink.messages()
     assert "Bcc" not in message
-    assert message["Subject"] == "Hollins Bcc: victim@example.org: no mentions (w/c 11 May)"
+    assert message["Subject"] == (
+        "Hollins Bcc: victim@example.org: not checked, every source failed (w/c 11 May)"
+    )
