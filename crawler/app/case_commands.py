@@ -9,7 +9,7 @@ import click
 from rich.table import Table
 
 from crawler.app.cases import UPDATES, Case, list_cases, open_case, recheck_cases, update_case
-from crawler.app.ui import config_option, console, existing_store, load_from_option
+from crawler.app.ui import config_option, console, esc, existing_store, load_from_option
 from crawler.store import Store
 from crawler.vocab import CaseStatus
 
@@ -34,7 +34,7 @@ def case_open(config_path: Path | None, mention_id: int, note: str | None) -> No
     """Open a case on MENTION_ID (the id column of the mentions view)."""
     config = load_from_option(config_path)
     case = open_case(Store(config.store.path), mention_id, note)
-    console.print(f"Opened case [bold]{case.id}[/] on mention {mention_id}: {case.url}",
+    console.print(f"Opened case [bold]{case.id}[/] on mention {mention_id}: {esc(case.url)}",
                   highlight=False)
     console.print(f"When you have reported it: schoolwatch case update {case.id} "
                   "--status reported --note \"...\"", highlight=False)
@@ -73,7 +73,7 @@ def case_check(config_path: Path | None) -> None:
     config = load_from_option(config_path)
     results = recheck_cases(config)
     for result in results:
-        console.print(f"case {result.case_id}: {result.detail}  [dim]{result.url}[/]",
+        console.print(f"case {result.case_id}: {esc(result.detail)}  [dim]{esc(result.url)}[/]",
                       highlight=False)
     console.print(f"[dim]{len(results)} case(s) checked[/]")
 
@@ -91,8 +91,8 @@ def _print_cases(cases: list[Case]) -> None:
             check = f"{case.last_checked_at:%d %b %H:%M}: {check}"
         table.add_row(
             str(case.id), str(case.mention_id), case.school_id, f"[{style}]{case.status}[/]",
-            f"{case.age_days(now)}d", f"{case.opened_at:%Y-%m-%d}", check,
-            case.url + (f"\n[dim]{case.note}[/]" if case.note else ""),
+            f"{case.age_days(now)}d", f"{case.opened_at:%Y-%m-%d}", esc(check),
+            esc(case.url) + (f"\n[dim]{esc(case.note)}[/]" if case.note else ""),
         )
     console.print(table)
     console.print(f"[dim]{len(cases)} case{'s' if len(cases) != 1 else ''}[/]")

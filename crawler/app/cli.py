@@ -28,6 +28,7 @@ from crawler.app.ui import (
     config_option,
     console,
     errors_console,
+    esc,
     existing_store,
     json_value,
     load_from_option,
@@ -79,8 +80,8 @@ def init(path: Path, force: bool) -> None:
         raise SchoolwatchError(f"{path} already exists (use --force to overwrite it)")
     example = resources.files("crawler").joinpath("example_config.toml").read_text("utf-8")
     path.write_text(example, encoding="utf-8")
-    console.print(f"Wrote [bold]{path}[/]. Edit the schools and sources, then run "
-                  f"[bold]schoolwatch crawl --config {path}[/].")
+    console.print(f"Wrote [bold]{esc(path)}[/]. Edit the schools and sources, then run "
+                  f"[bold]schoolwatch crawl --config {esc(path)}[/].")
 
 
 # ---- crawl --------------------------------------------------------------------------------
@@ -159,7 +160,8 @@ def run_crawl_with_progress(
 def _print_after_crawl(followed: AfterCrawl) -> None:
     tagged = followed.classified
     if tagged.classified:
-        console.print(f"Tagged {tagged.classified} mention(s) for risk: {tagged.risk_summary}.")
+        console.print(f"Tagged {tagged.classified} mention(s) for risk: {tagged.risk_summary}.",
+                      markup=False)
     if followed.alerts_queued:
         console.print(f"[bold red]{followed.alerts_queued} alert(s) queued[/] for high-risk posts.")
     delivery = followed.delivery
@@ -193,9 +195,10 @@ def _print_summary(runs: Sequence[SourceRun]) -> None:
     # Errors of failed sources go to stderr (_exit_on_failures); the rest are shown here.
     for run in runs:
         if run.last_error and not run.failed:
-            console.print(f"  [yellow]{run.source}[/]: {run.last_error}", highlight=False)
+            console.print(f"  [yellow]{esc(run.source)}[/]: {esc(run.last_error)}",
+                          highlight=False)
         for warning in run.warnings:
-            console.print(f"  [yellow]{run.source}[/]: {warning}", highlight=False)
+            console.print(f"  [yellow]{esc(run.source)}[/]: {esc(warning)}", highlight=False)
 
 
 def _exit_on_failures(report: CrawlReport) -> None:
@@ -256,7 +259,7 @@ def sources(config_path: Path | None) -> None:
     if errors:
         console.print("[bold]Last errors[/]")
     for name, when, error in errors:
-        console.print(f"  [bold]{name}[/] ({_moment(when)}): {error}", highlight=False)
+        console.print(f"  [bold]{esc(name)}[/] ({_moment(when)}): {esc(error)}", highlight=False)
 
 
 def _moment(value: datetime | None) -> str:
@@ -315,10 +318,10 @@ def extract_command(
     for document in documents:
         click.echo(json.dumps(document, ensure_ascii=False, default=json_value))
     for warning in run.warnings:
-        errors_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+        errors_console.print(f"[yellow]warning:[/] {esc(warning)}", highlight=False)
     if run.failed:
         raise SchoolwatchError(f"{url}: {run.last_error}")
-    errors_console.print(f"[dim]{len(documents)} document(s) from {url}[/]", highlight=False)
+    errors_console.print(f"[dim]{len(documents)} document(s) from {esc(url)}[/]", highlight=False)
 
 
 # ---- demo ---------------------------------------------------------------------------------

@@ -10,6 +10,7 @@ import click
 from crawler.app.ui import (
     config_option,
     console,
+    esc,
     existing_store,
     load_from_option,
     print_result,
@@ -85,22 +86,23 @@ def digest_command(
         composed = compose_digests(config, store, week, schools)
         htmls = {digest.school_id: c.preview_html for digest, c in composed}
         for _, message in composed:
-            console.print(f"[bold]{message.message.subject}[/] (dry run: not queued)",
+            console.print(f"[bold]{esc(message.message.subject)}[/] (dry run: not queued)",
                           highlight=False, soft_wrap=True)
     else:
         outcomes = queue_digests(config, store, week, schools)
         htmls = {o.school_id: o.composed.preview_html for o in outcomes}
         for outcome in outcomes:
             state = "queued" if outcome.queued else "already queued earlier, not queued again"
-            console.print(f"[bold]{outcome.composed.message.subject}[/]: {state}",
+            console.print(f"[bold]{esc(outcome.composed.message.subject)}[/]: {state}",
                           highlight=False, soft_wrap=True)
             if outcome.eml_path:
-                console.print(f"  {outcome.eml_path}", highlight=False, soft_wrap=True)
+                console.print(f"  {outcome.eml_path}", highlight=False, soft_wrap=True,
+                              markup=False)
     if preview is not None:
         for school, path in preview_paths(preview, list(htmls)).items():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(htmls[school], encoding="utf-8")
-            console.print(f"Preview: {path}", highlight=False, soft_wrap=True)
+            console.print(f"Preview: {path}", highlight=False, soft_wrap=True, markup=False)
     if send and not dry_run:
         deliver_and_report(config, store)
 
@@ -120,8 +122,9 @@ def alerts_command(config_path: Path | None, send: bool) -> None:
     if not result.queued:
         console.print("No new high-risk mentions to alert.")
     for message_id in result.queued:
-        console.print(f"Queued alert {message_id}", highlight=False, soft_wrap=True)
-        console.print(f"  {result.eml_paths[message_id]}", highlight=False, soft_wrap=True)
+        console.print(f"Queued alert {message_id}", highlight=False, soft_wrap=True, markup=False)
+        console.print(f"  {result.eml_paths[message_id]}", highlight=False, soft_wrap=True,
+                      markup=False)
     if send:
         deliver_and_report(config, store)
 

@@ -13,6 +13,7 @@ from typing import Any
 
 import click
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from crawler.config import Config, load_config, resolve_config_path
@@ -32,8 +33,14 @@ STATUS_STYLE = {
 }
 
 
+def esc(value: object) -> str:
+    """Any dynamic text printed through Rich: brackets in errors, paths, regexes and crawled
+    text are shown as written, never read as markup."""
+    return escape(str(value))
+
+
 def print_error(message: str) -> None:
-    errors_console.print(f"[bold red]error:[/] {message}", highlight=False, soft_wrap=True)
+    errors_console.print(f"[bold red]error:[/] {esc(message)}", highlight=False, soft_wrap=True)
 
 
 def config_option(function: Callable[..., Any]) -> Callable[..., Any]:
@@ -105,5 +112,5 @@ def _cell(value: Any) -> str:
         return "[dim]null[/]"
     if isinstance(value, datetime):
         return value.strftime("%Y-%m-%d %H:%M")
-    text = str(value).replace("[", "\\[")
+    text = esc(value)
     return text if len(text) <= 300 else text[:300] + "…"

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from rich.console import Console
+from rich.markup import escape
 
 from crawler.app.demo.server import FixtureServer
 from crawler.config import Config, load_config
@@ -147,7 +148,7 @@ def run_demo(
     kept = prepare_folder(directory)
     with FixtureServer(sites_folder()) as server:
         console.print(f"[bold]schoolwatch demo[/]: fixture sites on {server.base_url}, "
-                      f"data in [bold]{directory}/[/]\n")
+                      f"data in [bold]{escape(str(directory))}/[/]\n")
         config_path = directory / "schoolwatch.toml"
         config_path.write_text(DEMO_CONFIG.format(base=server.base_url), encoding="utf-8")
         config = load_config(config_path)
@@ -163,6 +164,7 @@ def run_demo(
     for title, sql in EXAMPLE_QUERIES:
         console.print(f"  [dim]# {title}[/]")
         console.print(f"  schoolwatch query --config {config_path} \"{sql}\"", highlight=False,
+                      markup=False,
                       soft_wrap=True)
 
 
@@ -178,9 +180,10 @@ def _show_messages(config: Config, store: Store, directory: Path, console: Conso
     for outcome in queue_digests(config, store, week):
         preview = directory / f"digest-{outcome.school_id}-{week.label}.html"
         preview.write_text(outcome.composed.preview_html, encoding="utf-8")
-        console.print(f"  {outcome.composed.message.subject}", highlight=False)
-        console.print(f"    message: {outcome.eml_path}", highlight=False, soft_wrap=True)
-        console.print(f"    preview: {preview}", highlight=False, soft_wrap=True)
+        console.print(f"  {outcome.composed.message.subject}", highlight=False, markup=False)
+        console.print(f"    message: {outcome.eml_path}", highlight=False, soft_wrap=True,
+                      markup=False)
+        console.print(f"    preview: {preview}", highlight=False, soft_wrap=True, markup=False)
     queue_alerts(config, store)  # the crawl queued them already; this finds nothing new
     alerts = store.queued_alerts()
     if not alerts:
@@ -190,6 +193,7 @@ def _show_messages(config: Config, store: Store, directory: Path, console: Conso
         preview = directory / f"alert-{number}.html"
         if html is not None:
             preview.write_text(html.get_content(), encoding="utf-8")
-        console.print(f"  [bold red]Alert[/]: {alert.subject}", highlight=False)
-        console.print(f"    message: {alert.eml_path}", highlight=False, soft_wrap=True)
-        console.print(f"    preview: {preview}", highlight=False, soft_wrap=True)
+        console.print(f"  [bold red]Alert[/]: {escape(alert.subject)}", highlight=False)
+        console.print(f"    message: {alert.eml_path}", highlight=False, soft_wrap=True,
+                      markup=False)
+        console.print(f"    preview: {preview}", highlight=False, soft_wrap=True, markup=False)
