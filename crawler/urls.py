@@ -32,6 +32,19 @@ def canonical_url(url: str) -> str:
     return canonicalize_url(cleaned, keep_fragments=True)
 
 
+def http_url(url: str) -> str | None:
+    """The URL, stripped, when it is an absolute http(s) address with a host; else None (a
+    javascript:, data: or mailto: link, a relative or scheme-relative one)."""
+    text = (url or "").strip()
+    try:
+        parts = urlsplit(text)
+    except ValueError:
+        return None
+    if parts.scheme.lower() not in ("http", "https") or not parts.hostname:
+        return None
+    return text
+
+
 def unwrap_redirect(url: str) -> str:
     """Google Alerts / Google / Bing News links point at a redirector: return the real article."""
     parts = urlsplit(url)

@@ -8,7 +8,7 @@ from scrapy.exceptions import DropItem
 
 from crawler.items import Document, MatchedDocument
 from crawler.text import content_hash, tidy_whitespace
-from crawler.urls import canonical_url
+from crawler.urls import canonical_url, http_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
@@ -30,10 +30,16 @@ class _SpiderAware:
 
 
 class TidyDocumentPipeline(_SpiderAware):
-    """Counts every document seen and drops the ones with nothing to read."""
+    """Counts every document seen and drops the ones with nothing to read. A link that is not
+    http(s) (a hostile feed's javascript: or data:) is never a mention's URL: it is kept as
+    text in `extra`, and the page it came from, marked per entry, stands in for it."""
 
     def process_item(self, item: Document) -> Document:
         self.spider.run.items_seen += 1
+        if http_url(item.url) is None:
+            item.extra["link_not_followed"] = (item.url or "").strip()
+            entry = content_hash(item.title or "", item.text or "")[:16]
+            item.url = f"{item.final_url.split('#', 1)[0]}#entry-{entry}"
         item.title = tidy_whitespace(item.title or "")
         item.text = tidy_whitespace(item.text or "")
         if item.author is not None:
