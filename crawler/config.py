@@ -72,6 +72,11 @@ class CrawlSettings(_Section):
         10_000_000, gt=0, description="Largest response body accepted, in bytes; larger ones fail."
     )
     retries: int = Field(2, ge=0, le=10, description="Retries for timeouts and 5xx answers.")
+    max_retry_after: Duration = Field(
+        timedelta(seconds=60),
+        description="Longest Retry-After (on 429 and 503) honoured by pausing that site; a "
+        "longer one leaves the source for the next run.",
+    )
     delay: Duration | None = Field(
         timedelta(seconds=1), description="Pause between requests to one site (politeness)."
     )

@@ -70,6 +70,14 @@ class RobotsDisallowedError(FetchError):
         super().__init__(f"robots.txt forbids fetching {url}")
 
 
+class RedirectError(FetchError):
+    """A redirect loop, or more redirects than a fetch follows."""
+
+
+class RetryAfterTooLongError(FetchError):
+    """The site asked to come back later than [crawl] max_retry_after allows waiting."""
+
+
 class NonPublicAddressError(FetchError):
     """A request would have reached this machine or a private network ([crawl] allow_private)."""
 

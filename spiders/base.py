@@ -162,6 +162,8 @@ class SourceSpider(scrapy.Spider):
 def describe_failure(failure: Failure, url: str, settings: Any) -> FetchError:
     """One typed error per way a fetch fails, so a source's last error reads plainly."""
     exc = failure.value
+    if isinstance(exc, FetchError):  # named by our own middlewares
+        return exc
     if isinstance(exc, HttpError):
         return HttpStatusError(exc.response.url, exc.response.status)
     if isinstance(exc, NonPublicAddress):
@@ -174,7 +176,9 @@ def describe_failure(failure: Failure, url: str, settings: Any) -> FetchError:
         return DnsLookupError(url)
     if isinstance(exc, DownloadConnectionRefusedError):
         return ConnectionFailedError(url, "connection refused")
-    if isinstance(exc, DownloadCancelledError) and "max size" in str(exc):
+    # Over the cap with a Content-Length: "max size" in the message. Streamed without one, the
+    # handler cancels the body mid-way and the error carries no message at all.
+    if isinstance(exc, DownloadCancelledError) and ("max size" in str(exc) or not str(exc)):
         return ResponseTooLargeError(url, settings.getint("DOWNLOAD_MAXSIZE"))
     if isinstance(exc, DownloadFailedError | ResponseDataLossError | DownloadCancelledError):
         return ConnectionFailedError(url, str(exc).split("\n")[0] or type(exc).__name__)

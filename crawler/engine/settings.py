@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from crawler.config import CrawlSettings
+from crawler.engine.fetching import MAX_RETRY_AFTER
 from crawler.engine.guard import ALLOW_PRIVATE
 
 ITEM_PIPELINES = {
@@ -14,7 +15,13 @@ ITEM_PIPELINES = {
 }
 
 # Before robots.txt (50 is the offsite check): robots.txt of a private host is refused too.
-DOWNLOADER_MIDDLEWARES = {"crawler.engine.guard.PublicOnlyMiddleware": 60}
+DOWNLOADER_MIDDLEWARES = {
+    "crawler.engine.guard.PublicOnlyMiddleware": 60,
+    # Sees 429/503 before RetryMiddleware (550): responses travel from high numbers to low.
+    "crawler.engine.fetching.RetryAfterMiddleware": 560,
+    "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
+    "crawler.engine.fetching.NamedRedirectMiddleware": 600,
+}
 
 
 def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "CRITICAL") -> dict[str, Any]:
@@ -43,4 +50,5 @@ def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "CRITICAL") -> dic
         "ITEM_PIPELINES": ITEM_PIPELINES,
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         ALLOW_PRIVATE: crawl.allow_private,
+        MAX_RETRY_AFTER: crawl.max_retry_after.total_seconds(),
     }

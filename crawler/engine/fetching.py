@@ -1,0 +1,112 @@
+"""Downloader middlewares that give fetch failures a name: redirect loops and chains, and
+Retry-After honoured (capped, per site) and recorded in the source's run."""
+
+from __future__ import annotations
+
+import email.utils
+import time
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
+
+from scrapy import Request
+from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Response
+from scrapy.utils.defer import maybe_deferred_to_future
+from twisted.internet.task import deferLater
+
+from crawler.errors import RedirectError, RetryAfterTooLongError
+
+MAX_RETRY_AFTER = "SCHOOLWATCH_MAX_RETRY_AFTER"
+
+
+class NamedRedirectMiddleware(RedirectMiddleware):
+    """Scrapy's redirects, with a loop (A → B → A, or A → A) and an endless chain named as
+    such instead of vanishing in the duplicate filter."""
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        try:
+            result = super().process_response(request, response)
+        except IgnoreRequest as exc:
+            if "max redirections" not in str(exc):
+                raise
+            chain = [*request.meta.get("redirect_urls", []), request.url]
+            raise RedirectError(
+                f"more than {self.max_redirect_times} redirects from {chain[0]}"
+            ) from None
+        if isinstance(result, Request):
+            chain = result.meta.get("redirect_urls", [])
+            if result.url in chain:
+                raise RedirectError("redirect loop: " + " → ".join([*chain, result.url]))
+        return result
+
+
+def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
+    """Retry-After as seconds: a number ("120") or an HTTP date; None when absent or unreadable."""
+    if value is None:
+        return None
+    text = value.decode("latin-1") if isinstance(value, bytes) else value
+    text = text.strip()
+    if text.isdigit():
+        return float(text)
+    try:
+        when = email.utils.parsedate_to_datetime(text)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class RetryAfterMiddleware:
+    """A 429 or 503 with Retry-After pauses that site (every request to its host) for as long
+    as it asked, up to [crawl] max_retry_after, then retries; a longer wait is left for the next
+    run. Each wait is a warning on the source's run. Without Retry-After, RetryMiddleware's
+    usual retries apply."""
+
+    def __init__(self, crawler: Any) -> None:
+        self.crawler = crawler
+        self.cap = crawler.settings.getfloat(MAX_RETRY_AFTER, 60.0)
+        self.max_times = max(1, crawler.settings.getint("RETRY_TIMES", 2))
+        self.not_before: dict[str, float] = {}
+
+    @classmethod
+    def from_crawler(cls, crawler: Any) -> RetryAfterMiddleware:
+        return cls(crawler)
+
+    async def process_request(self, request: Request) -> None:
+        wait = self.not_before.get(_site(request.url), 0.0) - time.monotonic()
+        if wait > 0:
+            # Imported here: importing the module must not install a reactor before Scrapy does.
+            from twisted.internet import reactor
+
+            await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
+
+    def process_response(self, request: Request, response: Response) -> Request | Response:
+        if response.status not in (429, 503) or request.meta.get("dont_retry"):
+            return response
+        seconds = retry_after_seconds(response.headers.get(b"Retry-After"))
+        if seconds is None:
+            return response
+        site = _site(request.url)
+        if seconds > self.cap:
+            raise RetryAfterTooLongError(
+                f"{request.url} answered HTTP {response.status} with Retry-After {seconds:g}s, "
+                f"more than the {self.cap:g}s cap ([crawl] max_retry_after): left for the next run"
+            )
+        times = request.meta.get("retry_after_times", 0)
+        if times >= self.max_times:
+            return response
+        self.not_before[site] = max(self.not_before.get(site, 0.0), time.monotonic() + seconds)
+        warn = getattr(self.crawler.spider, "warn", None)
+        if warn is not None:
+            warn(f"{site} answered HTTP {response.status} with Retry-After {seconds:g}s: "
+                 f"waited {seconds:g}s before retrying")
+        retry = request.replace(dont_filter=True)
+        retry.meta["retry_after_times"] = times + 1
+        return retry
+
+
+def _site(url: str) -> str:
+    return urlsplit(url).netloc.lower()
