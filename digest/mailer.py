@@ -5,9 +5,12 @@ The password is read from the environment at send time and goes only to the SMTP
 
 from __future__ import annotations
 
+import base64
 import os
+import re
 import smtplib
 import ssl
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
@@ -91,15 +94,36 @@ def _connect(email: EmailSettings, password: str | None) -> smtplib.SMTP:
     return connection
 
 
-def _describe(exc: BaseException) -> str:
+_AUTH_ECHO = re.compile(r"\bAUTH\b.*", re.IGNORECASE | re.DOTALL)
+_TOKEN = re.compile(r"[A-Za-z0-9+/]{12,}={0,2}")
+REPLY_LIMIT = 160
+
+
+def scrub_reply(text: str, secrets: Sequence[str] = ()) -> str:
+    """A server's reply as it may be shown and stored: never verbatim. Anything from an echoed
+    AUTH on, long base64-like tokens and the secrets themselves are removed; one printable line,
+    at most REPLY_LIMIT characters."""
+    for secret in (s for s in secrets if s):
+        for form in (secret, base64.b64encode(secret.encode()).decode()):
+            text = text.replace(form, "[removed]")
+    text = _AUTH_ECHO.sub("[removed]", text)
+    text = _TOKEN.sub("[removed]", text)
+    text = "".join(ch if ch.isprintable() else " " for ch in text)
+    text = " ".join(text.split())
+    return text if len(text) <= REPLY_LIMIT else text[: REPLY_LIMIT - 1] + "…"
+
+
+def _describe(exc: BaseException, secrets: Sequence[str] = ()) -> str:
     if isinstance(exc, smtplib.SMTPResponseException):
         detail = exc.smtp_error.decode("utf-8", "replace") if isinstance(
             exc.smtp_error, bytes
         ) else str(exc.smtp_error)
-        return f"SMTP {exc.smtp_code}: {detail}"
+        return f"SMTP {exc.smtp_code}: {scrub_reply(detail, secrets)}"
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
-        return "every recipient was refused: " + ", ".join(exc.recipients)
-    return f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+        return "every recipient was refused: " + scrub_reply(", ".join(exc.recipients))
+    if str(exc):
+        return f"{type(exc).__name__}: {scrub_reply(str(exc), secrets)}"
+    return type(exc).__name__
 
 
 def _send_all(
@@ -112,15 +136,21 @@ def _send_all(
     try:
         connection = _connect(email, password)
     except smtplib.SMTPAuthenticationError as exc:
-        _fail_all(store, report, claimed, f"login refused by {email.smtp_host}: {_describe(exc)}")
+        _fail_all(store, report, claimed,
+                  f"login refused by {email.smtp_host}: {_describe(exc, _secrets(password))}")
         return
     except (OSError, smtplib.SMTPException) as exc:
         _fail_all(
             store, report, claimed,
-            f"cannot reach {email.smtp_host}:{email.smtp_port}: {_describe(exc)}",
+            f"cannot reach {email.smtp_host}:{email.smtp_port}: "
+            f"{_describe(exc, _secrets(password))}",
         )
         return
     _send_each(connection, claimed, store, report)
+
+
+def _secrets(password: str | None) -> tuple[str, ...]:
+    return (password,) if password else ()
 
 
 def _fail_all(
