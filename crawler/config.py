@@ -22,6 +22,7 @@ from pydantic import (
 from crawler.config_errors import KeyedProblems, as_config_error, config_error, entry_label
 from crawler.durations import Duration, parse_duration  # noqa: F401  (re-exported)
 from crawler.errors import ConfigError
+from crawler.names import name_problem
 from crawler.netcheck import url_problem
 from crawler.vocab import PLATFORM_NAMES, SOURCE_KINDS, SOURCE_OPTIONS
 
@@ -109,6 +110,22 @@ class School(_Section):
     last_inspection: date | None = Field(
         None, description="Date of the last Ofsted inspection: where `schoolwatch check` starts."
     )
+
+    @field_validator("name")
+    @classmethod
+    def _specific_name(cls, name: str) -> str:
+        problem = name_problem(name)
+        if problem:
+            raise ValueError(problem)
+        return name
+
+    @field_validator("aliases", "ambiguous")
+    @classmethod
+    def _specific_aliases(cls, names: list[str]) -> list[str]:
+        problems = [problem for name in names if (problem := name_problem(name))]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return names
 
     @field_validator("leads")
     @classmethod

@@ -49,7 +49,7 @@ def test_the_documented_example_is_a_real_file_and_what_init_writes() -> None:
          "source #2", "duplicate source 'a'"),
         (MINIMAL + 'leads = ["not-an-email"]\n', "school 'hg' (#1).leads",
          "is not an email address"),
-        ('[[school]]\nid = "Bad Id"\nname = "X School"\n', "school 'Bad Id' (#1).id",
+        ('[[school]]\nid = "Bad Id"\nname = "Xavier School"\n', "school 'Bad Id' (#1).id",
          "should match"),
     ],
 )

@@ -123,3 +123,33 @@ def test_every_problem_is_listed_counting_from_one(tmp_path: Path) -> None:
     for key in ("crawl.obey_robots", "source 'news' (#1).every",
                 "source 'intranet' (#2).url", "source 'wiki' (#3).every"):
         assert f"  {key}: " in message, message
+
+
+@pytest.mark.parametrize(
+    ("field", "value", "words"),
+    [("name", '"of"', "too short"), ("name", '"Primary School"', "only common words"),
+     ("aliases", '["The School"]', "only common words"), ("aliases", '["HG"]', "too short"),
+     ("ambiguous", '["St. Mary"]', None), ("aliases", '["of the"]', "only common words")],
+)
+def test_names_that_would_match_anything_are_refused(
+    tmp_path: Path, field: str, value: str, words: str | None
+) -> None:
+    text = '[[school]]\nid = "hg"\n' + (
+        f"name = {value}\n" if field == "name" else
+        f'name = "Hollins Green Primary School"\n{field} = {value}\n')
+    path = tmp_path / "names.toml"
+    path.write_text(text, encoding="utf-8")
+    if words is None:
+        assert load_config(path).school[0].ambiguous == ["St. Mary"]
+        return
+    with pytest.raises(ConfigError) as caught:
+        load_config(path)
+    assert caught.value.key == f"school 'hg' (#1).{field}" and words in str(caught.value)
+
+
+def test_a_school_called_of_no_longer_matches_every_post() -> None:
+    from crawler.names import name_problem
+
+    assert name_problem("of") and name_problem("the") and name_problem("Primary Academy")
+    assert name_problem("HGPS") is None and name_problem("St Aldhelm's") is None
+    assert name_problem("Oakfield 3") is None

@@ -14,7 +14,7 @@ from crawler.items import SourceRun
 
 def test_a_regex_in_a_config_error_is_printed_whole(tmp_path: Path) -> None:
     path = tmp_path / "bad.toml"
-    path.write_text('[[school]]\nid = "Bad Id"\nname = "X School"\n', encoding="utf-8")
+    path.write_text('[[school]]\nid = "Bad Id"\nname = "Xavier School"\n', encoding="utf-8")
     result = CliRunner().invoke(cli, ["sources", "--config", str(path)])
     assert result.exit_code == 2
     assert "'^[a-z0-9][a-z0-9_-]*$'" in result.stderr

@@ -105,3 +105,24 @@ def test_classify_pending_tags_stored_mentions_once(
     assert "Tagged 0 mention(s)" in again.output
     everything = CliRunner().invoke(cli, ["classify", "--all", "--config", path])
     assert "Tagged 4 mention(s)" in everything.output
+
+
+def test_a_crawl_whose_alert_cannot_be_sent_exits_1_and_says_so_once(
+    site: FixtureServer, mutable_feed: MutableFeed, write_config: Callable[..., Config],
+) -> None:
+    from tests.mail_helpers import free_port
+
+    mutable_feed.body = FEED.format(
+        base=site.base_url, date=datetime.now(UTC).strftime("%a, %d %b %Y %H:%M:%S +0000")
+    ).encode()
+    email = (
+        f'[email]\nsender = "schoolwatch@test.example.org"\nsmtp_host = "127.0.0.1"\n'
+        f'smtp_port = {free_port()}\nstarttls = false\ntimeout = "2s"\n'
+    )
+    config = write_config(feed_source("parents", f"{site.base_url}/mutable.xml"), extra=email)
+    path = str(config.store.path.parent / "schoolwatch.toml")
+    result = CliRunner().invoke(cli, ["crawl", "--config", path], terminal_width=160)
+    assert result.exit_code == 1, result.output
+    assert "1 alert(s) queued" in result.output
+    assert result.stderr.count("could not send") == 1, result.stderr
+    assert "stays queued" in result.stderr

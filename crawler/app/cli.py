@@ -99,11 +99,12 @@ def crawl_command(
 ) -> None:
     """Fetch every source once, store new mentions, and show a summary.
 
-    Exits 0 when every source ran and 1 when any failed, naming each failed source.
+    Exits 0 when every source ran and every alert was delivered; 1 when a source failed (each
+    named) or an alert could not be sent (it stays queued).
     """
     config = load_from_option(config_path)
-    report = run_crawl_with_progress(config, source_names, school_id, verbose=verbose)
-    _exit_on_failures(report)
+    report, followed = run_crawl_with_progress(config, source_names, school_id, verbose=verbose)
+    _exit_on_failures(report, followed)
 
 
 def run_crawl_with_progress(
@@ -112,7 +113,7 @@ def run_crawl_with_progress(
     school_id: str | None = None,
     *,
     verbose: bool = False,
-) -> CrawlReport:
+) -> tuple[CrawlReport, AfterCrawl]:
     sources = select_sources(config, source_names, school_id)
     if not sources:
         raise SchoolwatchError("no sources to crawl: add [[source]] entries to the config")
@@ -154,7 +155,7 @@ def run_crawl_with_progress(
     with console.status("Tagging new mentions for sentiment and risk..."):
         followed = after_crawl(config, report)
     _print_after_crawl(followed)
-    return report
+    return report, followed
 
 
 def _print_after_crawl(followed: AfterCrawl) -> None:
@@ -201,11 +202,11 @@ def _print_summary(runs: Sequence[SourceRun]) -> None:
             console.print(f"  [yellow]{esc(run.source)}[/]: {esc(warning)}", highlight=False)
 
 
-def _exit_on_failures(report: CrawlReport) -> None:
+def _exit_on_failures(report: CrawlReport, followed: AfterCrawl) -> None:
     failed = report.failed
     for run in failed:
         print_error(f"source {run.source!r} failed: {run.last_error}")
-    if failed:
+    if failed or followed.delivery.failed:  # each delivery error was printed once, above
         sys.exit(1)
 
 

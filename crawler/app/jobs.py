@@ -31,6 +31,9 @@ if TYPE_CHECKING:
     from digest.mailer import DeliveryReport
 
 log = logging.getLogger("schoolwatch.jobs")
+# The commands print what failed themselves; without this, Python's last-resort handler would
+# print each logged delivery error a second time. `run` configures real handlers on the root.
+log.addHandler(logging.NullHandler())
 
 DIGEST = "digest"
 RECHECK = "recheck"
