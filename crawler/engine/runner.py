@@ -8,7 +8,10 @@ needs a hard timeout it can enforce by ending the process. The CLI and the sched
 from __future__ import annotations
 
 import multiprocessing
+import os
 import queue as queue_module
+import signal
+import threading
 import time
 import traceback
 from collections.abc import Callable, Mapping, Sequence
@@ -207,7 +210,33 @@ def _rebuild_error(type_name: str, message: str) -> Exception:
 # ---- child side ---------------------------------------------------------------------------
 
 
+ORPHAN_STOP = 3.0
+ORPHAN_GRACE = 30.0
+
+
+def _exit_with_parent() -> None:
+    """The child follows its parent: when the parent dies (kill -9, a crash), the child stops
+    fetching as on Ctrl-C twice (what it has is spooled and written, its runs marked
+    interrupted) and is gone within ORPHAN_GRACE seconds even if that write cannot finish."""
+    parent = multiprocessing.parent_process()
+    if parent is None:
+        return
+
+    def watch() -> None:
+        from multiprocessing.connection import wait
+
+        wait([parent.sentinel])
+        os.kill(os.getpid(), signal.SIGTERM)  # Scrapy stops taking new requests
+        time.sleep(ORPHAN_STOP)
+        os.kill(os.getpid(), signal.SIGTERM)  # a second one drops those in flight
+        time.sleep(ORPHAN_GRACE)
+        os._exit(3)
+
+    threading.Thread(target=watch, name="schoolwatch-orphan-watch", daemon=True).start()
+
+
 def _child_main(job: dict[str, Any], channel: Any) -> None:
+    _exit_with_parent()
     try:
         if job["mode"] == "crawl":
             channel.put(("result", _crawl_in_child(job, channel)))
