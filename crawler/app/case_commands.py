@@ -9,7 +9,14 @@ import click
 from rich.table import Table
 
 from crawler.app.cases import UPDATES, Case, list_cases, open_case, recheck_cases, update_case
-from crawler.app.ui import config_option, console, esc, existing_store, load_from_option
+from crawler.app.ui import (
+    catch_up_first,
+    config_option,
+    console,
+    esc,
+    existing_store,
+    load_from_option,
+)
 from crawler.store import Store
 from crawler.vocab import CaseStatus
 
@@ -33,6 +40,7 @@ def case_group() -> None:
 def case_open(config_path: Path | None, mention_id: int, note: str | None) -> None:
     """Open a case on MENTION_ID (the id column of the mentions view)."""
     config = load_from_option(config_path)
+    catch_up_first(config)
     case = open_case(Store(config.store.path), mention_id, note)
     console.print(f"Opened case [bold]{case.id}[/] on mention {mention_id}: {esc(case.url)}",
                   highlight=False)
@@ -50,6 +58,7 @@ def case_open(config_path: Path | None, mention_id: int, note: str | None) -> No
 def case_update(config_path: Path | None, case_id: int, status: str, note: str | None) -> None:
     """Record what happened to case CASE_ID."""
     config = load_from_option(config_path)
+    catch_up_first(config)
     case = update_case(Store(config.store.path), case_id, status, note)
     console.print(f"Case [bold]{case.id}[/] is now [{_STATUS_STYLE[case.status]}]{case.status}[/]")
 
@@ -71,6 +80,7 @@ def case_list(config_path: Path | None, school_id: str | None, unresolved_only: 
 def case_check(config_path: Path | None) -> None:
     """Re-check every open or reported case now (the scheduler does this daily)."""
     config = load_from_option(config_path)
+    catch_up_first(config)
     results = recheck_cases(config)
     for result in results:
         console.print(f"case {result.case_id}: {esc(result.detail)}  [dim]{esc(result.url)}[/]",

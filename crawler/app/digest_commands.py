@@ -8,6 +8,7 @@ from pathlib import Path
 import click
 
 from crawler.app.ui import (
+    catch_up_first,
     config_option,
     console,
     esc,
@@ -82,6 +83,8 @@ def digest_command(
     week = Week.parse(week_text) if week_text else Week.previous(datetime.now(UTC))
     schools = select_schools(config, school_id)
     store = existing_store(config) if dry_run else Store(config.store.path)
+    if not dry_run:
+        catch_up_first(config)
     if dry_run:
         composed = compose_digests(config, store, week, schools)
         htmls = {digest.school_id: c.preview_html for digest, c in composed}
@@ -118,6 +121,7 @@ def alerts_command(config_path: Path | None, send: bool) -> None:
     """
     config = load_from_option(config_path)
     store = Store(config.store.path)
+    catch_up_first(config)
     result = queue_alerts(config, store)
     if not result.queued:
         console.print("No new high-risk mentions to alert.")
@@ -143,5 +147,6 @@ def outbox_command(
     config = load_from_option(config_path)
     store = Store(config.store.path) if send else existing_store(config)
     if send:
+        catch_up_first(config)
         deliver_and_report(config, store)
     print_result(list_messages(store, pending_only=pending, limit=limit), output_format)

@@ -89,6 +89,32 @@ def after_crawl(config: Config, report: CrawlReport) -> AfterCrawl:
     return AfterCrawl(classified, len(queued.queued), delivery)
 
 
+@dataclass(frozen=True)
+class CatchUp:
+    """What a command that writes found left over and finished first."""
+
+    spooled_crawls: int = 0
+    classified: int = 0
+
+
+def catch_up(config: Config) -> CatchUp:
+    """Before any command that writes: crawls a busy store kept in the spool are written, and
+    mentions a stopped crawl left unclassified are classified (so their alerts can go)."""
+    store = Store(config.store.path)
+    if not store.path.exists():
+        return CatchUp()
+    written = store.write_spooled().earlier if store.spooled() else 0
+    if written:
+        log.info("wrote %d crawl(s) kept in the spool while the store was busy", written)
+    classified = 0
+    if store.has_unclassified():
+        from classifiers.stored import classify_stored
+
+        classified = classify_stored(config, store).classified
+        log.info("classified %d mention(s) left unclassified", classified)
+    return CatchUp(written, classified)
+
+
 def send_digest(config: Config, slot: datetime) -> str:
     """Queues each school's digest of the week before `slot` and sends what is queued.
 

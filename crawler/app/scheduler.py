@@ -125,6 +125,10 @@ class Scheduler:
         """Blocks until SIGTERM / Ctrl-C (or stop() from another thread)."""
         with scheduler_lock(self.config.store.path):
             Store(self.config.store.path).migrate()
+            done = jobs.catch_up(self.config)
+            if done.spooled_crawls or done.classified:
+                log.info("caught up: %d spooled crawl(s) written, %d mention(s) classified",
+                         done.spooled_crawls, done.classified)
             previous: dict[int, Any] = {}
             if install_signal_handlers:
                 for signum in (signal.SIGTERM, signal.SIGINT):

@@ -64,6 +64,20 @@ def existing_store(config: Config) -> Store:
     return store
 
 
+def catch_up_first(config: Config) -> None:
+    """For a command that writes: finish what an earlier run left (spooled crawls, unclassified
+    mentions) and say so."""
+    from crawler.app.jobs import catch_up
+
+    done = catch_up(config)
+    if done.spooled_crawls:
+        console.print(f"Wrote {done.spooled_crawls} crawl(s) kept in the spool while the store "
+                      "was busy.", markup=False)
+    if done.classified:
+        console.print(f"Classified {done.classified} mention(s) an earlier crawl left "
+                      "unclassified.", markup=False)
+
+
 def config_if_any(config_path: Path | None) -> Config | None:
     """The config named or found, or None for commands that also work without one."""
     path = resolve_config_path(config_path)

@@ -32,6 +32,16 @@ class ClassificationRow:
 
 
 class ClassificationStore(StoreBase):
+    def has_unclassified(self) -> bool:
+        """Is any mention without a classification at all (a crawl that stopped before tagging)?
+        Cheap: no model is loaded to ask."""
+        if not self.path.exists():
+            return False
+        return bool(self.query(
+            "SELECT 1 FROM mention_records m LEFT JOIN classifications c ON c.mention_id = m.id "
+            "WHERE c.mention_id IS NULL LIMIT 1"
+        ).rows)
+
     def pending_classification(
         self, model_version: str, *, everything: bool = False, ids: Sequence[int] | None = None
     ) -> list[PendingMention]:
