@@ -97,6 +97,16 @@ class School(_Section):
     last_inspection: date | None = Field(
         None, description="Date of the last Ofsted inspection: where `schoolwatch check` starts."
     )
+    urn: int | None = Field(
+        None, ge=100000, le=999999,
+        description="The DfE unique reference number; Ofsted and Parent View pages use it.",
+    )
+    website: str | None = Field(None, description="The school's own website.")
+    context: list[str] = Field(
+        default_factory=list,
+        description="Place names (the town, the locality) that, near an ambiguous name, also "
+        "mean the school.",
+    )
 
     @field_validator("leads")
     @classmethod

@@ -1,0 +1,1 @@
+"""The roof: the command-line commands, wiring the libraries together."""
