@@ -16,6 +16,7 @@ from rich.table import Table
 
 from classifiers.commands import classify_command
 from crawler.app.school_commands import school_group
+from crawler.app.sources_commands import suggest_command
 from crawler.case_commands import case_group
 from crawler.config import Config, CrawlSettings, Source
 from crawler.dates import LONDON
@@ -226,10 +227,16 @@ def query(config_path: Path | None, sql: str, output_format: str) -> None:
 # ---- sources ------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @config_option
-def sources(config_path: Path | None) -> None:
-    """List each source with its last run, status, last error and mentions found."""
+@click.pass_context
+def sources(ctx: click.Context, config_path: Path | None) -> None:
+    """List each source with its last run, status, last error and mentions found.
+
+    `schoolwatch sources suggest --school ID` prints ready-made sources for a school.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     config = load_from_option(config_path)
     overview = {row["source"]: row for row in Store(config.store.path).source_overview().records()}
     table = Table(title="Sources", title_justify="left")
@@ -339,6 +346,7 @@ cli.add_command(digest_commands.digest_command)
 cli.add_command(digest_commands.alerts_command)
 cli.add_command(digest_commands.outbox_command)
 cli.add_command(school_group)
+sources.add_command(suggest_command)
 
 
 def main() -> None:

@@ -1,0 +1,90 @@
+"""`schoolwatch sources suggest`: ready-made [[source]] blocks for a school, printed or added."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+import tomlkit
+
+from crawler.config import load_config, resolve_config_path
+from crawler.config_edit import append_tables, load_document, save_document, tables
+from crawler.errors import UnknownNameError
+from crawler.ui import config_option, console
+from spiders.suggest import (
+    WIKIPEDIA,
+    Suggestion,
+    alert_howto,
+    find_wikipedia_article,
+    on_mirror,
+    suggest_sources,
+)
+
+
+@click.command("suggest")
+@config_option
+@click.option("--school", "school_id", required=True, metavar="ID", help="The school's id.")
+@click.option("--add", is_flag=True, help="Append the suggested sources to the config.")
+@click.option("--no-lookup", is_flag=True,
+              help="Do not ask Wikipedia whether the school has an article (works offline).")
+@click.option("--base", metavar="URL",
+              help="Build every address on this mirror instead (each host as its first folder: "
+                   "BASE/news.google.com/rss/search?...), e.g. a caching proxy or the demo's "
+                   "fixture sites.")
+def suggest_command(
+    config_path: Path | None, school_id: str, add: bool, no_lookup: bool, base: str | None
+) -> None:
+    """Print [[source]] blocks for one school: Google News and Bing News search RSS, Reddit
+    search RSS (site-wide and the town's subreddit), its Wikipedia article's history, its Ofsted
+    report page and Parent View results, and how to make a Google or Talkwalker Alert feed.
+
+    With --add they are appended to the config (sources already there are skipped).
+    """
+    path = resolve_config_path(config_path)
+    config = load_config(path)
+    school = config.get_school(school_id)
+    if school is None:
+        known = ", ".join(s.id for s in config.school)
+        raise UnknownNameError(f"no school has id {school_id!r} (known: {known})")
+    title = None
+    if not no_lookup:
+        api = f"{WIKIPEDIA}/w/api.php"
+        with console.status("Looking for a Wikipedia article..."):
+            title = find_wikipedia_article(
+                school, api=on_mirror(api, base) if base else api,
+                user_agent=config.crawl.user_agent,
+                timeout=config.crawl.timeout.total_seconds(),
+            )
+    suggestions = suggest_sources(school, wikipedia_title=title)
+    if base:
+        suggestions = [_moved(suggestion, base) for suggestion in suggestions]
+    if not add:
+        click.echo(_blocks(suggestions))
+        click.echo("# " + alert_howto(school).replace("\n", "\n# ").rstrip("# \n"))
+        return
+    document = load_document(path)
+    have = {str(source.get("url")) for source in tables(document, "source")}
+    names = {str(source.get("name")) for source in tables(document, "source")}
+    new = [s for s in suggestions if s.url not in have and s.name not in names]
+    if new:
+        append_tables(document, "source", [(s.values(), s.why) for s in new])
+        save_document(document, path)
+    for suggestion in new:
+        console.print(f"Added source [bold]{suggestion.name}[/] ({suggestion.why})",
+                      highlight=False)
+    skipped = len(suggestions) - len(new)
+    if skipped:
+        console.print(f"[dim]{skipped} suggested source(s) were already in {path}.[/]")
+    console.print(alert_howto(school), highlight=False, markup=False)
+
+
+def _moved(suggestion: Suggestion, base: str) -> Suggestion:
+    from dataclasses import replace
+
+    return replace(suggestion, url=on_mirror(suggestion.url, base))
+
+
+def _blocks(suggestions: list[Suggestion]) -> str:
+    document = tomlkit.document()
+    append_tables(document, "source", [(s.values(), s.why) for s in suggestions])
+    return tomlkit.dumps(document)
