@@ -167,6 +167,11 @@ def _print_after_crawl(followed: AfterCrawl) -> None:
         console.print(f"Sent {len(delivery.sent)} message(s).")
     for message_id, error in delivery.failed.items():
         print_error(f"could not send {message_id}: {error} (it stays queued)")
+    if followed.channels is not None:
+        if followed.channels.sent:
+            console.print(f"Delivered {len(followed.channels.sent)} channel message(s).")
+        for delivery_id, error in followed.channels.failed.items():
+            print_error(f"could not deliver {delivery_id}: {error} (it stays queued)")
     if delivery.outbox_only and followed.alerts_queued:
         console.print("No SMTP server is configured: alerts wait in the outbox "
                       "([bold]schoolwatch outbox[/]).")

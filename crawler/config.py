@@ -157,6 +157,74 @@ class Source(_Section):
         return url
 
 
+CHANNEL_TYPES = ("teams", "slack", "google_chat", "webhook", "apprise")
+_RISKS = ("high", "medium", "low")
+
+
+class Channel(_Section):
+    """Who gets what beside email: a chat channel or webhook, with its own rules."""
+
+    name: str = Field(pattern=_SLUG, description="Short unique name, shown in the outbox.")
+    type: str = Field(
+        description="teams (a Power Automate workflow URL), slack (an incoming webhook), "
+        "google_chat (a space webhook), webhook (any URL taking JSON) or apprise (any Apprise "
+        "URL: Discord, Telegram, ntfy...)."
+    )
+    url_env: str = Field(
+        description="NAME of the environment variable holding the webhook URL (a secret: "
+        "never the URL itself)."
+    )
+    schools: list[str] | None = Field(None, description="School ids; default: every school.")
+    risks: list[str] = Field(
+        default_factory=lambda: ["high"],
+        description="Alert on mentions at these risk levels: high, medium, low.",
+    )
+    categories: list[str] = Field(
+        default_factory=list,
+        description="Only mentions with one of these categories (e.g. safeguarding, "
+        "named_pupil); default: any.",
+    )
+    digest: bool = Field(False, description="Also send the weekly digest's summary here.")
+    quiet_hours: str | None = Field(
+        None,
+        description="'21:00-07:00' in UK time: anything but a high-risk alert waits until the "
+        "end (high risk is never held).",
+    )
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, kind: str) -> str:
+        if kind not in CHANNEL_TYPES:
+            raise ValueError(f"unknown type {kind!r}; expected one of: {', '.join(CHANNEL_TYPES)}")
+        return kind
+
+    @field_validator("url_env")
+    @classmethod
+    def _variable_name(cls, name: str) -> str:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(
+                f"{name!r} is not an environment variable name (put the URL in the "
+                "environment, and its name here)"
+            )
+        return name
+
+    @field_validator("risks")
+    @classmethod
+    def _known_risks(cls, risks: list[str]) -> list[str]:
+        for risk in risks:
+            if risk not in _RISKS:
+                raise ValueError(f"unknown risk {risk!r}; expected: {', '.join(_RISKS)}")
+        return risks
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours(cls, value: str | None) -> str | None:
+        clock = r"(?:[01]\d|2[0-3]):[0-5]\d"
+        if value is not None and not re.fullmatch(f"{clock}-{clock}", value.replace(" ", "")):
+            raise ValueError(f"{value!r} is not a time range like '21:00-07:00'")
+        return value.replace(" ", "") if value else value
+
+
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -220,6 +288,10 @@ class Config(_Section):
     email: EmailSettings | None = Field(
         None, description="How digests and alerts are sent; without it they go to the outbox only."
     )
+    channel: list[Channel] = Field(
+        default_factory=list,
+        description="Chat channels and webhooks, each with its own schools, risks and hours.",
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
@@ -231,6 +303,13 @@ class Config(_Section):
                 if school_id not in school_ids:
                     raise _KeyedError(
                         f"source[{index}].schools", f"no school has id {school_id!r}"
+                    )
+        _no_duplicates("channel", [channel.name for channel in self.channel])
+        for index, channel in enumerate(self.channel):
+            for school_id in channel.schools or []:
+                if school_id not in school_ids:
+                    raise _KeyedError(
+                        f"channel[{index}].schools", f"no school has id {school_id!r}"
                     )
         return self
 

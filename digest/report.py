@@ -124,6 +124,11 @@ class WeekDigest:
         return self.mentions - self.unclassified
 
 
+def as_items(rows: list[dict[str, Any]]) -> list[Item]:
+    """Stored mention rows as messages show them: redacted, safe links, actions."""
+    return [_item(row) for row in rows]
+
+
 def _item(row: dict[str, Any]) -> Item:
     reasons_raw = row["risk_reasons"]
     reasons: dict[str, str] = {}

@@ -16,6 +16,7 @@ from crawler.store.base import (
     migration_names,
 )
 from crawler.store.cases import CLOSED, UNRESOLVED, Case, CaseCheck, CaseStore
+from crawler.store.channels import ChannelDelivery, ChannelStore, ClaimedDelivery
 from crawler.store.classifications import (
     ClassificationRow,
     ClassificationStore,
@@ -44,6 +45,7 @@ class Store(
     ClassificationStore,
     CaseStore,
     OutboxStore,
+    ChannelStore,
     DigestStore,
     RetentionStore,
 ):
@@ -57,6 +59,8 @@ __all__ = [
     "UNRESOLVED",
     "Case",
     "CaseCheck",
+    "ChannelDelivery",
+    "ClaimedDelivery",
     "ClaimedMessage",
     "ClassificationRow",
     "OutgoingMessage",
