@@ -20,6 +20,8 @@ from crawler.config import Config, School
 from crawler.store import Store
 from digest import policy
 from digest.chart import monthly_sentiment_chart, rating_trend_chart
+from digest.parent_view import ParentViewTrend
+from digest.parent_view import trend as parent_view_trend
 from digest.render import html_environment
 from digest.report import SENTIMENTS, Item, SourceLine, _item, source_lines
 from digest.safety import excerpt
@@ -72,6 +74,7 @@ class InspectionReport:
     sources: list[SourceLine]
     cases: list[Case]
     checklist: list[str] = field(default_factory=list)
+    parent_view: ParentViewTrend | None = None  # Parent View results over the period
     sentiment_chart: str | None = None  # data: URI
     rating_chart: str | None = None
 
@@ -155,6 +158,7 @@ def build_report(
                              Counter(item.source for item in items.values())),
         cases=[case for case in cases if case.unresolved],
     )
+    report.parent_view = parent_view_trend(store, school.id, start)
     report.checklist = _checklist(report, now)
     if items:
         report.sentiment_chart = _data_uri(monthly_sentiment_chart(report.months))

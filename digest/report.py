@@ -16,6 +16,7 @@ from crawler.cases import open_cases
 from crawler.config import Config, School
 from crawler.store import Store
 from digest import policy
+from digest.parent_view import week_flags
 from digest.redact import redact
 from digest.safety import excerpt, one_line, safe_url
 from digest.themes import negative_themes
@@ -113,6 +114,8 @@ class WeekDigest:
     sources: list[SourceLine]
     negative_posts: int = 0
     open_cases: list[CaseLine] = field(default_factory=list)
+    ofsted: list[Item] = field(default_factory=list)  # new inspection reports this week
+    parent_view: list[str] = field(default_factory=list)  # Parent View changes to flag
     generated_at: datetime = field(default_factory=lambda: datetime.now(LONDON))
 
     @property
@@ -210,6 +213,8 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
         ),
         negative_posts=len(negative),
         open_cases=case_lines(store, school.id),
+        ofsted=[_item(row) for row in this_week if row["source_kind"] == "ofsted"],
+        parent_view=week_flags(store, school.id, week.start, week.end),
     )
 
 

@@ -7,4 +7,6 @@ SOURCE_KINDS: dict[str, str] = {
     "reddit": "spiders.reddit.RedditSpider",
     "wikipedia": "spiders.wikipedia.WikipediaSpider",
     "page": "spiders.page.PageSpider",
+    "ofsted": "spiders.ofsted.OfstedSpider",
+    "parent_view": "spiders.parent_view.ParentViewSpider",
 }

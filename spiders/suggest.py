@@ -146,10 +146,10 @@ def suggest_sources(school: School, wikipedia_title: str | None = None) -> list[
         ))
     if school.urn is not None:
         suggestions += [
-            Suggestion(f"{sid}-ofsted", "page", OFSTED_REPORTS.format(urn=school.urn), "1d",
-                       [sid], "Ofsted report page: a new inspection or report changes it"),
-            Suggestion(f"{sid}-parent-view", "page", PARENT_VIEW.format(urn=school.urn), "7d",
-                       [sid], "Ofsted Parent View results: parents' answers, updated as they come"),
+            Suggestion(f"{sid}-ofsted", "ofsted", OFSTED_REPORTS.format(urn=school.urn), "1d",
+                       [sid], "Ofsted report page: each new inspection report is flagged"),
+            Suggestion(f"{sid}-parent-view", "parent_view", PARENT_VIEW.format(urn=school.urn),
+                       "1d", [sid], "Ofsted Parent View: parents' answers kept as a time series"),
         ]
     return suggestions
 

@@ -155,6 +155,13 @@ def test_school_add_then_suggest_add_then_crawl_works_without_editing(tmp_path: 
                      "st-aldhelms-academy-ofsted"):
         assert expected in sources_seen, (expected, sources_seen)
     urls = {row[0] for row in store.query("SELECT url FROM mentions").rows}
+    # The Ofsted page gave one mention per report (its PDF); Parent View a series, no mention.
+    assert "https://files.ofsted.gov.uk/v1/file/50246811" in urls
+    assert not any("parentview" in url for url in urls)
+    series = store.query(
+        "SELECT school_id, count(*) FROM series_points GROUP BY ALL ORDER BY ALL"
+    ).rows
+    assert series == [("hollins-green-primary", 14), ("st-aldhelms-academy", 14)]
     # Bing's redirect link was unwrapped to the article itself.
     assert "https://www.ashcombepost.example/news/hollins-green-crossing-concerns" in urls
     # "Hollins Green" alone counted in r/Ashcombe only where school words were near it.

@@ -36,6 +36,7 @@ from crawler.store.outbox import (
 )
 from crawler.store.retention import PurgeResult, RetentionStore
 from crawler.store.runs import RunStore
+from crawler.store.series import SeriesStore
 
 
 class Store(
@@ -48,6 +49,7 @@ class Store(
     ChannelStore,
     DigestStore,
     RetentionStore,
+    SeriesStore,
 ):
     """A DuckDB file of mentions. Each method opens the file for as short a time as it can."""
 
