@@ -23,7 +23,7 @@ from digest.chart import monthly_sentiment_chart, rating_trend_chart
 from digest.parent_view import ParentViewTrend
 from digest.parent_view import trend as parent_view_trend
 from digest.render import html_environment
-from digest.report import SENTIMENTS, Item, SourceLine, _item, source_lines
+from digest.report import SENTIMENTS, Item, SourceLine, _item, monitoring_since, source_lines
 from digest.safety import excerpt
 from digest.themes import negative_themes
 from digest.weeks import LONDON
@@ -81,6 +81,16 @@ class InspectionReport:
     @property
     def unclassified(self) -> int:
         return self.sentiment.get("unclassified", 0)
+
+    @property
+    def monitoring_since(self) -> datetime | None:
+        return monitoring_since(self.sources)
+
+    @property
+    def watched_late(self) -> bool:
+        """Monitoring began after the report's start: the months before it were not watched."""
+        first = self.monitoring_since
+        return first is None or first.date() > self.since
 
     @property
     def failing_sources(self) -> list[SourceLine]:

@@ -70,6 +70,7 @@ class SourceLine:
     last_run: datetime | None
     last_status: str | None
     last_error: str | None
+    since: datetime | None = None  # first run that did not fail (London): watched since then
 
     @property
     def failed(self) -> bool:
@@ -121,6 +122,10 @@ class WeekDigest:
     @property
     def failed_sources(self) -> list[SourceLine]:
         return [line for line in self.sources if line.failed]
+
+    @property
+    def monitoring_since(self) -> datetime | None:
+        return monitoring_since(self.sources)
 
     @property
     def classified(self) -> int:
@@ -246,6 +251,7 @@ def source_lines(
     """Each source that covers the school: its runs from start to end and whether any failed."""
     names = [source.name for source in config.source if school in config.schools_for(source)]
     runs = store.source_runs(names, start, end)
+    since = store.watched_since(names)
     lines = []
     for source in config.source:
         if source.name not in names:
@@ -262,9 +268,15 @@ def source_lines(
                 last_run=last_run.astimezone(LONDON) if last_run else None,
                 last_status=run.get("last_status"),
                 last_error=one_line(run.get("last_error")) or None,
+                since=since[source.name].astimezone(LONDON) if source.name in since else None,
             )
         )
     return lines
+
+
+def monitoring_since(sources: list[SourceLine]) -> datetime | None:
+    """Since when anything has watched the school: its earliest source's first good run."""
+    return min((line.since for line in sources if line.since is not None), default=None)
 
 
 def high_risk_unalerted(
