@@ -121,6 +121,52 @@ def local_subreddits(school: School) -> list[str]:
     return list(dict.fromkeys(names))
 
 
+def youtube_channel_url(channel_id: str) -> str:
+    return f"https://www.youtube.com/feeds/videos.xml?{urlencode({'channel_id': channel_id})}"
+
+
+def mastodon_tag_url(server: str, tag: str) -> str:
+    base = server if server.startswith(("http://", "https://")) else f"https://{server}"
+    return f"{base.rstrip('/')}/tags/{quote(tag)}.rss"
+
+
+def bluesky_author_url(handle: str) -> str:
+    return f"https://bsky.app/profile/{quote(handle.lstrip('@'))}/rss"
+
+
+def hashtags(school: School) -> list[str]:
+    """#Town and #ShortName (Mastodon tags are letters and digits, any case)."""
+    names = [*school.context, *search_names(school)[:1]]
+    tags = ["".join(w[:1].upper() + w[1:] for w in re.findall(r"[A-Za-z0-9]+", n)) for n in names]
+    return list(dict.fromkeys(tag for tag in tags if tag))
+
+
+def social_sources(
+    school: School, *, youtube: Sequence[str] = (), mastodon: str | None = None,
+    bluesky: Sequence[str] = (),
+) -> list[Suggestion]:
+    """Public feeds that need an account name schoolwatch cannot guess: a YouTube channel's
+    uploads, hashtags on the local Mastodon server, Bluesky accounts (local news, the PTA)."""
+    sid = school.id
+    made = [
+        Suggestion(f"{sid}-youtube-{re.sub(r'[^a-z0-9]', '', channel.lower())[-8:]}", "feed",
+                   youtube_channel_url(channel), "6h", [sid],
+                   f"YouTube channel {channel}: its uploads (titles and descriptions)")
+        for channel in youtube
+    ]
+    if mastodon:
+        made += [
+            Suggestion(f"{sid}-mastodon-{tag.lower()}", "feed", mastodon_tag_url(mastodon, tag),
+                       "2h", [sid], f"Mastodon: public posts tagged #{tag} on {mastodon}")
+            for tag in hashtags(school)
+        ]
+    for handle in (h.lstrip("@") for h in bluesky):
+        slug = re.sub(r"[^a-z0-9]+", "-", handle.lower()).strip("-")[:30]
+        made.append(Suggestion(f"{sid}-bluesky-{slug}", "feed", bluesky_author_url(handle),
+                               "2h", [sid], f"Bluesky: posts by @{handle}"))
+    return made
+
+
 def suggest_sources(school: School, wikipedia_title: str | None = None) -> list[Suggestion]:
     names = search_names(school)
     local_names = names + [name for name in school.ambiguous if not name.isupper()][:2]

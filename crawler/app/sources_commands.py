@@ -17,6 +17,7 @@ from spiders.suggest import (
     alert_howto,
     find_wikipedia_article,
     on_mirror,
+    social_sources,
     suggest_sources,
 )
 
@@ -31,8 +32,15 @@ from spiders.suggest import (
               help="Build every address on this mirror instead (each host as its first folder: "
                    "BASE/news.google.com/rss/search?...), e.g. a caching proxy or the demo's "
                    "fixture sites.")
+@click.option("--youtube", "youtube", multiple=True, metavar="CHANNEL_ID",
+              help="A YouTube channel id (UC...) to follow: the school's, local news (repeatable).")
+@click.option("--mastodon", metavar="SERVER",
+              help="The local Mastodon server: follow #Town and #SchoolName there.")
+@click.option("--bluesky", "bluesky", multiple=True, metavar="HANDLE",
+              help="A Bluesky account to follow, e.g. ashcombepost.bsky.social (repeatable).")
 def suggest_command(
-    config_path: Path | None, school_id: str, add: bool, no_lookup: bool, base: str | None
+    config_path: Path | None, school_id: str, add: bool, no_lookup: bool, base: str | None,
+    youtube: tuple[str, ...], mastodon: str | None, bluesky: tuple[str, ...],
 ) -> None:
     """Print [[source]] blocks for one school: Google News and Bing News search RSS, Reddit
     search RSS (site-wide and the town's subreddit), its Wikipedia article's history, its Ofsted
@@ -55,7 +63,9 @@ def suggest_command(
                 user_agent=config.crawl.user_agent,
                 timeout=config.crawl.timeout.total_seconds(),
             )
-    suggestions = suggest_sources(school, wikipedia_title=title)
+    suggestions = suggest_sources(school, wikipedia_title=title) + social_sources(
+        school, youtube=youtube, mastodon=mastodon, bluesky=bluesky
+    )
     if base:
         suggestions = [_moved(suggestion, base) for suggestion in suggestions]
     if not add:
