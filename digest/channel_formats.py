@@ -14,13 +14,11 @@ escaped), and only http(s) addresses become links.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 ADAPTIVE_CARD = "application/vnd.microsoft.card.adaptive"
 ADAPTIVE_SCHEMA = "http://adaptivecards.io/schemas/adaptive-card.json"
 MAX_ITEMS = 10
-_MARKDOWN = re.compile(r"([\\`*_{}\[\]()#+\-.!|>~<])")
 
 
 def render(channel_type: str, payload: dict[str, Any]) -> dict[str, Any]:
@@ -111,8 +109,10 @@ def _facts(payload: dict[str, Any]) -> list[tuple[str, str]]:
 
 
 def _md(text: str) -> str:
-    """Adaptive Card TextBlocks read markdown: crawled text must not make links or emphasis."""
-    return _MARKDOWN.sub(r"\\\1", text)
+    """Adaptive Card TextBlocks read markdown: crawled text must not make a hidden link. A
+    zero-width space after '[' and before '(' breaks the link syntax without showing anything
+    (backslash escapes are not honoured by every Teams client and would show)."""
+    return text.replace("[", "[\u200b").replace("](", "]\u200b(")
 
 
 def _chat_escape(text: str) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -247,3 +247,38 @@ def test_apprise_delivers_to_a_local_json_endpoint(
         assert "Post 0" in body["message"]
     finally:
         hook.close()
+
+
+def test_the_weekly_digest_goes_once_to_channels_that_ask_and_names_failed_sources(
+    tmp_path: Path, webhook: Webhook
+) -> None:
+    from crawler.items import SourceRun
+    from crawler.jobs import send_digest
+    from digest.weeks import Week
+
+    webhook.statuses.clear()
+    config = unattended_config(
+        tmp_path,
+        source=[{"name": "forum", "kind": "forum", "url": "https://forum.example/board"}],
+        channel=[{"name": "head", "type": "webhook", "url_env": URL_ENV, "digest": True,
+                  "risks": ["high"]},
+                 {"name": "dsl", "type": "webhook", "url_env": URL_ENV}],
+    )
+    store = Store(config.store.path)
+    slot = datetime.now(UTC)
+    week = Week.previous(slot)
+    run_at = week.start + timedelta(days=1)
+    store.write_crawl(
+        schools=[("hollins-green", "Hollins Green Primary School")],
+        sources=[("forum", "forum", "https://forum.example/board", None)],
+        runs=[SourceRun(source="forum", started_at=run_at, finished_at=run_at,
+                        status="failed", errors=["HTTP 503 from forum.example"])],
+        documents=[], validators=[],
+    )
+    send_digest(config, slot)
+    send_digest(config, slot)  # the same week again: nothing new
+    (digest,) = webhook.accepted  # the head's channel only; the dsl channel wants no digest
+    assert digest["schema"] == "schoolwatch.digest/1" and digest["week"] == week.label
+    facts = dict(digest["facts"])
+    assert facts["Sources"] == "1 watched, 1 failed this week"
+    assert "HTTP 503" in facts["Failed: forum"]

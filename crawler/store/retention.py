@@ -20,6 +20,7 @@ from crawler.store.base import StoreBase, now
 MENTION_TABLES = (
     "alerted_mentions",
     "cases",
+    "channel_alerted",
     "classifications",
     "mention_sightings",
     "mention_versions",
