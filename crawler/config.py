@@ -159,6 +159,9 @@ class Source(_Section):
 
 CHANNEL_TYPES = ("teams", "slack", "google_chat", "webhook", "apprise")
 _RISKS = ("high", "medium", "low")
+# The risk categories the classifier and its rules give (README "Sentiment and risk").
+_CATEGORIES = ("safeguarding", "threat", "harassment", "named_pupil", "personal_data",
+               "allegation", "extremism_hate", "complaint", "media_enquiry", "inspection")
 
 
 class Channel(_Section):
@@ -215,6 +218,16 @@ class Channel(_Section):
             if risk not in _RISKS:
                 raise ValueError(f"unknown risk {risk!r}; expected: {', '.join(_RISKS)}")
         return risks
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, categories: list[str]) -> list[str]:
+        for category in categories:
+            if category not in _CATEGORIES:
+                raise ValueError(
+                    f"unknown category {category!r}; expected: {', '.join(_CATEGORIES)}"
+                )
+        return categories
 
     @field_validator("quiet_hours")
     @classmethod

@@ -167,6 +167,8 @@ def test_config_refuses_a_url_in_place_of_its_variable(tmp_path: Path) -> None:
         _config(tmp_path, url_env="https://hooks.slack.com/services/T000/B000/XXXX")
     with pytest.raises(ConfigError, match="quiet_hours"):
         _config(tmp_path, quiet_hours="late")
+    with pytest.raises(ConfigError, match="unknown category 'safeguard'"):
+        _config(tmp_path, categories=["safeguard"])
 
 
 def _hostile_payload() -> dict[str, Any]:
