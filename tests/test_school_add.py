@@ -171,3 +171,15 @@ def test_an_invalid_result_is_not_written(tmp_path: Path) -> None:
     assert result.exit_code == 2
     assert "not an email address" in result.output
     assert config.read_bytes() == before
+
+
+def test_dry_run_prints_the_blocks_and_writes_nothing(tmp_path: Path) -> None:
+    config = tmp_path / "schoolwatch.toml"
+    result = CliRunner().invoke(
+        cli, ["school", "add", "--config", str(config), "--gias", str(GIAS), "--urn", "141007",
+              "--dry-run"],
+    )
+    assert result.exit_code == 0, result.output
+    assert not config.exists()
+    assert 'name = "Oakfield Church of England Voluntary Controlled Infant School"' in result.output
+    assert '"Oakfield Infants"' in result.output and "urn = 141007" in result.output
