@@ -21,6 +21,7 @@ from pydantic import (
 from classifiers.settings import ClassifierSettings
 from crawler.durations import Duration, parse_duration  # noqa: F401  (re-exported)
 from crawler.errors import ConfigError
+from crawler.vocab import Category, Risk
 from digest.settings import EmailSettings
 from spiders import SOURCE_KINDS
 
@@ -158,10 +159,8 @@ class Source(_Section):
 
 
 CHANNEL_TYPES = ("teams", "slack", "google_chat", "webhook", "apprise")
-_RISKS = ("high", "medium", "low")
-# The risk categories the classifier and its rules give (README "Sentiment and risk").
-_CATEGORIES = ("safeguarding", "threat", "harassment", "named_pupil", "personal_data",
-               "allegation", "extremism_hate", "complaint", "media_enquiry", "inspection")
+_RISKS = tuple(risk.value for risk in Risk.most_urgent_first() if risk is not Risk.NONE)
+_CATEGORIES = tuple(category.value for category in Category)
 
 
 class Channel(_Section):
