@@ -20,15 +20,14 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from crawler.config import Channel, Config, School
-from crawler.dates import LONDON
 from crawler.store import ChannelDelivery, ClaimedDelivery, Store
+from crawler.vocab import LONDON, Risk
 from digest.channel_formats import plain_text, render
 from digest.report import Item, WeekDigest, as_items
 
 CLAIM_LEASE = timedelta(minutes=10)
 TIMEOUT_SECONDS = 20
 DEFAULT_WINDOW = timedelta(days=7)
-_RISK_ORDER = {"high": 0, "medium": 1, "low": 2}
 
 
 @dataclass
@@ -159,23 +158,22 @@ def _send_apprise(url: str, delivery: ClaimedDelivery) -> None:
 
 
 def _alert(channel: Channel, school: School, items: list[Item], at: datetime) -> ChannelDelivery:
-    risks = sorted({item.risk or "low" for item in items}, key=lambda r: _RISK_ORDER.get(r, 9))
-    top = risks[0]
+    top = min((Risk(item.risk or Risk.LOW) for item in items), key=lambda risk: risk.urgency)
     ids = tuple(sorted(item.id for item in items))
     fingerprint = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
     what = f"{len(items)} {top}-risk post{'s' if len(items) > 1 else ''}"
-    title = (f"Action needed today: {what} about {school.name}" if top == "high"
+    title = (f"Action needed today: {what} about {school.name}" if top is Risk.HIGH
              else f"{what.capitalize()} about {school.name}")
     payload = {
-        "schema": "schoolwatch.alert/1", "kind": "alert", "risk": top, "title": title,
+        "schema": "schoolwatch.alert/1", "kind": "alert", "risk": top.value, "title": title,
         "school": {"id": school.id, "name": school.name},
-        "facts": [["School", school.name], ["Risk", top], ["Posts", str(len(items))]],
+        "facts": [["School", school.name], ["Risk", top.value], ["Posts", str(len(items))]],
         "items": [_item_payload(item) for item in items],
     }
     return ChannelDelivery(
         delivery_id=f"alert.{channel.name}.{school.id}.{fingerprint}", channel=channel.name,
-        kind="alert", school_id=school.id, title=title, payload=payload, risk=top,
-        not_before=None if top == "high" else quiet_until(channel.quiet_hours, at),
+        kind="alert", school_id=school.id, title=title, payload=payload, risk=top.value,
+        not_before=None if top is Risk.HIGH else quiet_until(channel.quiet_hours, at),
         mention_ids=ids,
     )
 
