@@ -21,7 +21,7 @@ from crawler.store import Store
 from crawler.vocab import ACTION_RISKS, CLOSED_CASES, LONDON
 from digest import policy
 from digest.chart import monthly_sentiment_chart, rating_trend_chart
-from digest.parent_view import ParentViewTrend
+from digest.parent_view import FALL_POINTS, ParentViewTrend
 from digest.parent_view import trend as parent_view_trend
 from digest.render import html_environment
 from digest.report import SENTIMENTS, Item, SourceLine, _item, monitoring_since, source_lines
@@ -235,6 +235,13 @@ def _checklist(report: InspectionReport, now: datetime) -> list[str]:
                 f"Reviews are getting worse ({sum(earlier) / len(earlier):.1f} → "
                 f"{sum(recent) / len(recent):.1f} stars): read the recent ones and respond "
                 "through the review site's official channel where it allows one.")
+    falls = [line for line in (report.parent_view.lines if report.parent_view else [])
+             if line.change <= -FALL_POINTS]
+    if falls:
+        worst = min(falls, key=lambda line: line.change)
+        steps.append(f"Parent View has fallen on {len(falls)} question(s), most on “"
+                     f"{worst.question}” ({worst.first:.0f}% → {worst.latest:.0f}% agreeing): "
+                     "inspectors read it; know why, and what the school is doing about it.")
     if report.wiki_edits:
         steps.append(f"Check the {len(report.wiki_edits)} Wikipedia edit(s) for accuracy; ask for "
                      "corrections on the article's talk page rather than editing it yourself "

@@ -144,3 +144,4 @@ def test_digest_flags_new_reports_and_parent_view_and_the_report_shows_the_trend
     assert (line.first, line.latest, line.change) == (96, 80, -16)
     assert report.parent_view.submissions == [8, 14]
     assert "Ofsted Parent View" in render_report(report)
+    assert any("Parent View has fallen on 1 question" in step for step in report.checklist)
