@@ -166,3 +166,14 @@ def _date(value: str) -> date | None:
         except ValueError:
             continue
     return None
+
+
+def search(schools: Iterable[GiasSchool], words: str, limit: int = 20) -> list[GiasSchool]:
+    """Schools whose name (or town) holds every word, open ones first."""
+    wanted = normalise(words).split()
+    found = [
+        school for school in schools
+        if all(word in normalise(f"{school.name} {school.town}").split() for word in wanted)
+    ]
+    found.sort(key=lambda school: (not school.is_open, school.name, school.urn))
+    return found[:limit]

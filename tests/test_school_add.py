@@ -183,3 +183,13 @@ def test_dry_run_prints_the_blocks_and_writes_nothing(tmp_path: Path) -> None:
     assert not config.exists()
     assert 'name = "Oakfield Church of England Voluntary Controlled Infant School"' in result.output
     assert '"Oakfield Infants"' in result.output and "urn = 141007" in result.output
+
+
+def test_school_find_lists_open_schools_first(tmp_path: Path) -> None:
+    result = CliRunner().invoke(
+        cli, ["school", "find", "--gias", str(GIAS), "hollins green"], terminal_width=160,
+    )
+    assert result.exit_code == 0, result.output
+    assert result.output.index("141001") < result.output.index("100001")  # open, then closed
+    missing = CliRunner().invoke(cli, ["school", "find", "--gias", str(GIAS), "nowhere"])
+    assert missing.exit_code == 1 and "no school" in missing.output

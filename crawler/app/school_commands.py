@@ -13,7 +13,7 @@ import tomlkit
 from crawler.config import resolve_config_path
 from crawler.config_edit import append_tables, load_document, save_document, tables, validate
 from crawler.errors import SchoolwatchError
-from crawler.gias import GiasSchool, find_trust, find_urn, read_gias
+from crawler.gias import GiasSchool, find_trust, find_urn, read_gias, search
 from crawler.matching import normalise
 from crawler.school_names import name_forms, school_id
 from crawler.ui import config_option, console
@@ -116,3 +116,25 @@ def add_command(
                       f"to {path}", highlight=False)
     console.print(f"Next: [bold]schoolwatch sources suggest --school {entries[0][0]['id']} "
                   "--add[/] for ready-made sources.", highlight=False)
+
+
+@school_group.command("find")
+@click.option("--gias", "gias_path", required=True,
+              type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The GIAS establishment CSV.")
+@click.argument("words")
+def find_command(gias_path: Path, words: str) -> None:
+    """Find a school's URN in the GIAS file by words of its name or town."""
+    from rich.table import Table
+
+    found = search(read_gias(gias_path), words)
+    if not found:
+        raise SchoolwatchError(f"no school in {gias_path.name} has {words!r} in its name or town")
+    table = Table(title=f"Schools matching {words!r}", title_justify="left")
+    for column in ("URN", "name", "town", "status", "trust"):
+        table.add_column(column)
+    for school in found:
+        style = "" if school.is_open else "dim"
+        table.add_row(str(school.urn), school.name, school.town, school.status, school.trust,
+                      style=style)
+    console.print(table)
