@@ -254,8 +254,8 @@ def test_apprise_delivers_to_a_local_json_endpoint(
 def test_the_weekly_digest_goes_once_to_channels_that_ask_and_names_failed_sources(
     tmp_path: Path, webhook: Webhook
 ) -> None:
+    from crawler.app.jobs import send_digest
     from crawler.items import SourceRun
-    from crawler.jobs import send_digest
     from digest.weeks import Week
 
     webhook.statuses.clear()

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from crawler.demo import sites_folder
+from crawler.app.demo import sites_folder
 from crawler.items import SeriesPoint
 from crawler.store import Store
 from digest.compose import compose_digest

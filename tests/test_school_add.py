@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
 from crawler.config import load_config
 from crawler.gias import GiasFileError, find_trust, find_urn, read_gias
 from crawler.matching import Matcher, SchoolTerms

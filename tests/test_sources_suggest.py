@@ -10,10 +10,10 @@ from urllib.parse import parse_qs, urlsplit
 
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
+from crawler.app.demo import sites_folder
+from crawler.app.demo.server import FixtureServer, send
 from crawler.config import School, load_config
-from crawler.demo import sites_folder
-from crawler.demo.server import FixtureServer, send
 from crawler.store import Store
 from spiders.suggest import (
     find_wikipedia_article,

@@ -10,13 +10,13 @@ from typing import Any
 import click
 import tomlkit
 
+from crawler.app.ui import config_option, console
 from crawler.config import resolve_config_path
 from crawler.config_edit import append_tables, load_document, save_document, tables, validate
 from crawler.errors import SchoolwatchError
 from crawler.gias import GiasSchool, find_trust, find_urn, read_gias, search
 from crawler.matching import normalise
 from crawler.school_names import name_forms, school_id
-from crawler.ui import config_option, console
 
 
 def school_values(

@@ -7,10 +7,10 @@ from pathlib import Path
 import click
 import tomlkit
 
+from crawler.app.ui import config_option, console
 from crawler.config import load_config, resolve_config_path
 from crawler.config_edit import append_tables, load_document, save_document, tables
 from crawler.errors import UnknownNameError
-from crawler.ui import config_option, console
 from spiders.suggest import (
     WIKIPEDIA,
     Suggestion,
