@@ -1,7 +1,7 @@
 """Ofsted's report page (a mention per report, flagged in the digest) and Parent View (a time
 series: a 10-point fall or the response count passing 10 is flagged; the report shows the trend).
 
-The fixture pages in crawler/demo/sites/ are written from the public pages' structure
+The fixture pages in crawler/app/demo/sites/ are written from the public pages' structure
 (fictional schools): reports as PDF links on files.ofsted.gov.uk beside their dates and
 judgement; Parent View's submissions count and per-question answer percentages.
 """
