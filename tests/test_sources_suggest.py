@@ -133,16 +133,14 @@ def test_school_add_then_suggest_add_then_crawl_works_without_editing(tmp_path: 
         steps = [
             ["school", "add", "--config", str(config), "--gias", str(GIAS),
              "--urn", "141001", "--urn", "141002"],
-            ["sources", "suggest", "--config", str(config), "--school", "hollins-green-primary",
-             "--add", "--no-lookup", "--base", server.base_url],
-            ["sources", "suggest", "--config", str(config), "--school", "st-aldhelms-academy",
-             "--add", "--no-lookup", "--base", server.base_url],
+            ["sources", "suggest", "--config", str(config), "--all", "--add", "--no-lookup",
+             "--base", server.base_url],
         ]
         for step in steps:
             result = runner.invoke(cli, step, terminal_width=160)
             assert result.exit_code == 0, result.output
         again = runner.invoke(cli, steps[1], terminal_width=160)  # nothing added twice
-        assert "already in" in again.output
+        assert "12 suggested source(s) were already in" in again.output
         crawl = runner.invoke(cli, ["crawl", "--config", str(config)], terminal_width=160)
     assert crawl.exit_code == 0, crawl.output
     loaded = load_config(config)
