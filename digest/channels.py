@@ -23,7 +23,7 @@ from crawler.config import Channel, Config, School
 from crawler.store import ChannelDelivery, ClaimedDelivery, Store
 from crawler.vocab import LONDON, Risk
 from digest.channel_formats import plain_text, render
-from digest.report import Item, WeekDigest, as_items
+from digest.weekly import Item, WeekDigest, mention_item
 
 CLAIM_LEASE = timedelta(minutes=10)
 TIMEOUT_SECONDS = 20
@@ -69,7 +69,7 @@ def queue_channel_alerts(config: Config, store: Store, at: datetime | None = Non
                 wanted = set(channel.categories)
                 rows = [row for row in rows if wanted & set(row["categories"] or [])]
             if rows:
-                deliveries.append(_alert(channel, school, as_items(rows), at))
+                deliveries.append(_alert(channel, school, [mention_item(row) for row in rows], at))
     return store.queue_deliveries(deliveries)
 
 

@@ -10,8 +10,8 @@ from crawler.config import Config
 from crawler.items import SourceRun
 from crawler.store import Store
 from digest.compose import compose_digest
-from digest.inspection import build_report, render_report
-from digest.report import build_digest
+from digest.report import build_report, render_report
+from digest.weekly import build_digest
 from digest.weeks import Week
 from tests.store_helpers import unattended_config
 

@@ -15,9 +15,9 @@ from crawler.app.demo import sites_folder
 from crawler.items import SeriesPoint
 from crawler.store import Store
 from digest.compose import compose_digest
-from digest.inspection import build_report, render_report
 from digest.parent_view import flags
-from digest.report import build_digest
+from digest.report import build_report, render_report
+from digest.weekly import build_digest
 from digest.weeks import Week
 from spiders.ofsted import OfstedSpider, read_reports
 from spiders.parent_view import ParentViewSpider, points, read_results
