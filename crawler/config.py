@@ -262,6 +262,11 @@ class ScheduleSettings(_Section):
     retention_every: Duration = Field(
         timedelta(days=1), description="How often [store] keep_days is applied."
     )
+    deliver_every: Duration = Field(
+        timedelta(minutes=5),
+        description="With [[channel]]s: how often held (quiet hours) and failed channel "
+        "messages are tried again between crawls.",
+    )
 
     @field_validator("digest_day")
     @classmethod

@@ -284,3 +284,23 @@ def test_the_weekly_digest_goes_once_to_channels_that_ask_and_names_failed_sourc
     facts = dict(digest["facts"])
     assert facts["Sources"] == "1 watched, 1 failed this week"
     assert "HTTP 503" in facts["Failed: forum"]
+
+
+def test_the_scheduler_delivers_held_messages_between_crawls(
+    tmp_path: Path, webhook: Webhook
+) -> None:
+    from crawler.app.jobs import deliver_job
+    from crawler.app.scheduler import plan
+
+    webhook.statuses.clear()
+    config = _config(tmp_path, risks=["medium"], quiet_hours="00:00-23:59")
+    (tmp_path / "plain").mkdir()
+    plain = unattended_config(tmp_path / "plain")
+    assert "deliver" not in {job.id for job in plan(plain, datetime.now(UTC))}
+    due = {job.id: job.every for job in plan(config, datetime.now(UTC))}
+    assert due["deliver"] == timedelta(minutes=5)
+    _store_with(config, [("medium", ("complaint",))])
+    store = Store(config.store.path)
+    queue_channel_alerts(config, store, at=datetime(2026, 11, 24, 12, tzinfo=UTC))
+    deliver_job(config)  # held until 23:59 on 24 Nov 2026, long past: delivered now
+    assert len(webhook.accepted) == 1

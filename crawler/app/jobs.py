@@ -36,6 +36,7 @@ log = logging.getLogger("schoolwatch.jobs")
 DIGEST = "digest"
 RECHECK = "recheck"
 RETENTION = "retention"
+DELIVER = "deliver"
 
 
 def crawl_job_name(source: str) -> str:
@@ -208,6 +209,14 @@ def recheck_cases_job(config: Config) -> list[CheckResult]:
     _record(config, RECHECK, started, started, JobStatus.OK,
             f"{len(results)} checked, {removed} removed")
     return results
+
+
+def deliver_job(config: Config) -> None:
+    """Channel messages that are due: held by quiet hours until now, or refused last time.
+    Not recorded in schedule_runs (it runs every few minutes); each delivery is in the store."""
+    from digest.channels import deliver_channels
+
+    _log_channels(deliver_channels(config, Store(config.store.path)))
 
 
 def retention_job(config: Config) -> PurgeResult | None:
