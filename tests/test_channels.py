@@ -304,3 +304,29 @@ def test_the_scheduler_delivers_held_messages_between_crawls(
     queue_channel_alerts(config, store, at=datetime(2026, 11, 24, 12, tzinfo=UTC))
     deliver_job(config)  # held until 23:59 on 24 Nov 2026, long past: delivered now
     assert len(webhook.accepted) == 1
+
+
+def test_digest_send_command_posts_the_digest_to_a_channel(
+    tmp_path: Path, webhook: Webhook
+) -> None:
+    from click.testing import CliRunner
+
+    from crawler.app.cli import cli
+
+    webhook.statuses.clear()
+    config = tmp_path / "schoolwatch.toml"
+    config.write_text(
+        '[store]\npath = "store.duckdb"\n'
+        '[[school]]\nid = "hollins-green"\nname = "Hollins Green Primary School"\n'
+        f'[[channel]]\nname = "head"\ntype = "webhook"\nurl_env = "{URL_ENV}"\ndigest = true\n',
+        encoding="utf-8",
+    )
+    args = ["digest", "--config", str(config), "--send"]
+    first = CliRunner().invoke(cli, args, terminal_width=160)
+    assert first.exit_code == 0, first.output
+    assert "Queued channel digest digest.head.hollins-green." in first.output
+    assert "Channels: delivered 1, failed 0." in first.output
+    again = CliRunner().invoke(cli, args, terminal_width=160)
+    assert again.exit_code == 0 and "Queued channel digest" not in again.output
+    (digest,) = webhook.accepted
+    assert dict(digest["facts"])["Sources"] == "0 watched, 0 failed this week"

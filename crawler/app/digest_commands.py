@@ -12,7 +12,7 @@ from crawler.config import Config
 from crawler.errors import SchoolwatchError
 from crawler.store import Store
 from digest.alerts import queue_alerts
-from digest.channels import deliver_channels, queue_channel_alerts
+from digest.channels import deliver_channels, queue_channel_alerts, queue_channel_digests
 from digest.mailer import DeliveryReport, deliver_pending, outbox_dir
 from digest.outbox import list_messages
 from digest.weekly import compose_digests, queue_digests, select_schools
@@ -91,12 +91,19 @@ def digest_command(
                           highlight=False, soft_wrap=True)
             if outcome.eml_path:
                 console.print(f"  {outcome.eml_path}", highlight=False, soft_wrap=True)
+        for delivery_id in queue_channel_digests(
+            config, store, [o.digest for o in outcomes],
+            {o.school_id: o.composed.message.subject for o in outcomes},
+        ):
+            console.print(f"Queued channel digest {delivery_id}", highlight=False,
+                          soft_wrap=True)
     if preview is not None:
         for school, path in preview_paths(preview, list(htmls)).items():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(htmls[school], encoding="utf-8")
             console.print(f"Preview: {path}", highlight=False, soft_wrap=True)
     if send and not dry_run:
+        deliver_channels_and_report(config, store)
         deliver_and_report(config, store)
 
 
