@@ -153,23 +153,27 @@ class Source(_Section):
         return url
 
 
-CHANNEL_TYPES = ("teams", "slack", "google_chat", "webhook", "apprise")
+CHANNEL_TYPES = ("email", "teams", "slack", "google_chat", "webhook", "apprise")
 _RISKS = tuple(risk.value for risk in Risk.most_urgent_first() if risk is not Risk.NONE)
 _CATEGORIES = tuple(category.value for category in Category)
 
 
 class Channel(_Section):
-    """Who gets what beside email: a chat channel or webhook, with its own rules."""
+    """One recipient with its own rules: a person's email, a chat channel or a webhook."""
 
     name: str = Field(pattern=_SLUG, description="Short unique name, shown in the outbox.")
     type: str = Field(
-        description="teams (a Power Automate workflow URL), slack (an incoming webhook), "
-        "google_chat (a space webhook), webhook (any URL taking JSON) or apprise (any Apprise "
-        "URL: Discord, Telegram, ntfy...)."
+        description="email (addresses in `to`, sent through [email]), teams (a Power Automate "
+        "workflow URL), slack (an incoming webhook), google_chat (a space webhook), webhook "
+        "(any URL taking JSON) or apprise (any Apprise URL: Discord, Telegram, ntfy...)."
     )
-    url_env: str = Field(
+    url_env: str | None = Field(
+        None,
         description="NAME of the environment variable holding the webhook URL (a secret: "
-        "never the URL itself)."
+        "never the URL itself); every type but email needs it.",
+    )
+    to: list[str] = Field(
+        default_factory=list, description="For type = email: the recipients' addresses."
     )
     schools: list[str] | None = Field(None, description="School ids; default: every school.")
     risks: list[str] = Field(
@@ -197,13 +201,30 @@ class Channel(_Section):
 
     @field_validator("url_env")
     @classmethod
-    def _variable_name(cls, name: str) -> str:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+    def _variable_name(cls, name: str | None) -> str | None:
+        if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
             raise ValueError(
                 f"{name!r} is not an environment variable name (put the URL in the "
                 "environment, and its name here)"
             )
         return name
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, addresses: list[str]) -> list[str]:
+        for address in addresses:
+            if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+                raise ValueError(f"{address!r} is not an email address")
+        return addresses
+
+    @model_validator(mode="after")
+    def _where_to(self) -> Channel:
+        if self.type == "email" and not self.to:
+            raise ValueError("a channel of type email needs `to` (the addresses)")
+        if self.type != "email" and not self.url_env:
+            raise ValueError(f"a channel of type {self.type} needs `url_env` (the NAME of the "
+                             "environment variable holding its URL)")
+        return self
 
     @field_validator("risks")
     @classmethod

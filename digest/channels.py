@@ -101,7 +101,10 @@ def deliver_channels(config: Config, store: Store, at: datetime | None = None) -
         try:
             if channel is None:
                 raise ChannelSendError(f"no [[channel]] named {delivery.channel!r} any more")
-            send(channel, delivery)
+            if channel.type == "email":
+                _send_email(config, channel, delivery)
+            else:
+                send(channel, delivery)
         except ChannelSendError as exc:
             store.mark_delivery_failed(delivery.delivery_id, str(exc))
             report.failed[delivery.delivery_id] = str(exc)
@@ -116,7 +119,7 @@ class ChannelSendError(Exception):
 
 
 def send(channel: Channel, delivery: ClaimedDelivery) -> None:
-    url = os.environ.get(channel.url_env)
+    url = os.environ.get(channel.url_env or "")
     if not url:
         raise ChannelSendError(f"the environment variable {channel.url_env} (the "
                                f"{channel.type} URL) is not set")
@@ -136,6 +139,44 @@ def send(channel: Channel, delivery: ClaimedDelivery) -> None:
     except (OSError, urllib.error.URLError) as exc:
         reason = getattr(exc, "reason", exc)
         raise ChannelSendError(f"cannot reach the {channel.type} webhook: {reason}") from None
+
+
+def _send_email(config: Config, channel: Channel, delivery: ClaimedDelivery) -> None:
+    """A plain-text message to the channel's own addresses through the [email] server."""
+    import smtplib
+    from email.message import EmailMessage
+    from email.policy import SMTP
+    from email.utils import formatdate, make_msgid
+
+    from digest.mailer import MailSettingsError, connect, smtp_password
+    from digest.safety import header_value
+
+    settings = config.email
+    if settings is None or settings.smtp_host is None:
+        raise ChannelSendError("no SMTP server: set [email] smtp_host to send to this channel")
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = header_value(delivery.title)
+    message["From"] = settings.sender
+    message["To"] = ", ".join(channel.to)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=delivery.delivery_id.replace(".", "-")[:60],
+                                       domain=settings.sender.rsplit("@", 1)[-1])
+    message.set_content(plain_text(delivery.payload))
+    try:
+        connection = connect(settings, smtp_password(settings))
+    except MailSettingsError as exc:
+        raise ChannelSendError(str(exc)) from None
+    except (OSError, smtplib.SMTPException) as exc:
+        raise ChannelSendError(f"cannot reach {settings.smtp_host}: {exc}") from None
+    try:
+        connection.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise ChannelSendError(f"SMTP refused the message: {exc}") from None
+    finally:
+        try:
+            connection.quit()
+        except (OSError, smtplib.SMTPException):
+            connection.close()
 
 
 def _send_apprise(url: str, delivery: ClaimedDelivery) -> None:

@@ -330,3 +330,32 @@ def test_digest_send_command_posts_the_digest_to_a_channel(
     assert again.exit_code == 0 and "Queued channel digest" not in again.output
     (digest,) = webhook.accepted
     assert dict(digest["facts"])["Sources"] == "0 watched, 0 failed this week"
+
+
+def test_an_email_recipient_gets_only_the_alerts_its_rules_pick(
+    tmp_path: Path, smtp_sink: Any
+) -> None:
+    config = unattended_config(
+        tmp_path,
+        email={"sender": "schoolwatch@hollins-green.example.org", "smtp_host": "127.0.0.1",
+               "smtp_port": smtp_sink.port, "starttls": False},
+        channel=[{"name": "dsl", "type": "email", "to": ["dsl@hollins-green.example.org"],
+                  "categories": ["safeguarding", "named_pupil"]}],
+    )
+    _store_with(config, [("high", ("safeguarding",)), ("high", ("threat",))])
+    store = Store(config.store.path)
+    queue_channel_alerts(config, store)
+    assert len(deliver_channels(config, store).sent) == 1
+    assert deliver_channels(config, store).sent == []
+    (message,) = smtp_sink.messages()
+    assert message["To"] == "dsl@hollins-green.example.org"
+    assert str(message["Subject"]).strip().startswith("Action needed today: 1 high-risk post")
+    body = message.get_content()
+    assert "Post 0" in body and "Post 1" not in body  # the threat is not this recipient's
+
+
+def test_an_email_channel_needs_addresses_and_others_a_url_variable(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError, match="needs `to`"):
+        unattended_config(tmp_path, channel=[{"name": "dsl", "type": "email"}])
+    with pytest.raises(ConfigError, match="needs `url_env`"):
+        unattended_config(tmp_path, channel=[{"name": "teams", "type": "teams"}])
