@@ -126,6 +126,8 @@ def send(channel: Channel, delivery: ClaimedDelivery) -> None:
     if channel.type == "apprise":
         _send_apprise(url, delivery)
         return
+    if not url.startswith(("https://", "http://")):
+        raise ChannelSendError(f"{channel.url_env} does not hold an http(s) URL")
     body = json.dumps(render(channel.type, delivery.payload)).encode("utf-8")
     request = urllib.request.Request(
         url, data=body, method="POST",
@@ -191,9 +193,12 @@ def _send_apprise(url: str, delivery: ClaimedDelivery) -> None:
         if not notifier.add(url):
             raise ChannelSendError("Apprise does not recognise the URL in the environment")
         body = plain_text(delivery.payload)
-        delivered = notifier.notify(
-            title=delivery.title, body=body, body_format=apprise.NotifyFormat.TEXT
-        )
+        try:
+            delivered = notifier.notify(
+                title=delivery.title, body=body, body_format=apprise.NotifyFormat.TEXT
+            )
+        except Exception as exc:  # a plugin's own failure must not lose the delivery
+            raise ChannelSendError(f"Apprise failed: {type(exc).__name__}: {exc}") from None
     if not delivered:
         raise ChannelSendError("Apprise could not deliver the message")
 
