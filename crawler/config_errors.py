@@ -11,7 +11,7 @@ from pydantic import ValidationError
 from crawler.errors import ConfigError
 
 # Array-of-tables sections and the key that names each entry.
-_NAMED_BY = {"source": "name", "school": "id"}
+_NAMED_BY = {"source": "name", "school": "id", "channel": "name"}
 
 
 class KeyedProblems(ValueError):

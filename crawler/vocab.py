@@ -119,7 +119,7 @@ class MentionStatus(StrEnum):
 
 
 # The kinds of source a config may name, one spider each (spiders.SPIDERS maps them to classes).
-SOURCE_KINDS = ("feed", "forum", "reviews", "reddit", "wikipedia", "page")
+SOURCE_KINDS = ("feed", "forum", "reviews", "reddit", "wikipedia", "page", "ofsted", "parent_view")
 # The `options` each source kind reads (docs/sources.md describes them); any other is a typo.
 FORUM_SELECTOR_OPTIONS = ("post", "author", "date", "text", "permalink", "title", "next",
                           "thread_links", "quotes", "drop")
@@ -130,6 +130,8 @@ SOURCE_OPTIONS: dict[str, tuple[str, ...]] = {
     "reddit": ("query", "subreddit", "base_url"),
     "wikipedia": ("api", "limit"),
     "page": (),
+    "ofsted": (),
+    "parent_view": (),
 }
 # Forum engines a source may name (spiders/platforms/ describes each).
 PLATFORM_NAMES = ("phpbb", "xenforo", "vbulletin", "smf", "discourse", "mumsnet", "generic")

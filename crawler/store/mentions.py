@@ -17,7 +17,7 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from crawler.items import Match, MatchedDocument, SourceRun, Validators
+from crawler.items import Match, MatchedDocument, SeriesPoint, SourceRun, Validators
 from crawler.store.base import (
     LOCK_WAIT_WRITE,
     TIMESTAMP,
@@ -29,6 +29,7 @@ from crawler.store.base import (
 )
 from crawler.store.evidence import write_evidence, write_state, write_validators
 from crawler.store.runs import write_runs
+from crawler.store.series import write_series
 
 
 @dataclass
@@ -70,6 +71,7 @@ class MentionStore(StoreBase):
         documents: Sequence[MatchedDocument],
         validators: Sequence[Validators],
         state: dict[str, dict[str, str]] | None = None,
+        series: Sequence[SeriesPoint] = (),
         wait: float = LOCK_WAIT_WRITE,
     ) -> WriteResult:
         """Writes one crawl in one transaction: mentions (deduplicated), evidence, runs, and
@@ -84,6 +86,7 @@ class MentionStore(StoreBase):
             write_runs(con, runs)
             write_validators(con, validators)
             write_state(con, state or {})
+            write_series(con, series)
         return result
 
 

@@ -19,7 +19,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.errors import StoreLockedError
-from crawler.items import MatchedDocument, SourceRun, Validators
+from crawler.items import MatchedDocument, SeriesPoint, SourceRun, Validators
 from crawler.store.base import LOCK_WAIT_WRITE
 from crawler.store.mentions import MentionStore, WriteResult
 
@@ -36,6 +36,7 @@ class SpooledCrawl:
     documents: list[MatchedDocument]
     validators: list[Validators]
     state: dict[str, dict[str, str]] = field(default_factory=dict)
+    series: list[SeriesPoint] = field(default_factory=list)
     spooled_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
@@ -94,7 +95,7 @@ class SpoolStore(MentionStore):
                 result = self.write_crawl(
                     schools=crawl.schools, sources=crawl.sources, runs=crawl.runs,
                     documents=crawl.documents, validators=crawl.validators, state=crawl.state,
-                    wait=wait,
+                    series=getattr(crawl, "series", []), wait=wait,
                 )
             except StoreLockedError as exc:
                 kept = self.spooled()
