@@ -56,18 +56,24 @@ def classify_stored(
     from classifiers.triage import ClassifyRequest
 
     classifier = classifier_for(config.classifier)
+    limit = config.classifier.max_chars
     pending = store.pending_classification(classifier.model_version, everything=everything)
+    # Shortest first, each chunk written as it is done: a huge post never delays the others.
+    pending.sort(key=lambda mention: len(mention.title) + len(mention.text))
     schools = {school.id: school for school in config.school}
     by_risk: dict[str, int] = {}
     done = 0
     for start in range(0, len(pending), WRITE_CHUNK):
         chunk = pending[start : start + WRITE_CHUNK]
         requests = []
+        sizes = []
         for mention in chunk:
             school = schools.get(mention.school_id)
+            text = f"{mention.title}\n{mention.text}" if mention.title else mention.text
+            sizes.append(len(text))
             requests.append(
                 ClassifyRequest(
-                    text=f"{mention.title}\n{mention.text}" if mention.title else mention.text,
+                    text=text[:limit],
                     school=school.name if school else None,
                     staff=tuple(school.staff) if school else (),
                 )
@@ -83,8 +89,10 @@ def classify_stored(
                     categories=tuple(result.categories),
                     risk_reasons=dict(result.reasons),
                     model_version=result.model_version,
+                    read_chars=min(size, limit) if size > limit else None,
+                    text_chars=size if size > limit else None,
                 )
-                for mention, result in zip(chunk, results, strict=True)
+                for mention, result, size in zip(chunk, results, sizes, strict=True)
             ],
         )
         for result in results:

@@ -375,6 +375,13 @@ class ClassifierSettings(_Section):
         description="Tokens per window; longer posts are split into overlapping windows so "
         "nothing at the end of a long post is ignored.",
     )
+    max_chars: int = Field(
+        20_000,
+        ge=1_000,
+        description="Characters of one post the classifier reads; a longer post is classified "
+        "on its beginning and the stored result says how much was read (a 5 MB post cannot "
+        "hold up every other alert).",
+    )
     threads: int | None = Field(
         None, ge=1, description="CPU threads for inference; default = all cores torch sees."
     )

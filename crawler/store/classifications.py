@@ -29,6 +29,8 @@ class ClassificationRow:
     categories: tuple[str, ...]
     risk_reasons: dict[str, str]
     model_version: str
+    read_chars: int | None = None  # how much of the post was read, when it was cut short
+    text_chars: int | None = None
 
 
 class ClassificationStore(StoreBase):
@@ -81,6 +83,8 @@ class ClassificationStore(StoreBase):
                 ),
                 "risk_reasons": [json.dumps(r.risk_reasons) for r in rows],
                 "model_version": [r.model_version for r in rows],
+                "read_chars": pa.array([r.read_chars for r in rows], pa.int64()),
+                "text_chars": pa.array([r.text_chars for r in rows], pa.int64()),
                 "classified_at": pa.array([stamp] * len(rows), TIMESTAMP),
             }
         )
