@@ -192,6 +192,14 @@ class Source(_Section):
             raise KeyedProblems([
                 ("options", f"unknown option {key!r} (known: {known})") for key in unknown
             ])
+        platform = self.platform or self.options.get("platform")
+        missing = [key for key in ("post", "text") if not self.options.get(key)]
+        if platform == "generic" and missing and not self.options.get("thread_links"):
+            raise KeyedProblems([(
+                "options",
+                "platform 'generic' needs the selectors " + " and ".join(map(repr, missing))
+                + " (or at least 'thread_links' for a listing page)",
+            )])
         return self
 
 

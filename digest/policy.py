@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from crawler.vocab import Category, Risk
@@ -83,11 +84,29 @@ def label(category: str) -> str:
     return known.label if known else category.replace("_", " ").capitalize()
 
 
+_TELLS_DSL = re.compile(r"\btell the (?:DSL|Designated Safeguarding Lead)\b", re.IGNORECASE)
+_DSL = r"(?:DSL|Designated Safeguarding Lead)"
+
+
+def _without_telling_the_dsl(action: str) -> str:
+    """The action once the DSL has already been told (one alert says it once, not three times)."""
+    action = re.sub(rf"\s*Tell the {_DSL} if [^.]*\.", "", action)
+    action = re.sub(rf"^Tell the {_DSL}(?: today)? and (\w)", lambda m: m.group(1).upper(), action)
+    action = re.sub(rf",? and tell the {_DSL}(?=[.;,])", "", action)
+    return action.strip()
+
+
 def actions(categories: list[str] | tuple[str, ...] | None) -> list[str]:
-    """One action per category present, most urgent first, without repeats."""
+    """One action per category present, most urgent first, without repeats; telling the DSL
+    is said once, by the most urgent action that says it."""
     seen: list[str] = []
+    told = False
     for name in ordered(categories):
         known = CATEGORIES.get(name)
-        if known and known.action not in seen:
-            seen.append(known.action)
+        if not known:
+            continue
+        action = _without_telling_the_dsl(known.action) if told else known.action
+        told = told or bool(_TELLS_DSL.search(known.action))
+        if action and action not in seen:
+            seen.append(action)
     return seen

@@ -16,6 +16,7 @@ from crawler.app.ui import (
     esc,
     existing_store,
     load_from_option,
+    program,
 )
 from crawler.store import Store
 from crawler.vocab import CaseStatus
@@ -44,7 +45,7 @@ def case_open(config_path: Path | None, mention_id: int, note: str | None) -> No
     case = open_case(Store(config.store.path), mention_id, note)
     console.print(f"Opened case [bold]{case.id}[/] on mention {mention_id}: {esc(case.url)}",
                   highlight=False)
-    console.print(f"When you have reported it: schoolwatch case update {case.id} "
+    console.print(f"When you have reported it: {program()} case update {case.id} "
                   "--status reported --note \"...\"", highlight=False)
 
 

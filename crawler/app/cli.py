@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import json
 import sys
 from collections.abc import Sequence
@@ -36,6 +37,8 @@ from crawler.app.ui import (
     load_from_option,
     print_error,
     print_result,
+    program,
+    shown_status,
 )
 from crawler.config import Config, CrawlSettings, Source
 from crawler.config_errors import validation_summary
@@ -57,6 +60,23 @@ class _Group(click.Group):
         except SchoolwatchError as exc:
             print_error(str(exc))
             ctx.exit(1)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        """Each command's whole first paragraph, wrapped: never cut mid-sentence with '...'."""
+        rows = []
+        for name in self.list_commands(ctx):
+            command = self.get_command(ctx, name)
+            if command is not None and not command.hidden:
+                rows.append((name, summary(command)))
+        if rows:
+            with formatter.section("Commands"):
+                formatter.write_dl(rows)
+
+
+def summary(command: click.Command) -> str:
+    """The first paragraph of a command's help, as one line."""
+    text = command.short_help or inspect.cleandoc(command.help or "")
+    return " ".join(text.split("\n\n", 1)[0].split())
 
 
 
@@ -83,7 +103,7 @@ def init(path: Path, force: bool) -> None:
     example = resources.files("crawler").joinpath("example_config.toml").read_text("utf-8")
     path.write_text(example, encoding="utf-8")
     console.print(f"Wrote [bold]{esc(path)}[/]. Edit the schools and sources, then run "
-                  f"[bold]schoolwatch crawl --config {esc(path)}[/].")
+                  f"[bold]{esc(program())} crawl --config {esc(path)}[/].")
 
 
 # ---- crawl --------------------------------------------------------------------------------
@@ -141,7 +161,7 @@ def run_crawl_with_progress(
             note = "[cyan]fetching[/]"
             if event.event == "finished":
                 style = STATUS_STYLE.get(event.status or "", "white")
-                note = f"[{style}]{event.status}[/]"
+                note = f"[{style}]{shown_status(event.status)}[/]"
                 progress.update(task, total=max(event.pages, 1), completed=max(event.pages, 1))
             else:
                 progress.update(task, completed=event.pages)
@@ -193,7 +213,7 @@ def _print_summary(runs: Sequence[SourceRun]) -> None:
         style = STATUS_STYLE.get(run.status, "white")
         table.add_row(
             run.source,
-            f"[{style}]{run.status}[/]",
+            f"[{style}]{shown_status(run.status)}[/]",
             str(run.pages_fetched),
             str(run.items_seen),
             str(run.new_mentions),
@@ -264,7 +284,7 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
             source.kind,
             _duration(source.every.total_seconds()),
             _moment(last_run),
-            f"[{style}]{status}[/]",
+            f"[{style}]{shown_status(status)}[/]",
             str(row.get("mentions") or 0),
         )
         if row.get("last_error"):
@@ -334,7 +354,8 @@ def extract_command(
     for warning in run.warnings:
         errors_console.print(f"[yellow]warning:[/] {esc(warning)}", highlight=False)
     if run.failed:
-        raise SchoolwatchError(f"{url}: {run.last_error}")
+        error = run.last_error or "failed"
+        raise SchoolwatchError(error if url in error else f"{url}: {error}")
     errors_console.print(f"[dim]{len(documents)} document(s) from {esc(url)}[/]", highlight=False)
 
 

@@ -85,9 +85,11 @@ def after_crawl(config: Config, report: CrawlReport) -> AfterCrawl:
     if classified.classified:
         log.info("classified %d mention(s): %s", classified.classified, classified.risk_summary)
     queued = queue_alerts(config, store)
-    if queued.queued:
-        log.info("queued %d alert(s)", len(queued.queued))
     delivery = deliver_pending(config, store)
+    if queued.queued:
+        log.info("queued %d alert(s)%s", len(queued.queued),
+                 ": not sent, no SMTP server is configured (they wait in the outbox)"
+                 if delivery.outbox_only else "")
     _log_delivery(delivery)
     channels = _channels_after_crawl(config, store)
     return AfterCrawl(classified, len(queued.queued), delivery, channels)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+import shutil
 import sys
 from collections.abc import Callable
 from datetime import date, datetime
@@ -23,6 +24,7 @@ from crawler.vocab import RunStatus
 console = Console()
 errors_console = Console(stderr=True)
 
+SHOWN_STATUS = {RunStatus.NOT_MODIFIED: "not modified (304)"}
 STATUS_STYLE = {
     RunStatus.OK: "green",
     RunStatus.NOT_MODIFIED: "green",
@@ -37,6 +39,22 @@ def esc(value: object) -> str:
     """Any dynamic text printed through Rich: brackets in errors, paths, regexes and crawled
     text are shown as written, never read as markup."""
     return escape(str(value))
+
+
+def program() -> str:
+    """How to run schoolwatch here, for commands we suggest: `schoolwatch` when it is on the
+    PATH, else the path it was started by (e.g. .venv/bin/schoolwatch)."""
+    if shutil.which("schoolwatch"):
+        return "schoolwatch"
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if started is not None and started.name == "schoolwatch":
+        return str(started)
+    return "python -m crawler.app.cli"
+
+
+def shown_status(status: str | None) -> str:
+    """A run's status in words ("not modified", not "not_modified")."""
+    return SHOWN_STATUS.get(str(status), str(status).replace("_", " "))
 
 
 def print_error(message: str) -> None:

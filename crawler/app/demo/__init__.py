@@ -15,6 +15,7 @@ from rich.console import Console
 from rich.markup import escape
 
 from crawler.app.demo.server import FixtureServer
+from crawler.app.ui import program
 from crawler.config import Config, load_config
 from crawler.errors import SchoolwatchError
 from crawler.store import Store
@@ -163,7 +164,7 @@ def run_demo(
     console.print("\n[bold]Try it yourself[/]")
     for title, sql in EXAMPLE_QUERIES:
         console.print(f"  [dim]# {title}[/]")
-        console.print(f"  schoolwatch query --config {config_path} \"{sql}\"", highlight=False,
+        console.print(f"  {program()} query --config {config_path} \"{sql}\"", highlight=False,
                       markup=False,
                       soft_wrap=True)
 

@@ -1,0 +1,56 @@
+"""The newcomer's papercuts (issue 12 item 16)."""
+
+from __future__ import annotations
+
+from click.testing import CliRunner
+
+from crawler.app.cli import cli, summary
+from crawler.app.demo.server import FixtureServer
+from crawler.app.ui import program, shown_status
+from digest import policy
+
+
+def test_top_level_help_never_cuts_a_summary_mid_sentence() -> None:
+    text = CliRunner().invoke(cli, ["--help"], terminal_width=100).output
+    assert "..." not in text.split("Commands:", 1)[1]
+    digest = cli.commands["digest"]
+    assert summary(digest).endswith("(a .eml copy per message).")
+    assert " ".join(summary(digest).split()[-3:]) in " ".join(text.split())
+
+
+def test_a_generic_forum_with_partial_selectors_is_a_clear_error_not_a_traceback() -> None:
+    result = CliRunner().invoke(cli, ["extract", "--kind", "forum", "--platform", "generic",
+                                      "--option", "post=.post", "https://forum.example.org/t/1"])
+    assert result.exit_code == 1
+    assert "needs the selectors 'text'" in result.stderr
+    assert "Traceback" not in result.output + result.stderr
+
+
+def test_an_extract_error_names_the_url_once(site: FixtureServer) -> None:
+    url = f"{site.base_url}/status/404"
+    result = CliRunner().invoke(cli, ["extract", "--allow-private", "--kind", "feed", url])
+    assert result.exit_code == 1 and result.stderr.count(url) == 1
+
+
+def test_internal_status_names_are_shown_in_words() -> None:
+    assert shown_status("not_modified") == "not modified (304)"
+    assert shown_status("ok") == "ok" and "_" not in shown_status("some_state")
+
+
+def test_suggested_commands_use_what_runs_here(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    import shutil
+    import sys
+
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    monkeypatch.setattr(sys, "argv", [".venv/bin/schoolwatch", "init"])
+    assert program() == ".venv/bin/schoolwatch"
+    monkeypatch.setattr(shutil, "which", lambda name: "/usr/local/bin/schoolwatch")
+    assert program() == "schoolwatch"
+
+
+def test_an_alert_says_tell_the_dsl_once() -> None:
+    actions = policy.actions(["threat", "safeguarding", "named_pupil"])
+    told = sum(action.lower().count("tell the designated safeguarding lead")
+               + action.count("Tell the DSL") for action in actions)
+    assert told == 1
+    assert any("safeguarding policy" in action for action in actions)
