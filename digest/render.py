@@ -28,6 +28,11 @@ def _day(moment: datetime) -> str:
     return moment.astimezone(LONDON).strftime("%a %-d %b, %H:%M")
 
 
+def _dated(moment: datetime) -> str:
+    """A day with its year: the report spans months, often across a new year."""
+    return moment.astimezone(LONDON).strftime("%a %-d %b %Y, %H:%M")
+
+
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(LONDON).strftime("%-d %b %Y %H:%M:%S %Z")
 
@@ -59,8 +64,8 @@ def _environment(autoescape: bool) -> Environment:
         keep_trailing_newline=True,
     )
     env.filters.update(
-        day=_day, stamp=_stamp, long_date=_long_date, average=_average, rating=_rating,
-        stars=_stars,
+        day=_day, dated=_dated, stamp=_stamp, long_date=_long_date, average=_average,
+        rating=_rating, stars=_stars,
     )
     return env
 

@@ -54,3 +54,19 @@ def test_an_alert_says_tell_the_dsl_once() -> None:
                + action.count("Tell the DSL") for action in actions)
     assert told == 1
     assert any("safeguarding policy" in action for action in actions)
+
+
+def test_report_dates_carry_their_year(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from datetime import UTC, datetime, timedelta
+
+    from crawler.store import Store
+    from digest.report import build_report, render_report
+    from tests.mail_helpers import Post, make_config, run, write_posts
+
+    config = make_config(tmp_path)
+    when = datetime.now(UTC) - timedelta(days=200)
+    write_posts(config, [Post("Gate", "Hollins Green Primary gate queue.", when, risk="high",
+                              sentiment="negative", categories=("complaint",))],
+                runs=[run("local-news", datetime.now(UTC)), run("mumsnet", datetime.now(UTC))])
+    html = render_report(build_report(config, Store(config.store.path), config.school[0]))
+    assert f"{when:%b %Y}" in html.replace(f"{when.day} ", "")
