@@ -70,3 +70,24 @@ def test_report_dates_carry_their_year(tmp_path) -> None:  # type: ignore[no-unt
                 runs=[run("local-news", datetime.now(UTC)), run("mumsnet", datetime.now(UTC))])
     html = render_report(build_report(config, Store(config.store.path), config.school[0]))
     assert f"{when:%b %Y}" in html.replace(f"{when.day} ", "")
+
+
+def test_the_scheduler_lock_file_goes_with_a_clean_exit(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from crawler.app.scheduler import lock_path, scheduler_lock
+
+    store = tmp_path / "store.duckdb"
+    with scheduler_lock(store) as held:
+        assert held.is_file()
+    assert not lock_path(store).exists()
+
+
+def test_the_run_log_uses_the_schedule_time_zone_throughout() -> None:
+    import logging
+    from zoneinfo import ZoneInfo
+
+    from crawler.app.run_commands import LOG_FORMAT, ZonedFormatter
+
+    record = logging.LogRecord("schoolwatch", logging.INFO, __file__, 1, "next crawl", None, None)
+    record.created = 1_782_900_000.0  # July 2026: British Summer Time
+    line = ZonedFormatter(LOG_FORMAT, ZoneInfo("Europe/London")).format(record)
+    assert " BST " in line

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import logging
+from datetime import datetime
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 import click
 
@@ -28,11 +30,26 @@ def run_command(config_path: Path | None, log_file: Path | None) -> None:
     handlers: list[logging.Handler] = [logging.StreamHandler()]
     if log_file is not None:
         handlers.append(logging.FileHandler(log_file, encoding="utf-8"))
+    zoned = ZonedFormatter(LOG_FORMAT, ZoneInfo(config.schedule.timezone))
     for handler in handlers:  # on the handlers: logger filters miss apscheduler's child loggers
         handler.addFilter(_QueuedJobFilter())
-    logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, handlers=handlers, force=True)
+        handler.setFormatter(zoned)
+    logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)
     Scheduler(config).run()
+
+
+class ZonedFormatter(logging.Formatter):
+    """Log times in the schedule's time zone, named, like the job times the log mentions (one
+    zone in the whole log, not the machine's and the schedule's side by side)."""
+
+    def __init__(self, fmt: str, zone: ZoneInfo) -> None:
+        super().__init__(fmt)
+        self.zone = zone
+
+    def formatTime(self, record: logging.LogRecord, datefmt: str | None = None) -> str:
+        moment = datetime.fromtimestamp(record.created, self.zone)
+        return moment.strftime(datefmt or "%Y-%m-%d %H:%M:%S %Z")
 
 
 class _QueuedJobFilter(logging.Filter):

@@ -70,6 +70,7 @@ def scheduler_lock(store_path: Path) -> Iterator[Path]:
         handle.write(str(os.getpid()))
         handle.flush()
         yield path
+        path.unlink(missing_ok=True)  # a clean exit leaves nothing behind (still locked here)
     finally:
         handle.close()
 
