@@ -145,6 +145,7 @@ class WeekDigest:
         return f"{failed} of {len(self.sources)} source{'' if len(self.sources) == 1 else 's'} " \
             "did not run cleanly"
 
+    @property
     def monitoring_since(self) -> datetime | None:
         return monitoring_since(self.sources)
 

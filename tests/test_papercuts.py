@@ -91,3 +91,20 @@ def test_the_run_log_uses_the_schedule_time_zone_throughout() -> None:
     record.created = 1_782_900_000.0  # July 2026: British Summer Time
     line = ZonedFormatter(LOG_FORMAT, ZoneInfo("Europe/London")).format(record)
     assert " BST " in line
+
+
+def test_the_outbox_table_is_readable_at_120_columns(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from tests.mail_helpers import make_config
+    from tests.test_mailer import queue_one
+
+    config = make_config(tmp_path)
+    queue_one(config)
+    toml = tmp_path / "schoolwatch.toml"
+    toml.write_text(f'[store]\npath = "{config.store.path.as_posix()}"\n[[school]]\n'
+                    'id = "hollins-green"\nname = "Hollins Green Primary"\n', encoding="utf-8")
+    result = CliRunner().invoke(cli, ["outbox", "--config", str(toml)], terminal_width=120)
+    assert result.exit_code == 0, result.output
+    header = next(line for line in result.output.splitlines() if "status" in line)
+    for column in ("status", "kind", "school", "subject", "recipients", "attempts"):
+        assert column in header
+    assert "eml_path" not in result.output and "message_id" not in result.output

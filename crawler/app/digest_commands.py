@@ -18,7 +18,7 @@ from crawler.app.ui import (
 )
 from crawler.config import Config
 from crawler.errors import SchoolwatchError
-from crawler.store import Store
+from crawler.store import QueryResult, Store
 from digest.alerts import queue_alerts
 from digest.channels import deliver_channels, queue_channel_alerts, queue_channel_digests
 from digest.mailer import DeliveryReport, deliver_pending, outbox_dir
@@ -144,6 +144,16 @@ def alerts_command(config_path: Path | None, send: bool) -> None:
         deliver_and_report(config, store)
 
 
+OUTBOX_TABLE = ("status", "kind", "school", "subject", "recipients", "created", "attempts",
+                "last_error")
+
+
+def _columns(result: QueryResult, names: tuple[str, ...]) -> QueryResult:
+    keep = [result.columns.index(name) for name in names if name in result.columns]
+    return QueryResult([result.columns[i] for i in keep],
+                       [tuple(row[i] for i in keep) for row in result.rows])
+
+
 def deliver_channels_and_report(config: Config, store: Store) -> None:
     """Sends what is due on the [[channel]]s; failures stay queued and are shown."""
     report = deliver_channels(config, store)
@@ -172,6 +182,9 @@ def outbox_command(
         catch_up_first(config)
         deliver_channels_and_report(config, store)
         deliver_and_report(config, store)
-    print_result(list_messages(store, pending_only=pending, limit=limit), output_format)
+    messages = list_messages(store, pending_only=pending, limit=limit)
+    if output_format == "table":  # what fits a terminal; csv and json keep every column
+        messages = _columns(messages, OUTBOX_TABLE)
+    print_result(messages, output_format)
     if config.channel:
         print_result(store.list_deliveries(pending_only=pending, limit=limit), output_format)

@@ -114,7 +114,9 @@ def print_result(result: QueryResult, output_format: str) -> None:
     else:
         table = Table(show_lines=False)
         for column in result.columns:
-            table.add_column(column, overflow="fold", max_width=80)
+            # Headers stay whole; the values fold within what is left.
+            table.add_column(column, overflow="fold", max_width=80,
+                             min_width=min(len(column), 12))
         for row in result.rows:
             table.add_row(*[_cell(value) for value in row])
         console.print(table)
