@@ -15,6 +15,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
 from classifiers.commands import classify_command
+from crawler.app.web_commands import feedback_group, mention_group, serve_command, user_group
 from crawler.case_commands import case_group
 from crawler.config import Config, CrawlSettings, Source
 from crawler.dates import LONDON
@@ -337,6 +338,10 @@ cli.add_command(check_command)
 cli.add_command(digest_commands.digest_command)
 cli.add_command(digest_commands.alerts_command)
 cli.add_command(digest_commands.outbox_command)
+cli.add_command(serve_command)
+cli.add_command(user_group)
+cli.add_command(mention_group)
+cli.add_command(feedback_group)
 
 
 def main() -> None:
