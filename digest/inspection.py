@@ -21,7 +21,7 @@ from crawler.store import Store
 from digest import policy
 from digest.chart import monthly_sentiment_chart, rating_trend_chart
 from digest.render import html_environment
-from digest.report import _MENTION_COLUMNS, SENTIMENTS, Item, SourceLine, _item, source_lines
+from digest.report import SENTIMENTS, Item, SourceLine, _item, source_lines
 from digest.safety import excerpt
 from digest.themes import negative_themes
 from digest.weeks import LONDON
@@ -62,6 +62,7 @@ class InspectionReport:
     sentiment: dict[str, int]
     months: list[tuple[str, dict[str, int]]]
     action_items: list[tuple[Item, Case | None]]
+    resolved_items: list[tuple[Item, Case | None]]
     reviews: list[Item]
     review_count: int
     rating_average: float | None
@@ -99,13 +100,8 @@ def build_report(
     if since is None:
         since, reason = default_since(school, now)
     start = datetime.combine(since, time(0), LONDON).astimezone(UTC)
-    rows = store.query(
-        f"SELECT {_MENTION_COLUMNS}, source_kind FROM mentions WHERE school_id = ? "
-        "AND coalesce(published_at, first_seen_at) >= ? "
-        "AND coalesce(published_at, first_seen_at) <= ? ORDER BY happened_at DESC, id",
-        [school.id, start, now],
-    ).records()
-    items = {row["id"]: _item(row) for row in rows}
+    rows = store.school_mentions(school.id, start, now, include_end=True)
+    items = {row["id"]: _item(row, config.web.base_url) for row in rows}
     cases = list_cases(store, school_id=school.id)
     latest_case = {case.mention_id: case for case in cases}  # in opening order: last one wins
 
@@ -117,11 +113,16 @@ def build_report(
             by_month[key][item.sentiment or "unclassified"] += 1
     sentiment = Counter(item.sentiment or "unclassified" for item in items.values())
 
+    serious = [item for item in items.values() if item.risk in ("high", "medium")]
+    closed = {mention_id for mention_id, case in latest_case.items()
+              if case.status in ("removed", "refused")}
     action_items = [
-        (item, latest_case.get(item.id)) for item in items.values()
-        if item.risk in ("high", "medium")
-        and not (item.id in latest_case and latest_case[item.id].status in ("removed", "refused"))
+        (item, latest_case.get(item.id)) for item in serious
+        if not item.resolved and item.id not in closed
     ]
+    # Handled or false-positive by a person: shown with how each was resolved.
+    resolved_items = [(item, latest_case.get(item.id)) for item in serious if item.resolved]
+    resolved_items.sort(key=lambda pair: -pair[0].when.timestamp())
     action_items.sort(key=lambda pair: (policy.RISK_ORDER.get(pair[0].risk or "none", 4),
                                         -pair[0].when.timestamp()))
 
@@ -146,6 +147,7 @@ def build_report(
         sentiment={name: sentiment.get(name, 0) for name in SENTIMENTS},
         months=[(month.label, dict(by_month[month])) for month in months],
         action_items=action_items,
+        resolved_items=resolved_items,
         reviews=reviews[:SHOWN_REVIEWS],
         review_count=len(reviews),
         rating_average=(sum(r.rating or 0.0 for r in reviews) / len(reviews)) if reviews else None,

@@ -15,6 +15,7 @@ from typing import Any
 from crawler.cases import open_cases
 from crawler.config import Config, School
 from crawler.store import Store
+from crawler.triage import LABELS, alertable, is_resolved, needs_action
 from digest import policy
 from digest.redact import redact
 from digest.safety import excerpt, one_line, safe_url
@@ -53,6 +54,17 @@ class Item:
     first_seen_at: datetime
     fetched_at: datetime
     raw_sha256: str
+    status: str = "new"
+    status_reason: str | None = None
+    link: str | None = None  # the mention's page in the web inbox, when [web] base_url is set
+
+    @property
+    def status_label(self) -> str:
+        return LABELS.get(self.status, self.status)  # type: ignore[call-overload]
+
+    @property
+    def resolved(self) -> bool:
+        return is_resolved(self.status)
 
     @property
     def category_labels(self) -> list[str]:
@@ -124,14 +136,11 @@ class WeekDigest:
         return self.mentions - self.unclassified
 
 
-_MENTION_COLUMNS = (
-    "id, title, text, url, source, coalesce(published_at, first_seen_at) AS happened_at, risk, "
-    "categories, risk_reasons, sentiment, rating, first_seen_at, fetched_at, raw_sha256, "
-    "match_context"
-)
+def mention_link(base_url: str | None, mention_id: int) -> str | None:
+    return f"{base_url}/mentions/{mention_id}" if base_url else None
 
 
-def _item(row: dict[str, Any]) -> Item:
+def _item(row: dict[str, Any], base_url: str | None = None) -> Item:
     reasons_raw = row["risk_reasons"]
     reasons: dict[str, str] = {}
     if reasons_raw:
@@ -164,6 +173,9 @@ def _item(row: dict[str, Any]) -> Item:
         first_seen_at=row["first_seen_at"].astimezone(LONDON),
         fetched_at=row["fetched_at"].astimezone(LONDON),
         raw_sha256=row["raw_sha256"],
+        status=row.get("status") or "new",
+        status_reason=one_line(row.get("status_reason")) or None,
+        link=mention_link(base_url, row["id"]),
     )
 
 
@@ -174,21 +186,18 @@ def _sort_key(item: Item) -> tuple[int, float]:
 def build_digest(config: Config, store: Store, school: School, week: Week) -> WeekDigest:
     """Everything the digest of one school for one week shows."""
     history_start = week.minus(AVERAGE_WEEKS).start
-    rows = store.query(
-        f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE school_id = ? "
-        "AND coalesce(published_at, first_seen_at) >= ? "
-        "AND coalesce(published_at, first_seen_at) < ? ORDER BY happened_at DESC, id",
-        [school.id, history_start, week.end],
-    ).records()
+    rows = store.school_mentions(school.id, history_start, week.end)
     per_week: Counter[Week] = Counter(Week.containing(row["happened_at"]) for row in rows)
     this_week = [row for row in rows if row["happened_at"] >= week.start]
-    items = [_item(row) for row in this_week]
+    items = [_item(row, config.web.base_url) for row in this_week]
     items.sort(key=_sort_key)
 
-    action_items = [item for item in items if item.risk in ("high", "medium")]
+    # Handled and false-positive mentions need no action: they are listed with the others.
+    action_items = [item for item in items if needs_action(item.risk, item.status)]
     # Reviews have their own section; everything else that needs no action is listed here.
     others = [
-        item for item in items if item.risk not in ("high", "medium") and item.rating is None
+        item for item in items
+        if not needs_action(item.risk, item.status) and item.rating is None
     ]
     sentiment = Counter(item.sentiment or "unclassified" for item in items)
     negative = [row for row in this_week if row["sentiment"] == "negative"]
@@ -247,18 +256,7 @@ def source_lines(
 ) -> list[SourceLine]:
     """Each source that covers the school: its runs from start to end and whether any failed."""
     names = [source.name for source in config.source if school in config.schools_for(source)]
-    runs = {
-        row["source"]: row
-        for row in store.query(
-            "SELECT source, count(*) AS runs, "
-            "count(*) FILTER (WHERE status IN ('failed', 'partial')) AS failed_runs, "
-            "max(started_at) AS last_run, arg_max(status, started_at) AS last_status, "
-            "arg_max(last_error, started_at) FILTER (WHERE last_error IS NOT NULL) AS last_error "
-            "FROM crawl_runs WHERE started_at >= ? AND started_at < ? "
-            "AND source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source",
-            [start, end, names],
-        ).records()
-    }
+    runs = store.source_runs(names, start, end)
     lines = []
     for source in config.source:
         if source.name not in names:
@@ -281,13 +279,9 @@ def source_lines(
 
 
 def high_risk_unalerted(
-    store: Store, school_id: str, since: datetime
+    store: Store, school_id: str, since: datetime, base_url: str | None = None
 ) -> list[Item]:
-    """High-risk mentions of the school fetched since `since` that no alert has covered yet."""
-    rows = store.query(
-        f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE school_id = ? AND risk = 'high' "
-        "AND fetched_at >= ? AND id NOT IN (SELECT mention_id FROM alerted_mentions) "
-        "ORDER BY first_seen_at, id",
-        [school_id, since],
-    ).records()
-    return [_item(row) for row in rows]
+    """High-risk mentions of the school fetched since `since` that no alert has covered yet
+    (false positives never alert)."""
+    return [_item(row, base_url) for row in store.high_risk_unalerted(school_id, since)
+            if alertable(row["risk"], row["status"])]

@@ -11,8 +11,8 @@ import click
 
 from crawler.config import Config
 from crawler.errors import AuthError, SchoolwatchError
-from crawler.store_users import ROLES
-from crawler.store_web import Store
+from crawler.store import Store
+from crawler.store.users import ROLES
 from crawler.triage import SETTABLE
 from crawler.ui import config_option, console, load_from_option
 

@@ -33,8 +33,8 @@ from crawler.app.web.auth import LoginLimiter, csrf_ok, new_csrf_token, session_
 from crawler.config import Config
 from crawler.dates import LONDON
 from crawler.errors import StoreLockedError
-from crawler.store_users import User
-from crawler.store_web import Store
+from crawler.store import Store
+from crawler.store.users import User
 from crawler.triage import LABELS
 from digest.safety import safe_url
 

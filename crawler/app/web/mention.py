@@ -9,7 +9,7 @@ from crawler.app.web.app import checked_form, login_required, scope_of, web_of
 from crawler.app.web.highlight import highlight, reason_phrases
 from crawler.cases import open_case
 from crawler.errors import CaseError, TriageError
-from crawler.store_triage import RISKS, SENTIMENTS
+from crawler.store.triage import RISKS, SENTIMENTS
 
 ACTIONS = ("status", "assign", "note", "correct", "case")
 
@@ -108,8 +108,7 @@ async def act(request: Request) -> Response:
                          str(form.get("value") or ""), user.email, scope)
         else:
             note = str(form.get("note") or "").strip() or None
-            case = await web.db(open_case, store, mention_id, note)
-            await web.db(store.mark_case_opened, mention_id, case.id, user.email)
+            case = await web.db(open_case, store, mention_id, note, user.email)
             return RedirectResponse(f"/cases#case-{case.id}", status_code=303)
     except (TriageError, CaseError) as exc:
         return web.error(request, 400, str(exc))

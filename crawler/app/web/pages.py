@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from crawler.app.web.app import checked_form, login_required, web_of
 from crawler.cases import case_events, get_case, list_cases, update_case
 from crawler.errors import CaseError
-from crawler.store_audit import record_action
+from crawler.store.audit import record_action
 
 
 async def home(request: Request) -> Response:

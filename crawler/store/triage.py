@@ -15,7 +15,8 @@ from typing import Any
 import duckdb
 
 from crawler.errors import TriageError
-from crawler.store_audit import record_action
+from crawler.store.audit import record_action
+from crawler.store.base import StoreBase
 from crawler.triage import MentionStatus, check_change
 
 PAGE_SIZE = 50
@@ -128,7 +129,18 @@ def _school_of(
     return rows[0][0]
 
 
-class TriageStore:
+def mark_case_opened(
+    con: duckdb.DuckDBPyConnection, mention_id: int, case_id: int, actor: str
+) -> None:
+    """In the transaction that opens a takedown case: the mention's status follows."""
+    before = _triage_row(con, mention_id)
+    after = {**before, "status": MentionStatus.CASE_OPENED.value, "reason": None}
+    _write_triage(con, mention_id, after, actor)
+    record_action(con, actor, "open_case", mention_id=mention_id, case_id=case_id,
+                  before=before, after=after)
+
+
+class TriageStore(StoreBase):
     """Mixin on Store: the inbox's reads and the triage writes (each one short transaction)."""
 
     # ---- reads -----------------------------------------------------------------------------
@@ -143,7 +155,7 @@ class TriageStore:
     ) -> InboxPage:
         where, params = _where(f, schools)
         count_where, count_params = _where(f, schools, with_status=False)
-        with self.reader() as con:  # type: ignore[attr-defined]
+        with self.reader() as con:
             rows = _records(con.execute(
                 f"SELECT {LIST_COLUMNS} FROM mentions {where}"
                 "ORDER BY happened_at DESC, id DESC LIMIT ? OFFSET ?",
@@ -158,7 +170,7 @@ class TriageStore:
 
     def inbox_export(self, f: InboxFilter, schools: Sequence[str] | None) -> list[dict[str, Any]]:
         where, params = _where(f, schools)
-        with self.reader() as con:  # type: ignore[attr-defined]
+        with self.reader() as con:
             return _records(con.execute(
                 "SELECT id, school_id, coalesce(published_at, first_seen_at) AS happened_at, "
                 "source, url, title, author, sentiment, risk, categories, status, "
@@ -170,7 +182,7 @@ class TriageStore:
     def inbox_choices(self, schools: Sequence[str] | None) -> dict[str, list[str]]:
         """The values the filters offer: sources and categories present in scope."""
         where, params = _where(InboxFilter(), schools)
-        with self.reader() as con:  # type: ignore[attr-defined]
+        with self.reader() as con:
             sources = [r[0] for r in con.execute(
                 f"SELECT DISTINCT source FROM mention_records {where}ORDER BY 1", params
             ).fetchall()]
@@ -182,7 +194,7 @@ class TriageStore:
     def mention(self, mention_id: int, schools: Sequence[str] | None) -> dict[str, Any] | None:
         """One mention from the view, with its versions, sightings, notes and cases; None when
         it does not exist or is outside the scope (the web answers 404 for both)."""
-        with self.reader() as con:  # type: ignore[attr-defined]
+        with self.reader() as con:
             rows = _records(con.execute("SELECT * FROM mentions WHERE id = ?", [mention_id]))
             if not rows or (schools is not None and rows[0]["school_id"] not in schools):
                 return None
@@ -213,7 +225,7 @@ class TriageStore:
         where = (where + "AND " if where else "WHERE ") + (
             "coalesce(published_at, first_seen_at) >= ? "
         )
-        with self.reader() as con:  # type: ignore[attr-defined]
+        with self.reader() as con:
             return _records(con.execute(
                 "SELECT date_trunc('week', timezone('Europe/London', "
                 "coalesce(published_at, first_seen_at)))::DATE AS week, "
@@ -225,7 +237,7 @@ class TriageStore:
 
     def feedback_examples(self) -> list[dict[str, Any]]:
         """Every corrected mention with its labels after correction (the training data shape)."""
-        with self.reader() as con:  # type: ignore[attr-defined]
+        with self.reader() as con:
             return _records(con.execute(
                 "SELECT m.id AS mention_id, m.school_id, m.school_name, "
                 "concat_ws('\n', m.title, m.text) AS text, m.sentiment, m.risk, m.categories, "
@@ -251,7 +263,7 @@ class TriageStore:
         new = check_change(status, reason)
         reason = (reason or "").strip() or None
         changed = 0
-        with self.transaction(wait=15.0) as con:  # type: ignore[attr-defined]
+        with self.transaction(wait=15.0) as con:
             for mention_id in mention_ids:
                 _school_of(con, mention_id, schools)
                 before = _triage_row(con, mention_id)
@@ -264,19 +276,11 @@ class TriageStore:
                 changed += 1
         return changed
 
-    def mark_case_opened(self, mention_id: int, case_id: int, actor: str) -> None:
-        with self.transaction(wait=15.0) as con:  # type: ignore[attr-defined]
-            before = _triage_row(con, mention_id)
-            after = {**before, "status": MentionStatus.CASE_OPENED.value, "reason": None}
-            _write_triage(con, mention_id, after, actor)
-            record_action(con, actor, "open_case", mention_id=mention_id, case_id=case_id,
-                          before=before, after=after)
-
     def assign(
         self, mention_id: int, email: str | None, actor: str,
         schools: Sequence[str] | None = None,
     ) -> None:
-        with self.transaction(wait=15.0) as con:  # type: ignore[attr-defined]
+        with self.transaction(wait=15.0) as con:
             school = _school_of(con, mention_id, schools)
             if email:
                 user = con.execute(
@@ -296,7 +300,7 @@ class TriageStore:
         note = note.strip()
         if not note:
             raise TriageError("the note is empty")
-        with self.transaction(wait=15.0) as con:  # type: ignore[attr-defined]
+        with self.transaction(wait=15.0) as con:
             _school_of(con, mention_id, schools)
             con.execute(
                 "INSERT INTO mention_notes (mention_id, author, noted_at, note) "
@@ -311,7 +315,7 @@ class TriageStore:
         allowed = CORRECTABLE.get(field_name)
         if allowed is None or value not in allowed:
             raise TriageError(f"{field_name} cannot be set to {value!r}")
-        with self.transaction(wait=15.0) as con:  # type: ignore[attr-defined]
+        with self.transaction(wait=15.0) as con:
             _school_of(con, mention_id, schools)
             current = con.execute(
                 f"SELECT {'sentiment' if field_name == 'sentiment' else 'risk'}, "

@@ -44,7 +44,7 @@ CREATE TABLE mention_feedback (
 CREATE SEQUENCE audit_log_id;
 CREATE TABLE audit_log (
     id         BIGINT NOT NULL,
-    at         TIMESTAMPTZ NOT NULL,
+    acted_at   TIMESTAMPTZ NOT NULL,
     actor      VARCHAR NOT NULL,       -- a user's email, or 'cli:<login>' for the commands
     action     VARCHAR NOT NULL,       -- status | assign | note | correct | open_case | user_add...
     mention_id BIGINT,

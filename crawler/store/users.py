@@ -12,7 +12,8 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler.errors import AuthError
-from crawler.store_audit import record_action
+from crawler.store.audit import record_action
+from crawler.store.base import StoreBase
 
 ROLES = ("lead", "viewer", "admin")
 
@@ -46,7 +47,7 @@ def _user(row: tuple[Any, ...]) -> User:
     return User(row[0], row[1], row[2], row[3], tuple(row[4] or ()), row[5])
 
 
-class UserStore:
+class UserStore(StoreBase):
     """Mixin on Store: the users table."""
 
     def add_user(

@@ -13,6 +13,8 @@ from typing import Any
 
 import duckdb
 
+from crawler.store.base import StoreBase
+
 
 @dataclass(frozen=True)
 class AuditEntry:
@@ -43,8 +45,8 @@ def record_action(
     after: dict[str, Any] | None = None,
 ) -> None:
     con.execute(
-        "INSERT INTO audit_log (id, at, actor, action, mention_id, case_id, before, after) "
-        "VALUES (nextval('audit_log_id'), ?, ?, ?, ?, ?, ?, ?)",
+        "INSERT INTO audit_log (id, acted_at, actor, action, mention_id, case_id, before, "
+        "after) VALUES (nextval('audit_log_id'), ?, ?, ?, ?, ?, ?, ?)",
         [datetime.now(UTC), actor, action, mention_id, case_id, _json(before), _json(after)],
     )
 
@@ -55,20 +57,23 @@ def _parse(value: Any) -> dict[str, Any] | None:
     return json.loads(value) if isinstance(value, str) else dict(value)
 
 
-class AuditStore:
+class AuditStore(StoreBase):
     """Mixin on Store: reading the audit log."""
 
     def audit_entries(
         self, *, mention_id: int | None = None, limit: int = 200
     ) -> list[AuditEntry]:
-        sql = "SELECT id, at, actor, action, mention_id, case_id, before, after FROM audit_log "
+        sql = (
+            "SELECT id, acted_at, actor, action, mention_id, case_id, before, after "
+            "FROM audit_log "
+        )
         params: list[Any] = []
         if mention_id is not None:
             sql += "WHERE mention_id = ? "
             params.append(mention_id)
-        sql += "ORDER BY at DESC, id DESC LIMIT ?"
+        sql += "ORDER BY acted_at DESC, id DESC LIMIT ?"
         params.append(limit)
-        with self.reader() as con:  # type: ignore[attr-defined]
+        with self.reader() as con:
             rows = con.execute(sql, params).fetchall()
         return [
             AuditEntry(row[0], row[1], row[2], row[3], row[4], row[5], _parse(row[6]),
