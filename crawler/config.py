@@ -216,8 +216,8 @@ class WebSettings(_Section):
         description="Send the session cookie over HTTPS only: turn on behind a TLS proxy.",
     )
     login_attempts: int = Field(
-        5, ge=1, le=100, description="Failed logins allowed per address and per client in "
-        "15 minutes before login is refused for a while.",
+        5, ge=1, le=100, description="Failed logins allowed per email address (four times "
+        "as many per client) in 15 minutes before login is refused for a while.",
     )
 
     @field_validator("base_url")

@@ -81,7 +81,9 @@ class Web:
         self.config = config
         self.store = store
         self.lock = threading.Lock()
+        # Per address, and (more loosely, since a proxy or a school's NAT shares one) per client.
         self.limiter = LoginLimiter(config.web.login_attempts)
+        self.client_limiter = LoginLimiter(config.web.login_attempts * 4)
         self.env = Environment(
             loader=FileSystemLoader(WEB_DIR / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),

@@ -29,7 +29,7 @@ async def login(request: Request) -> Response:
     password = str(form.get("password") or "")
     target = safe_next(str(form.get("next") or ""))
     client = f"client:{request.client.host if request.client else '?'}"
-    if web.limiter.blocked(f"email:{email}", client):
+    if web.limiter.blocked(f"email:{email}") or web.client_limiter.blocked(client):
         log.warning("login refused for %s: too many failed attempts", email)
         return web.render(request, "login.html", {
             "next": target, "email": email,
@@ -37,7 +37,8 @@ async def login(request: Request) -> Response:
         }, status_code=429)
     user = await web.db(web.store.user_by_email, email) if "@" in email else None
     if not verify_password(user.password_hash if user else None, password) or user is None:
-        web.limiter.failed(f"email:{email}", client)
+        web.limiter.failed(f"email:{email}")
+        web.client_limiter.failed(client)
         log.info("failed login for %s", email)
         return web.render(request, "login.html", {
             "next": target, "email": email, "error": "Wrong email or password.",
