@@ -8,6 +8,7 @@ DuckDB bulk inserts and turn updates into delete+insert.
 from __future__ import annotations
 
 import json
+from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -168,8 +169,10 @@ def _write_mentions(
     # New mentions get a provisional id (-1, -2, ...) until the sequence hands out real ones
     # below, once their number is known.
     new_ids: dict[tuple[str, str], int] = {}
-    for (school_id, url), (matched, match) in candidates.items():
-        existing = by_url.get((school_id, url))
+    new_sources: list[str] = []
+    for key, (matched, match) in candidates.items():
+        school_id, url = key
+        existing = by_url.get(key) if by_url else None
         if existing is not None:
             mention_id, old_hash, version = existing[0], existing[3], existing[4]
             if old_hash == matched.content_hash:
@@ -186,18 +189,20 @@ def _write_mentions(
             result.updated_mention_ids.append(mention_id)
             evidence[matched.document.raw_sha256] = matched
             continue
-        if (school_id, url) in purged:
+        if purged and key in purged:
             continue
-        same_text = by_hash.get((school_id, matched.content_hash))
+        text_key = (school_id, matched.content_hash)
+        same_text = by_hash.get(text_key)
         if same_text is not None:
             note_sighting(same_text, matched, url)
             continue
         mention_id = -len(new_rows) - 1
-        new_ids[(school_id, url)] = mention_id
-        by_hash[(school_id, matched.content_hash)] = mention_id
+        new_ids[key] = mention_id
+        by_hash[text_key] = mention_id
         new_rows.append((school_id, url, matched, match))
-        _count(result.new, matched.source)
+        new_sources.append(matched.source)
         evidence[matched.document.raw_sha256] = matched
+    result.new = dict(Counter(new_sources))
 
     for key, matched in batch_sightings:
         first = new_ids.get(key) or (by_url[key][0] if key in by_url else None)
