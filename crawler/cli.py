@@ -15,7 +15,13 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
 from classifiers.commands import classify_command
-from crawler.app.web_commands import feedback_group, mention_group, serve_command, user_group
+from crawler.app.web_commands import (
+    demo_login,
+    feedback_group,
+    mention_group,
+    serve_command,
+    user_group,
+)
 from crawler.case_commands import case_group
 from crawler.config import Config, CrawlSettings, Source
 from crawler.dates import LONDON
@@ -328,6 +334,7 @@ def demo(directory: Path) -> None:
 
     run_demo(directory, console=console, crawl_and_show=run_crawl_with_progress,
              show_result=print_result)
+    demo_login(directory)
 
 
 # Commands of the later stages live beside their code and register here.

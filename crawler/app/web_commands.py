@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import json
+import secrets
 import sys
 from pathlib import Path
 
@@ -15,6 +16,8 @@ from crawler.store import Store
 from crawler.store.users import ROLES
 from crawler.triage import SETTABLE
 from crawler.ui import config_option, console, load_from_option
+
+DEMO_EMAIL = "demo@school.example"
 
 
 def _actor() -> str:
@@ -49,6 +52,20 @@ def serve_command(config_path: Path | None, host: str, port: int, proxy_headers:
         sys.stdout.flush()
 
     serve(config, host, port, announce=announce, proxy_headers=proxy_headers)
+
+
+def demo_login(directory: Path) -> None:
+    """After `schoolwatch demo`: an admin login for the inbox, and how to start it."""
+    from crawler.app.web.auth import hash_password
+
+    config_path = directory / "schoolwatch.toml"
+    config = load_from_option(config_path)
+    password = secrets.token_urlsafe(12)
+    _store(config).add_user(DEMO_EMAIL, hash_password(password), "admin", (), "demo")
+    console.print("\n[bold]The web inbox[/]")
+    console.print(f"  schoolwatch serve --config {config_path}", highlight=False)
+    console.print(f"  then open {config.web.base_url}/login and log in as {DEMO_EMAIL} with "
+                  f"password {password}", highlight=False, soft_wrap=True)
 
 
 # ---- users ---------------------------------------------------------------------------------
