@@ -161,11 +161,11 @@ class TriageStore(StoreBase):
                 "ORDER BY happened_at DESC, id DESC LIMIT ? OFFSET ?",
                 [*params, limit, offset],
             ))
-            total = con.execute(f"SELECT count(*) FROM mentions {where}", params).fetchall()[0][0]
             counts = dict(con.execute(
                 f"SELECT status, count(*) FROM mentions {count_where}GROUP BY status",
                 count_params,
             ).fetchall())
+        total = counts.get(f.status, 0) if f.status else sum(counts.values())
         return InboxPage(rows, total, {s.value: counts.get(s.value, 0) for s in MentionStatus})
 
     def inbox_export(self, f: InboxFilter, schools: Sequence[str] | None) -> list[dict[str, Any]]:

@@ -10,6 +10,7 @@ access, since DuckDB refuses a read-only and a read-write connection to one file
 from __future__ import annotations
 
 import threading
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from functools import wraps
@@ -50,6 +51,7 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cache-control", b"no-store"),
 ]
+CHOICES_TTL = 60.0
 WEB_DIR = Path(str(resources.files("crawler.app.web")))
 
 
@@ -81,6 +83,7 @@ class Web:
         self.config = config
         self.store = store
         self.lock = threading.Lock()
+        self._choices: dict[tuple[str, ...] | None, tuple[float, dict[str, list[str]]]] = {}
         # Per address, and (more loosely, since a proxy or a school's NAT shares one) per client.
         self.limiter = LoginLimiter(config.web.login_attempts)
         self.client_limiter = LoginLimiter(config.web.login_attempts * 4)
@@ -98,6 +101,15 @@ class Web:
                 return function(*args, **kwargs)
 
         return await run_in_threadpool(locked)
+
+    async def choices(self, schools: list[str] | None) -> dict[str, list[str]]:
+        """The filters' sources and categories, read at most once a minute per scope."""
+        key = tuple(schools) if schools is not None else None
+        cached = self._choices.get(key)
+        if cached is None or time.monotonic() - cached[0] > CHOICES_TTL:
+            cached = (time.monotonic(), await self.db(self.store.inbox_choices, schools))
+            self._choices[key] = cached
+        return cached[1]
 
     def render(
         self, request: Request, name: str, context: dict[str, Any], status_code: int = 200

@@ -68,7 +68,7 @@ async def inbox_page(request: Request) -> Response:
         page = 1
     result = await web.db(web.store.inbox, f, scope_of(user), limit=PAGE_SIZE,
                           offset=(page - 1) * PAGE_SIZE)
-    choices = await web.db(web.store.inbox_choices, scope_of(user))
+    choices = await web.choices(scope_of(user))
     context = {
         "f": f, "page": page, "result": result, "choices": choices,
         "schools": [s for s in web.config.school if user.sees(s.id)],
