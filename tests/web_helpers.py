@@ -9,6 +9,8 @@ import re
 import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -152,3 +154,16 @@ def serving(config_path: Path, tmp_path: Path) -> Iterator[str]:
             process.kill()
             process.wait()
         log.close()
+
+
+def logged_in(url: str, email: str, password: str = PASSWORD) -> urllib.request.OpenerDirector:
+    """A urllib opener holding a session cookie after logging in through the form."""
+    opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor())
+    with opener.open(url + "/login") as response:
+        html = response.read().decode()
+    token = html.split('name="csrf_token" value="', 1)[1].split('"', 1)[0]
+    data = urllib.parse.urlencode({"email": email, "password": password,
+                                   "csrf_token": token}).encode()
+    with opener.open(url + "/login", data=data) as response:
+        assert response.url.endswith("/mentions"), response.url
+    return opener
