@@ -8,24 +8,13 @@ unresolved list; false positives are never alerted.
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 from crawler.errors import TriageError
-
-
-class MentionStatus(StrEnum):
-    NEW = "new"
-    HANDLED = "handled"
-    FALSE_POSITIVE = "false_positive"
-    FOLLOW_UP = "follow_up"
-    CASE_OPENED = "case_opened"
-
+from crawler.vocab import ACTION_RISKS, MentionStatus, Risk
 
 RESOLVED = frozenset({MentionStatus.HANDLED, MentionStatus.FALSE_POSITIVE})
 # What a person may set by hand; case_opened comes only from opening a takedown case.
 SETTABLE = (MentionStatus.HANDLED, MentionStatus.FALSE_POSITIVE, MentionStatus.FOLLOW_UP,
             MentionStatus.NEW)
-NEEDS_ACTION_RISKS = ("high", "medium")
 LABELS = {
     MentionStatus.NEW: "New",
     MentionStatus.HANDLED: "Handled",
@@ -49,12 +38,12 @@ def is_resolved(status: str | None) -> bool:
 
 def needs_action(risk: str | None, status: str | None) -> bool:
     """High or medium risk, and nobody has resolved it yet."""
-    return risk in NEEDS_ACTION_RISKS and not is_resolved(status)
+    return risk in ACTION_RISKS and not is_resolved(status)
 
 
 def alertable(risk: str | None, status: str | None) -> bool:
     """Only high-risk mentions alert, and never one a person marked as a false positive."""
-    return risk == "high" and status != MentionStatus.FALSE_POSITIVE
+    return risk == Risk.HIGH and status != MentionStatus.FALSE_POSITIVE
 
 
 def check_change(new: str, reason: str | None) -> MentionStatus:

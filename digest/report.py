@@ -16,16 +16,17 @@ from crawler.cases import open_cases
 from crawler.config import Config, School
 from crawler.store import Store
 from crawler.triage import LABELS, alertable, is_resolved, needs_action
+from crawler.vocab import LONDON, Sentiment
 from digest import policy
 from digest.redact import redact
 from digest.safety import excerpt, one_line, safe_url
 from digest.themes import negative_themes
-from digest.weeks import LONDON, Week
+from digest.weeks import Week
 
 AVERAGE_WEEKS = 8
 OTHER_ITEMS_SHOWN = 25
-SENTIMENTS = ("positive", "neutral", "negative", "unclassified")
-FAILED_STATUSES = ("failed", "partial")
+# The order the digest and the report show them in.
+SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE, "unclassified")
 
 
 @dataclass(frozen=True)
@@ -81,6 +82,7 @@ class SourceLine:
     last_run: datetime | None
     last_status: str | None
     last_error: str | None
+    last_failed: bool = False  # the latest run failed (or was interrupted after errors)
 
     @property
     def failed(self) -> bool:
@@ -90,7 +92,7 @@ class SourceLine:
     @property
     def failing(self) -> bool:
         """Did not run, or its latest run failed (the report's warning: is it broken now?)."""
-        return self.runs == 0 or self.last_status in ("failed", "partial")
+        return self.runs == 0 or self.last_failed
 
 
 @dataclass(frozen=True)
@@ -180,7 +182,7 @@ def _item(row: dict[str, Any], base_url: str | None = None) -> Item:
 
 
 def _sort_key(item: Item) -> tuple[int, float]:
-    return (policy.RISK_ORDER.get(item.risk or "none", 4), -item.when.timestamp())
+    return (policy.risk_rank(item.risk), -item.when.timestamp())
 
 
 def build_digest(config: Config, store: Store, school: School, week: Week) -> WeekDigest:
@@ -272,6 +274,7 @@ def source_lines(
                 failed_runs=run.get("failed_runs", 0),
                 last_run=last_run.astimezone(LONDON) if last_run else None,
                 last_status=run.get("last_status"),
+                last_failed=bool(run.get("last_failed")),
                 last_error=one_line(run.get("last_error")) or None,
             )
         )

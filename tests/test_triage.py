@@ -13,7 +13,8 @@ from click.testing import CliRunner
 from crawler.cli import cli
 from crawler.errors import CaseError, TriageError
 from crawler.store import InboxFilter, Store
-from crawler.triage import MentionStatus, alertable, check_change, is_resolved, needs_action
+from crawler.triage import alertable, check_change, is_resolved, needs_action
+from crawler.vocab import MentionStatus
 from digest.alerts import queue_alerts
 from digest.compose import compose_digest
 from digest.inspection import build_report, render_report

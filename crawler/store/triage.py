@@ -17,7 +17,8 @@ import duckdb
 from crawler.errors import TriageError
 from crawler.store.audit import record_action
 from crawler.store.base import StoreBase
-from crawler.triage import MentionStatus, check_change
+from crawler.triage import check_change
+from crawler.vocab import MentionStatus
 
 PAGE_SIZE = 50
 SENTIMENTS = ("negative", "neutral", "positive")

@@ -32,11 +32,11 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crawler.app.web.auth import LoginLimiter, csrf_ok, new_csrf_token, session_secret
 from crawler.config import Config
-from crawler.dates import LONDON
 from crawler.errors import StoreLockedError
 from crawler.store import Store
 from crawler.store.users import User
 from crawler.triage import LABELS
+from crawler.vocab import LONDON
 from digest.safety import safe_url
 
 T = TypeVar("T")

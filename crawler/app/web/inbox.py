@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from crawler.app.web.app import checked_form, login_required, scope_of, web_of
 from crawler.errors import TriageError
 from crawler.store.triage import PAGE_SIZE, RISKS, SENTIMENTS, InboxFilter
-from crawler.triage import MentionStatus
+from crawler.vocab import MentionStatus
 
 FILTER_KEYS = ("school", "status", "risk", "category", "sentiment", "source", "since", "until",
                "q", "assigned_to")
