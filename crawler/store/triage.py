@@ -18,11 +18,11 @@ from crawler.errors import TriageError
 from crawler.store.audit import record_action
 from crawler.store.base import StoreBase
 from crawler.triage import check_change
-from crawler.vocab import MentionStatus
+from crawler.vocab import MentionStatus, Risk, Sentiment
 
 PAGE_SIZE = 50
-SENTIMENTS = ("negative", "neutral", "positive")
-RISKS = ("high", "medium", "low", "none")
+SENTIMENTS = tuple(sentiment.value for sentiment in Sentiment)
+RISKS = tuple(risk.value for risk in Risk.most_urgent_first())
 CORRECTABLE = {"sentiment": SENTIMENTS, "risk": RISKS}
 
 LIST_COLUMNS = (
