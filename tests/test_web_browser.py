@@ -101,9 +101,13 @@ def test_log_in_triage_a_high_risk_mention_and_it_leaves_the_digests_needs_actio
     before = build_digest(inbox.config, inbox.store, school, week)
     assert inbox.ids.high in [item.id for item in before.action_items]
 
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
     log_in(page, inbox)
-    page.select_option("select[name=risk]", "high")
-    page.click("#filters button[type=submit]")
+    page.select_option("select[name=risk]", "high")  # htmx swaps the list in place
+    page.wait_for_url("**/mentions?*risk=high*")
+    assert page.locator("#results").count() == 1
+    assert page.locator("li.mention").count() == 2
     row = page.locator(f"li.mention[data-id='{inbox.ids.high}']")
     row.locator("a.title").click()
     page.wait_for_url(f"{inbox.url}/mentions/{inbox.ids.high}")
@@ -112,6 +116,8 @@ def test_log_in_triage_a_high_risk_mention_and_it_leaves_the_digests_needs_actio
     page.wait_for_url(f"**/mentions/{inbox.ids.high}?done=status")
     assert page.locator("#status").inner_text() == "Handled"
     assert "lead@school.example" in page.locator("#audit").inner_text()
+
+    assert not [line for line in console if "Content Security Policy" in line]
 
     after = build_digest(inbox.config, inbox.store, school, week)
     assert inbox.ids.high not in [item.id for item in after.action_items]

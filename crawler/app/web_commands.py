@@ -84,7 +84,8 @@ def user_group() -> None:
 @click.option("--role", type=click.Choice(ROLES), default="lead", show_default=True,
               help="lead: triage; viewer: read only; admin: every school.")
 @click.option("--password-stdin", is_flag=True, required=True,
-              help="Read the password from the first line of stdin (never an argument).")
+              help="Read the password from the first line of stdin (never an argument); "
+                   "asked for without echo when stdin is a terminal.")
 def user_add(config_path: Path | None, email: str, schools: tuple[str, ...], role: str,
              password_stdin: bool) -> None:
     """Add a user; the password is read from stdin and stored only as an argon2 hash."""
@@ -95,7 +96,10 @@ def user_add(config_path: Path | None, email: str, schools: tuple[str, ...], rol
     for school in schools:
         if school not in known:
             raise AuthError(f"no school with id {school!r} (known: {', '.join(sorted(known))})")
-    password = sys.stdin.readline().rstrip("\r\n")
+    if sys.stdin.isatty():  # typed by a person: no echo
+        password = getpass.getpass("Password (10 characters or more): ")
+    else:
+        password = sys.stdin.readline().rstrip("\r\n")
     try:
         password_hash = hash_password(password)
     except ValueError as exc:
