@@ -26,6 +26,7 @@ chromium:
 
 test: install chromium
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PYTHON) -m pytest -q
 
 lint: install

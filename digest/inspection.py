@@ -15,9 +15,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from crawler.cases import Case, list_cases
 from crawler.config import Config, School
-from crawler.store import Store
+from crawler.store import Case, Store
 from crawler.vocab import ACTION_RISKS, CLOSED_CASES, LONDON
 from digest import policy
 from digest.chart import monthly_sentiment_chart, rating_trend_chart
@@ -102,7 +101,7 @@ def build_report(
     start = datetime.combine(since, time(0), LONDON).astimezone(UTC)
     rows = store.school_mentions(school.id, start, now, include_end=True)
     items = {row["id"]: _item(row, config.web.base_url) for row in rows}
-    cases = list_cases(store, school_id=school.id)
+    cases = store.list_cases(school_id=school.id)
     latest_case = {case.mention_id: case for case in cases}  # in opening order: last one wins
 
     months = _months(since, now)

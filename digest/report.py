@@ -12,7 +12,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from crawler.cases import open_cases
 from crawler.config import Config, School
 from crawler.store import Store
 from crawler.triage import LABELS, alertable, is_resolved, needs_action
@@ -244,7 +243,7 @@ def case_lines(store: Store, school_id: str) -> list[CaseLine]:
             shown_url=one_line(case.url),
             last_check=one_line(case.last_check) or None,
         )
-        for case in open_cases(store, school_id)
+        for case in store.list_cases(school_id=school_id, unresolved_only=True)
     ]
 
 

@@ -21,9 +21,9 @@ import uvicorn
 from click.testing import CliRunner
 from playwright.sync_api import sync_playwright
 
+from crawler.app.cli import cli
 from crawler.app.web.app import create_app
 from crawler.app.web.server import bind
-from crawler.cli import cli
 from crawler.config import load_config
 from crawler.store import InboxFilter, Store
 

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cases import (
+from crawler.app.cases import (
     case_events,
     get_case,
     list_cases,
@@ -16,8 +16,8 @@ from crawler.cases import (
     text_still_present,
     update_case,
 )
-from crawler.cli import cli
-from crawler.demo.server import FixtureServer, send
+from crawler.app.cli import cli
+from crawler.app.demo.server import FixtureServer, send
 from crawler.errors import CaseError
 from crawler.store import Store
 from tests.store_helpers import Post, unattended_config, write_posts

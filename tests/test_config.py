@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
 from crawler.config import load_config, parse_duration, resolve_config_path
 from crawler.errors import ConfigError
 

@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from crawler.app.cli import cli
+from crawler.app.demo.server import render_template
 from crawler.app.web.auth import verify_password
-from crawler.cli import cli
 from crawler.config import load_config
-from crawler.demo.server import render_template
 from crawler.store import Store
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
 from crawler.config import Config, load_config
 from crawler.items import SourceRun
 from crawler.store import Store

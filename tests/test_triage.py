@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
 from crawler.errors import CaseError, TriageError
 from crawler.store import InboxFilter, Store
 from crawler.triage import alertable, check_change, is_resolved, needs_action

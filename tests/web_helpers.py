@@ -132,7 +132,7 @@ def serving(config_path: Path, tmp_path: Path) -> Iterator[str]:
     log_path = tmp_path / "serve.log"
     log = log_path.open("w", encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.cli", "serve", "--config", str(config_path),
+        [sys.executable, "-m", "crawler.app.cli", "serve", "--config", str(config_path),
          "--port", "0"],
         stdout=log, stderr=subprocess.STDOUT, text=True, env=env,
         cwd=Path(__file__).resolve().parent.parent,

@@ -10,12 +10,12 @@ from pathlib import Path
 
 import click
 
+from crawler.app.ui import config_option, console, load_from_option
 from crawler.config import Config
 from crawler.errors import AuthError, SchoolwatchError
 from crawler.store import Store
 from crawler.store.users import ROLES
 from crawler.triage import SETTABLE
-from crawler.ui import config_option, console, load_from_option
 
 DEMO_EMAIL = "demo@school.example"
 
@@ -143,7 +143,7 @@ def mention_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def mention_show(config_path: Path | None, mention_id: int, as_json: bool) -> None:
     """Show mention MENTION_ID with its status, tags, evidence and notes."""
-    from crawler.ui import json_value
+    from crawler.app.ui import json_value
 
     config = load_from_option(config_path)
     mention = _store(config).mention(mention_id, None)

@@ -5,9 +5,9 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from crawler.app.cases import open_case
 from crawler.app.web.app import checked_form, login_required, scope_of, web_of
 from crawler.app.web.highlight import highlight, reason_phrases
-from crawler.cases import open_case
 from crawler.errors import CaseError, TriageError
 from crawler.store.triage import RISKS, SENTIMENTS
 

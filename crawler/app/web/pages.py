@@ -5,8 +5,8 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from crawler.app.cases import case_events, get_case, list_cases, update_case
 from crawler.app.web.app import checked_form, login_required, web_of
-from crawler.cases import case_events, get_case, list_cases, update_case
 from crawler.errors import CaseError
 from crawler.store.audit import record_action
 
