@@ -118,6 +118,27 @@ def extract(
     return _run_child(job, None, timeout)
 
 
+def run_spider(
+    crawl_settings: CrawlSettings,
+    spider: str,
+    *,
+    timeout: float | None = None,
+    log_level: str = "CRITICAL",
+    **arguments: Any,
+) -> list[Any]:
+    """Runs one spider (by dotted path) in a child process under the crawl's Scrapy settings
+    (robots.txt, user agent, timeout, size cap, retries) and returns its `collected` list.
+    The take-down re-check uses it; the arguments and results must pickle."""
+    job = {
+        "mode": "spider",
+        "crawl": crawl_settings,
+        "spider": spider,
+        "arguments": arguments,
+        "log_level": log_level,
+    }
+    return _run_child(job, None, timeout)
+
+
 # ---- parent side --------------------------------------------------------------------------
 
 
@@ -190,6 +211,8 @@ def _child_main(job: dict[str, Any], channel: Any) -> None:
     try:
         if job["mode"] == "crawl":
             channel.put(("result", _crawl_in_child(job, channel)))
+        elif job["mode"] == "spider":
+            channel.put(("result", _spider_in_child(job)))
         else:
             channel.put(("result", _extract_in_child(job)))
     except errors.SchoolwatchError as exc:
@@ -258,6 +281,21 @@ def _extract_in_child(job: dict[str, Any]) -> tuple[list[dict[str, Any]], Source
         job["crawl"], job["sources"], job["spiders"], job["log_level"], None
     )
     return [item.as_json() for item in spider.collected], spider.run
+
+
+def _spider_in_child(job: dict[str, Any]) -> list[Any]:
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.misc import load_object
+
+    from crawler.engine.settings import scrapy_settings
+
+    settings = scrapy_settings(job["crawl"], log_level=job["log_level"])
+    settings["ITEM_PIPELINES"] = {}  # it collects results itself; no documents to match
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(load_object(job["spider"]))
+    process.crawl(crawler, **job["arguments"])
+    process.start()
+    return list(crawler.spider.collected)
 
 
 def _run_spiders(
