@@ -163,6 +163,10 @@ def test_assign_note_and_correct_are_recorded(inbox: Inbox, page: Any) -> None:
     mention = inbox.store.mention(inbox.ids.calm, None)
     assert (mention["assigned_to"], mention["risk"], mention["model_risk"]) == (
         "lead@school.example", "low", "none")
+    page.goto(inbox.url + "/mentions")
+    page.click("#mine")
+    page.wait_for_url("**assigned_to=lead%40school.example*")
+    assert page.locator("li.mention").count() == 1
 
 
 def test_sources_and_weekly_chart_pages(inbox: Inbox, page: Any) -> None:

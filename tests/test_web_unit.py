@@ -8,6 +8,7 @@ import stat
 import subprocess
 import sys
 import time
+import urllib.error
 from pathlib import Path
 
 import pytest
@@ -103,3 +104,44 @@ def test_the_inbox_waits_for_a_writer_in_another_process(tmp_path: Path) -> None
             writer.wait(timeout=10)
             if writer.stdout is not None:
                 writer.stdout.close()
+
+
+def test_a_removed_user_is_logged_out_at_the_next_request(tmp_path: Path) -> None:
+    config_path = write_config_file(tmp_path)
+    store = Store(tmp_path / "store.duckdb")
+    seed(store)
+    add_user(store, "lead@school.example")
+    with serving(config_path, tmp_path) as url:
+        opener = logged_in(url, "lead@school.example")
+        with opener.open(url + "/mentions") as response:
+            assert response.url == url + "/mentions"
+        store.remove_user("lead@school.example", "test")
+        with opener.open(url + "/mentions") as response:
+            assert response.url.startswith(url + "/login")
+            assert b"Worried about" not in response.read()
+
+
+def test_a_long_write_elsewhere_is_answered_503_not_a_crash(tmp_path: Path) -> None:
+    config_path = write_config_file(tmp_path)
+    store = Store(tmp_path / "store.duckdb")
+    seed(store)
+    add_user(store, "lead@school.example")
+    hold = ("import duckdb, sys, time; con = duckdb.connect(sys.argv[1]); "
+            "print('locked', flush=True); time.sleep(9); con.close()")
+    with serving(config_path, tmp_path) as url:
+        opener = logged_in(url, "lead@school.example")
+        writer = subprocess.Popen([sys.executable, "-c", hold, str(store.path)],
+                                  stdout=subprocess.PIPE, text=True)
+        try:
+            assert writer.stdout is not None and writer.stdout.readline().strip() == "locked"
+            with pytest.raises(urllib.error.HTTPError) as caught:
+                opener.open(url + "/mentions")
+            assert caught.value.code == 503
+            assert b"try again in a moment" in caught.value.read()
+            caught.value.close()
+        finally:
+            writer.wait(timeout=15)
+            if writer.stdout is not None:
+                writer.stdout.close()
+        with opener.open(url + "/mentions") as response:  # and it recovers
+            assert response.status == 200
