@@ -40,12 +40,13 @@ def main() -> None:
     config = load_config(folder / "schoolwatch.toml")
     store = Store(config.store.path)
     rows = store.inbox(InboxFilter(), None).rows
-    calm = [row["id"] for row in rows if row["risk"] in ("none", "low")]
-    if calm:
-        store.set_status(calm[:1], "handled", "demo@school.example")
-    if len(calm) > 1:
-        store.set_status(calm[1:2], "false_positive", "demo@school.example",
-                         reason="about the park, not the school")
+    low = [row["id"] for row in rows if row["risk"] == "low"]
+    neutral = [row["id"] for row in rows if row["risk"] == "none" and row["sentiment"] == "neutral"]
+    if low:
+        store.set_status(low[:1], "handled", "demo@school.example")
+    if neutral:
+        store.set_status(neutral[:1], "false_positive", "demo@school.example",
+                         reason="another school of the same name")
 
     sock = bind("127.0.0.1", 0)
     server = uvicorn.Server(uvicorn.Config(create_app(config), log_level="warning"))
