@@ -181,7 +181,7 @@ def test_case_commands(tmp_path: Path) -> None:
 
 def test_the_weekly_digest_lists_open_cases_with_their_age(tmp_path: Path) -> None:
     from digest.compose import compose_digest
-    from digest.report import build_digest
+    from digest.weekly import build_digest
     from digest.weeks import Week
 
     config = unattended_config(tmp_path)

@@ -24,6 +24,14 @@ def test_the_documented_example_loads_and_store_path_is_relative_to_it() -> None
     assert config.crawl.obey_robots is True
 
 
+def test_the_documented_example_is_a_real_file_and_what_init_writes() -> None:
+    from importlib import resources
+
+    packaged = resources.files("crawler").joinpath("example_config.toml").read_text("utf-8")
+    assert not EXAMPLE.is_symlink()
+    assert EXAMPLE.read_text(encoding="utf-8") == packaged
+
+
 @pytest.mark.parametrize(
     ("text", "key", "problem"),
     [

@@ -10,7 +10,7 @@ from crawler.app.cases import open_case, update_case
 from crawler.app.cli import cli
 from crawler.config import Config
 from crawler.store import ClassificationRow, Store, write_classifications
-from digest.inspection import build_report, render_report
+from digest.report import build_report, render_report
 from tests.store_helpers import Post, unattended_config, write_posts
 
 NOW = datetime.now(UTC)

@@ -17,8 +17,8 @@ from crawler.triage import alertable, check_change, is_resolved, needs_action
 from crawler.vocab import MentionStatus
 from digest.alerts import queue_alerts
 from digest.compose import compose_digest
-from digest.inspection import build_report, render_report
-from digest.report import build_digest
+from digest.report import build_report, render_report
+from digest.weekly import build_digest
 from digest.weeks import Week
 from tests.web_helpers import add_user, seed, web_config, write_config_file
 

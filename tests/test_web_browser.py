@@ -16,7 +16,7 @@ import pytest
 
 from crawler.config import load_config
 from crawler.store import Store
-from digest.report import build_digest
+from digest.weekly import build_digest
 from digest.weeks import Week
 from tests.web_helpers import PASSWORD, Seeded, add_user, seed, serving, write_config_file
 
