@@ -91,6 +91,11 @@ def test_unauthenticated_mention_page_redirects_to_login_and_shows_nothing(inbox
         html = response.read().decode()
     assert 'name="email"' in html and 'name="password"' in html
     assert 'type="hidden" name="csrf_token"' in html
+    assert response.headers["cache-control"] == "no-store"
+    with urllib.request.urlopen(inbox.url + "/static/htmx.min.js") as response:
+        assert response.headers["cache-control"] == "private, max-age=3600"
+        assert response.headers["x-content-type-options"] == "nosniff"
+        assert b"htmx" in response.read(200)
 
 
 def test_log_in_triage_a_high_risk_mention_and_it_leaves_the_digests_needs_action(

@@ -66,9 +66,16 @@ class SecurityHeaders:
             await self.app(scope, receive, send)
             return
 
+        static = scope["path"].startswith("/static/")
+
         async def with_headers(message: Message) -> None:
             if message["type"] == "http.response.start":
                 names = {name.lower() for name, _ in message.get("headers", [])}
+                if static:  # the same for everyone: a browser may keep it for an hour
+                    names.add(b"cache-control")
+                    message.setdefault("headers", [])
+                    message["headers"] = [*message["headers"],
+                                          (b"cache-control", b"private, max-age=3600")]
                 extra = [(n, v) for n, v in SECURITY_HEADERS if n not in names]
                 message["headers"] = list(message.get("headers", [])) + extra
             await send(message)
