@@ -18,6 +18,7 @@ from crawler.store.base import (
     migration_names,
 )
 from crawler.store.cases import CLOSED, UNRESOLVED, Case, CaseCheck, CaseStore
+from crawler.store.channels import ChannelDelivery, ChannelStore, ClaimedDelivery
 from crawler.store.classifications import (
     ClassificationRow,
     ClassificationStore,
@@ -37,6 +38,7 @@ from crawler.store.outbox import (
 )
 from crawler.store.retention import PurgeResult, RetentionStore
 from crawler.store.runs import RunStore
+from crawler.store.series import SeriesStore
 from crawler.store.triage import InboxFilter, InboxPage, TriageStore
 from crawler.store.users import User, UserStore
 
@@ -48,11 +50,13 @@ class Store(
     ClassificationStore,
     CaseStore,
     OutboxStore,
+    ChannelStore,
     DigestStore,
     RetentionStore,
     UserStore,
     TriageStore,
     AuditStore,
+    SeriesStore,
 ):
     """A DuckDB file of mentions. Each method opens the file for as short a time as it can."""
 
@@ -65,6 +69,8 @@ __all__ = [
     "AuditEntry",
     "Case",
     "CaseCheck",
+    "ChannelDelivery",
+    "ClaimedDelivery",
     "ClaimedMessage",
     "ClassificationRow",
     "InboxFilter",

@@ -22,6 +22,7 @@ MENTION_TABLES = (
     "alerted_mentions",
     "audit_log",
     "cases",
+    "channel_alerted",
     "classifications",
     "mention_feedback",
     "mention_notes",
