@@ -31,6 +31,9 @@ delay = "0s"            # our own fixture server: no need to be polite
 timeout = "10s"
 allow_private = true    # the demo's sites are on this machine
 
+[web]
+base_url = "http://127.0.0.1:8080"   # where `schoolwatch serve` answers: messages link here
+
 [[school]]
 id = "hollins-green"
 name = "Hollins Green Primary School"
