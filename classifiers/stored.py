@@ -50,14 +50,18 @@ def classify_stored(
     store: Store,
     *,
     everything: bool = False,
+    never_classified: bool = False,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ClassifyOutcome:
-    """Tags every mention not yet classified by this model version (or all, with everything)."""
+    """Tags every mention not yet classified by this model version (or all, with everything;
+    or, with never_classified, only those no model has classified: a stopped crawl's)."""
     from classifiers.triage import ClassifyRequest
 
     classifier = classifier_for(config.classifier)
     limit = config.classifier.max_chars
-    pending = store.pending_classification(classifier.model_version, everything=everything)
+    ids = store.unclassified_ids() if never_classified else None
+    pending = [] if ids == [] else store.pending_classification(
+        classifier.model_version, everything=everything, ids=ids)
     # Shortest first, each chunk written as it is done: a huge post never delays the others.
     pending.sort(key=lambda mention: len(mention.title) + len(mention.text))
     schools = {school.id: school for school in config.school}

@@ -163,7 +163,7 @@ def test_a_missing_url_variable_keeps_the_alert_queued(
 
 
 def test_config_refuses_a_url_in_place_of_its_variable(tmp_path: Path) -> None:
-    with pytest.raises(ConfigError, match=r"channel\[0\]\.url_env"):
+    with pytest.raises(ConfigError, match=r"channel 'safeguarding' \(#1\)\.url_env"):
         _config(tmp_path, url_env="https://hooks.slack.com/services/T000/B000/XXXX")
     with pytest.raises(ConfigError, match="quiet_hours"):
         _config(tmp_path, quiet_hours="late")

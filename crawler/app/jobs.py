@@ -137,7 +137,7 @@ def catch_up(config: Config) -> CatchUp:
     if store.has_unclassified():
         from classifiers.stored import classify_stored
 
-        classified = classify_stored(config, store).classified
+        classified = classify_stored(config, store, never_classified=True).classified
         log.info("classified %d mention(s) left unclassified", classified)
     return CatchUp(written, classified)
 
