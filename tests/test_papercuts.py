@@ -108,3 +108,17 @@ def test_the_outbox_table_is_readable_at_120_columns(tmp_path) -> None:  # type:
     for column in ("status", "kind", "school", "subject", "recipients", "attempts"):
         assert column in header
     assert "eml_path" not in result.output and "message_id" not in result.output
+
+
+def test_a_discourse_forum_under_a_sub_folder_keeps_its_folder() -> None:
+    from spiders.platforms.discourse import api_url, site_root
+
+    assert api_url("https://example.org/forum/") == "https://example.org/forum/latest.json"
+    assert api_url("https://example.org/forum/t/gate-queue/123") == \
+        "https://example.org/forum/t/123.json"
+    assert api_url("https://example.org/forum/c/parents/5") == \
+        "https://example.org/forum/c/parents/5.json"
+    assert site_root("https://example.org/forum/t/123.json") == "https://example.org/forum"
+    # At the root, as before.
+    assert api_url("https://meta.example.org/t/x/9") == "https://meta.example.org/t/9.json"
+    assert site_root("https://meta.example.org/latest.json") == "https://meta.example.org"

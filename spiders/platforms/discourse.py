@@ -42,30 +42,44 @@ class JsonPost:
     cooked: str
 
 
+_SECTION = re.compile(r"/(?:t|c|u|latest|search|posts|top|new|categories)(?:[/.]|$)")
+
+
+def _base_and_path(path: str) -> tuple[str, str]:
+    """A forum installed under a sub-folder (https://example.org/forum/): ("/forum", "/t/1")."""
+    path = path.rstrip("/")
+    found = _SECTION.search(path)
+    if found is None:
+        return path, ""
+    return path[: found.start()], path[found.start():]
+
+
 def api_url(url: str) -> str:
     """The JSON address that answers for a Discourse page address."""
     parts = urlsplit(url)
-    path = parts.path.rstrip("/")
+    base, path = _base_and_path(parts.path)
     if path.endswith(".json"):
         return url
     match = _TOPIC_PATH.match(path or "/")
     if match:
-        return urlunsplit(parts._replace(path=f"/t/{match.group(1)}.json", query="",
+        return urlunsplit(parts._replace(path=f"{base}/t/{match.group(1)}.json", query="",
                                          fragment=""))
     if path == "/search":
         query = dict(parse_qsl(parts.query))
-        return urlunsplit(parts._replace(path="/search.json", query=urlencode(query),
+        return urlunsplit(parts._replace(path=f"{base}/search.json", query=urlencode(query),
                                          fragment=""))
     if path in ("", "/latest"):
-        return urlunsplit(parts._replace(path="/latest.json", query="", fragment=""))
+        return urlunsplit(parts._replace(path=f"{base}/latest.json", query="", fragment=""))
     if path.startswith("/c/"):
-        return urlunsplit(parts._replace(path=path + ".json", fragment=""))
+        return urlunsplit(parts._replace(path=f"{base}{path}.json", fragment=""))
     return url
 
 
 def site_root(url: str) -> str:
+    """Scheme, host and the sub-folder the forum is installed under, if any."""
     parts = urlsplit(url)
-    return f"{parts.scheme}://{parts.netloc}"
+    base, _ = _base_and_path(parts.path)
+    return f"{parts.scheme}://{parts.netloc}{base}"
 
 
 def posts_of(data: dict[str, Any], root: str) -> list[JsonPost]:
