@@ -1,8 +1,9 @@
 """Teams, Slack, Google Chat and webhook channels through Apprise: each service's webhook URL
 becomes the right Apprise plugin and target; a Teams alert reaches a local HTTPS "Power Automate"
 endpoint through Apprise's workflows plugin as a documented Adaptive Card, hostile text and all;
-Slack and Google Chat (whose plugins post only to their own hosts) fail safely when unreachable:
-queued, with an error that names no secret."""
+Slack and Google Chat (whose plugins post only to their own hosts) reach a local intercepting
+HTTPS proxy with the crawled text escaped, and fail safely when unreachable: queued, with an
+error that names no secret."""
 
 from __future__ import annotations
 
@@ -154,9 +155,10 @@ def _queue_hostile_alert(config: Config) -> Store:
     return store
 
 
-def _self_signed(directory: Path) -> tuple[Path, Path]:
+def _self_signed(directory: Path, *hosts: str) -> tuple[Path, Path]:
+    """A throwaway certificate (its own CA) for 127.0.0.1 and `hosts`."""
     key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "schoolwatch test")])
     now = dt.datetime.now(dt.UTC)
     cert = (
         x509.CertificateBuilder().subject_name(name).issuer_name(name)
@@ -164,11 +166,13 @@ def _self_signed(directory: Path) -> tuple[Path, Path]:
         .not_valid_before(now - dt.timedelta(minutes=5))
         .not_valid_after(now + dt.timedelta(hours=1))
         .add_extension(x509.SubjectAlternativeName(
-            [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
+            [x509.IPAddress(ipaddress.ip_address("127.0.0.1")),
+             *(x509.DNSName(host) for host in hosts)]), critical=False)
         .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
         .sign(key, hashes.SHA256())
     )
     cert_path, key_path = directory / "cert.pem", directory / "key.pem"
+    assert not cert_path.exists()
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                            serialization.PrivateFormat.PKCS8,
@@ -281,6 +285,92 @@ def test_a_teams_workflow_that_refuses_keeps_the_alert_queued(
     assert store.list_deliveries(pending_only=True).rows  # never lost
 
 
+class InterceptingProxy:
+    """An HTTPS proxy on 127.0.0.1 that answers CONNECT for any host itself: it ends TLS with
+    the test's certificate (trusted through REQUESTS_CA_BUNDLE), records each request's host,
+    path, query and JSON body, and answers 200 "ok". Apprise's Slack and Google Chat plugins
+    post only to their own hosts; requests' standard proxy variables bring them here."""
+
+    def __init__(self, directory: Path, *hosts: str) -> None:
+        self.cert, key = _self_signed(directory, *hosts)
+        context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        context.load_cert_chain(self.cert, key)
+        self.received: list[tuple[str, str, dict[str, list[str]], Any]] = []
+        received = self.received
+
+        class Origin(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                parts = urlsplit(self.path)
+                received.append((self.headers["Host"], parts.path, parse_qs(parts.query),
+                                 json.loads(body)))
+                self.send_response(200)
+                self.send_header("Content-Length", "2")
+                self.end_headers()
+                self.wfile.write(b"ok")
+
+            def log_message(self, format: str, *args: Any) -> None:
+                pass
+
+        class Tunnel(Origin):
+            def do_CONNECT(self) -> None:
+                self.send_response(200, "Connection established")
+                self.end_headers()
+                self.wfile.flush()
+                with context.wrap_socket(self.connection, server_side=True) as tls:
+                    Origin(tls, self.client_address, self.server)
+                self.close_connection = True
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Tunnel)
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    def close(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def _through_proxy(monkeypatch: pytest.MonkeyPatch, proxy_url: str) -> None:
+    for proxy in ("https_proxy", "HTTPS_PROXY"):
+        monkeypatch.setenv(proxy, proxy_url)
+    for bypass in ("no_proxy", "NO_PROXY"):
+        monkeypatch.delenv(bypass, raising=False)
+
+
+@pytest.mark.parametrize(("channel_type", "url", "host", "path", "query"), [
+    ("slack", SLACK, "hooks.slack.com",
+     "/services/T0TEAM0001/B0HOOK0002/SecretToken0123456789abcd", {}),
+    ("google_chat", GOOGLE_CHAT, "chat.googleapis.com", "/v1/spaces/AAAASpace01/messages",
+     {"key": ["AIzaKey_0123456789-abcdef"], "token": ["Tok0123456789secret="]}),
+])
+def test_slack_and_google_chat_deliver_through_apprise_with_crawled_text_escaped(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, channel_type: str, url: str, host: str,
+    path: str, query: dict[str, list[str]],
+) -> None:
+    proxy = InterceptingProxy(tmp_path, host)
+    try:
+        _through_proxy(monkeypatch, proxy.url)
+        monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(proxy.cert))
+        monkeypatch.setenv(URL_ENV, url)
+        config = _config(tmp_path, channel_type)
+        store = _queue_hostile_alert(config)
+        assert len(deliver_channels(config, store).sent) == 1
+        assert deliver_channels(config, store).sent == []  # never twice
+    finally:
+        proxy.close()
+    ((got_host, got_path, got_query, message),) = proxy.received
+    assert (got_host.split(":")[0], got_path, got_query) == (host, path, query)
+    text = json.dumps(message, ensure_ascii=False)
+    assert "Action needed today: 1 high-risk post" in text and "wait outside" in text
+    # Both services read <...> as a link or mention: the crawled ">" always arrives escaped
+    # (Apprise leaves a lone "<" literal for Google Chat, which then opens nothing).
+    assert "<b>" not in text and "</b>" not in text and "b&gt;wait outside" in text
+    assert "[click me](https" not in text and "[here](https" not in text
+    assert "<https://evil" not in text and "|click me" not in text
+
+
 @pytest.mark.parametrize(("channel_type", "url", "secret"), [
     ("slack", SLACK, "SecretToken0123456789abcd"),
     ("google_chat", GOOGLE_CHAT, "Tok0123456789secret"),
@@ -288,15 +378,10 @@ def test_a_teams_workflow_that_refuses_keeps_the_alert_queued(
 def test_an_unreachable_chat_service_keeps_the_alert_queued_and_the_url_secret(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch, channel_type: str, url: str, secret: str
 ) -> None:
-    # Apprise's Slack and Google Chat plugins post only to their own hosts; a proxy address
-    # nothing listens on makes them unreachable here without touching the network.
+    # A proxy address nothing listens on makes the services unreachable without the network.
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
-        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
-    for proxy in ("https_proxy", "HTTPS_PROXY"):
-        monkeypatch.setenv(proxy, dead)
-    for bypass in ("no_proxy", "NO_PROXY"):
-        monkeypatch.delenv(bypass, raising=False)
+        _through_proxy(monkeypatch, f"http://127.0.0.1:{probe.getsockname()[1]}")
     monkeypatch.setenv(URL_ENV, url)
     config = _config(tmp_path, channel_type)
     store = _queue_hostile_alert(config)
