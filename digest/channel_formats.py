@@ -18,10 +18,12 @@ from typing import Any
 MAX_ITEMS = 10
 
 
-def plain_text(payload: dict[str, Any], escape: Callable[[str], str] | None = None) -> str:
-    """The whole message as text: title, facts, then each item with its reason and action."""
+def plain_text(payload: dict[str, Any], escape: Callable[[str], str] | None = None,
+               title: bool = True) -> str:
+    """The whole message as text: title (unless the service shows it apart), facts, then each
+    item with its reason and action."""
     esc = escape or (lambda text: text)
-    lines = [esc(payload["title"])]
+    lines = [esc(payload["title"])] if title else []
     lines += [f"{esc(name)}: {esc(value)}" for name, value in _facts(payload)]
     for item in payload.get("items", [])[:MAX_ITEMS]:
         lines.append("")

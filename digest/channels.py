@@ -136,7 +136,7 @@ def send(channel: Channel, delivery: ClaimedDelivery) -> None:
             raise ChannelSendError(f"{channel.url_env}: Apprise does not recognise the URL")
         notifier = apprise.Apprise(asset=server_asset(apprise))
         notifier.add(plugin)
-        body = plain_text(delivery.payload, escape=defang_links)
+        body = plain_text(delivery.payload, escape=defang_links, title=False)
         with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log:
             try:
                 delivered = notifier.notify(

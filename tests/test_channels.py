@@ -105,6 +105,7 @@ def test_a_webhook_gets_the_alert_exactly_once_and_a_500_is_retried(
     assert body["title"].startswith("Action needed today: 1 high-risk post")
     assert body["type"] == "warning"  # high risk
     assert "Post 0" in body["message"] and "Post 1" not in body["message"]
+    assert body["message"].startswith("School: ")  # the title is Apprise's, not repeated
     row = store.list_deliveries().records()[0]
     assert row["status"] == "sent" and row["attempts"] == 2
 
