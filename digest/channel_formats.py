@@ -7,7 +7,7 @@ JSON document for a generic webhook), escaping it for the service's markup as pl
 Crawled text is hostile. It goes to Apprise as plain text (NotifyFormat.TEXT), which Apprise
 escapes for Markdown and HTML services; for chat channels it is also `defang_links`ed, so that
 a client that ignores backslash escapes still cannot show "[click](evil)" as a hidden link. Only
-the post's own http(s) address is written as a bare address.
+the post's own address and the inbox link are written as bare addresses.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ def plain_text(payload: dict[str, Any], escape: Callable[[str], str] | None = No
             lines.append(f"  Do: {esc(action)}")
         if item.get("url"):
             lines.append(f"  {item['url']}")
+        if item.get("link"):
+            lines.append(f"  Act on it: {item['link']}")
     return "\n".join(lines)
 
 

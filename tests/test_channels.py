@@ -303,3 +303,15 @@ def test_an_email_channel_needs_addresses_and_others_a_url_variable(tmp_path: Pa
         unattended_config(tmp_path, channel=[{"name": "dsl", "type": "email"}])
     with pytest.raises(ConfigError, match="needs `url_env`"):
         unattended_config(tmp_path, channel=[{"name": "teams", "type": "teams"}])
+
+
+def test_a_false_positive_never_reaches_a_channel(tmp_path: Path, webhook: Webhook) -> None:
+    webhook.statuses.clear()
+    config = _config(tmp_path)
+    ids = _store_with(config, [("high", ("threat",)), ("high", ("threat",))])
+    store = Store(config.store.path)
+    store.set_status([ids[0]], "false_positive", "lead@school.example", reason="not us")
+    queue_channel_alerts(config, store)
+    deliver_channels(config, store)
+    (body,) = webhook.accepted
+    assert "Post 1" in body["message"] and "Post 0" not in body["message"]
