@@ -3,6 +3,7 @@ limiter, redirects after login, and sharing the store with a writer in another p
 
 from __future__ import annotations
 
+import logging
 import os
 import stat
 import subprocess
@@ -22,6 +23,7 @@ from crawler.app.web.auth import (
     verify_password,
 )
 from crawler.app.web.highlight import highlight, reason_phrases
+from crawler.app.web.server import QueryStringScrubber
 from crawler.store import Store
 from tests.web_helpers import add_user, logged_in, seed, serving, write_config_file
 
@@ -145,3 +147,12 @@ def test_a_long_write_elsewhere_is_answered_503_not_a_crash(tmp_path: Path) -> N
                 writer.stdout.close()
         with opener.open(url + "/mentions") as response:  # and it recovers
             assert response.status == 200
+
+
+def test_the_access_log_never_records_a_search() -> None:
+    record = logging.LogRecord(
+        "uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+        ("127.0.0.1:5000", "GET", "/?q=Jane+Doe&risk=high", "1.1", 200), None,
+    )
+    assert QueryStringScrubber().filter(record)
+    assert record.getMessage() == '127.0.0.1:5000 - "GET / HTTP/1.1" 200'

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Callable
 
@@ -9,6 +10,17 @@ import uvicorn
 
 from crawler.app.web.app import create_app
 from crawler.config import Config
+
+
+class QueryStringScrubber(logging.Filter):
+    """Drops the query string from access-log lines: inbox searches and filters can carry a
+    pupil's name, and the log is kept longer and read more widely than the store."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        args = record.args
+        if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
+            record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
+        return True
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -36,8 +48,12 @@ def serve(
     bound_host, bound_port = sock.getsockname()[:2]
     shown = f"[{bound_host}]" if ":" in bound_host else bound_host
     announce(f"http://{shown}:{bound_port}")
-    server = uvicorn.Server(uvicorn.Config(
+    uvicorn_config = uvicorn.Config(
         app, log_level="info", access_log=True, proxy_headers=proxy_headers,
         forwarded_allow_ips="127.0.0.1", server_header=False,
-    ))
-    server.run(sockets=[sock])
+    )
+    # after uvicorn.Config, which (re)configures its loggers
+    access_log = logging.getLogger("uvicorn.access")
+    if not any(isinstance(f, QueryStringScrubber) for f in access_log.filters):
+        access_log.addFilter(QueryStringScrubber())
+    uvicorn.Server(uvicorn_config).run(sockets=[sock])
