@@ -215,12 +215,14 @@ class Channel(_Section):
     type: str = Field(
         description="email (addresses in `to`, sent through [email]), teams (a Power Automate "
         "workflow URL), slack (an incoming webhook), google_chat (a space webhook), webhook "
-        "(any URL taking JSON) or apprise (any Apprise URL: Discord, Telegram, ntfy...)."
+        "(any URL taking JSON) or apprise (any Apprise URL: Discord, Telegram, ntfy...). "
+        "All but email are delivered by Apprise."
     )
     url_env: str | None = Field(
         None,
-        description="NAME of the environment variable holding the webhook URL (a secret: "
-        "never the URL itself); every type but email needs it.",
+        description="NAME of the environment variable holding the webhook URL, or the "
+        "Apprise URL for that service (a secret: never the URL itself); every type but email "
+        "needs it.",
     )
     to: list[str] = Field(
         default_factory=list, description="For type = email: the recipients' addresses."
