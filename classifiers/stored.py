@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING
 
 from crawler.config import ClassifierSettings
 from crawler.store import ClassificationRow, Store
+from crawler.text import without_trailers
 from crawler.vocab import Risk
 
 if TYPE_CHECKING:
@@ -73,7 +74,8 @@ def classify_stored(
         sizes = []
         for mention in chunk:
             school = schools.get(mention.school_id)
-            text = f"{mention.title}\n{mention.text}" if mention.title else mention.text
+            body = without_trailers(mention.text)
+            text = f"{mention.title}\n{body}" if mention.title else body
             sizes.append(len(text))
             requests.append(
                 ClassifyRequest(

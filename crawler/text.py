@@ -36,6 +36,26 @@ def html_to_text(fragment: str | None) -> str:
     return tidy_whitespace(root.text_content())
 
 
+# Boilerplate some feeds append to every entry: not what the poster wrote, so it must not count
+# in matching, risk, alert reasons or themes. Reddit: "submitted by /u/NAME to r/SUB [link]
+# [12 comments]" (a whole post, or only its tail, depending on the path it came by).
+_TRAILERS = [
+    re.compile(
+        r"\s*submitted by\s+(?:/?u/)?[\w-]+(?:\s+to\s+(?:/?r/)?\w+)?\s*"
+        r"(?:\[link\]\s*)?(?:\[(?:\d+\s+)?comments?\]\s*)?$",
+        re.IGNORECASE,
+    ),
+    re.compile(r"\s*\[link\]\s*\[(?:\d+\s+)?comments?\]\s*$", re.IGNORECASE),
+]
+
+
+def without_trailers(text: str) -> str:
+    """The poster's text without a feed's per-entry boilerplate (Reddit's "submitted by")."""
+    for trailer in _TRAILERS:
+        text = trailer.sub("", text)
+    return text
+
+
 def tidy_whitespace(text: str) -> str:
     lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

@@ -18,6 +18,7 @@ from typing import Any
 from crawler.config import Config, School
 from crawler.errors import UnknownNameError
 from crawler.store import Store
+from crawler.text import without_trailers
 from crawler.triage import LABELS, alertable, is_resolved, needs_action
 from crawler.vocab import LONDON, Sentiment
 from digest import policy
@@ -185,7 +186,7 @@ def mention_item(row: dict[str, Any], base_url: str | None = None) -> Item:
     return Item(
         id=row["id"],
         title=redact(one_line(row["title"])) or "(untitled)",
-        excerpt=redact(excerpt(row["text"], around=focus)),
+        excerpt=redact(excerpt(without_trailers(row["text"]), around=focus)),
         url=safe_url(url),
         shown_url=one_line(url),
         source=row["source"],

@@ -18,7 +18,7 @@ from scrapy.http import Response
 from crawler.dates import from_struct_time, parse_date
 from crawler.errors import UnreadableContentError
 from crawler.items import Document
-from crawler.text import html_to_text
+from crawler.text import html_to_text, without_trailers
 from crawler.urls import unwrap_redirect
 from spiders.base import SourceSpider
 
@@ -59,29 +59,12 @@ class FeedSpider(SourceSpider):
             response,
             url=_entry_url(response, entry, title),
             title=title,
-            text=_without_trailers(html_to_text(_entry_body(entry))),
+            text=without_trailers(html_to_text(_entry_body(entry))),
             author=_entry_author(entry) or _author_from_address(entry, feed_title),
             published_at=_entry_date(entry, fetched_at),
             fetched_at=fetched_at,
             platform="feed",
         )
-
-
-# Boilerplate some feeds append to every entry: not what the poster wrote, so it must not count
-# in matching, risk or themes. Reddit: "submitted by /u/NAME to r/SUB [link] [12 comments]".
-_TRAILERS = [
-    re.compile(
-        r"\s*submitted by\s+(?:/?u/)?[\w-]+(?:\s+to\s+(?:/?r/)?\w+)?\s*"
-        r"\[link\]\s*\[(?:\d+\s+)?comments?\]\s*$",
-        re.IGNORECASE,
-    ),
-]
-
-
-def _without_trailers(text: str) -> str:
-    for trailer in _TRAILERS:
-        text = trailer.sub("", text)
-    return text
 
 
 def _header(response: Response, name: bytes) -> str | None:

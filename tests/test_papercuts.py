@@ -122,3 +122,22 @@ def test_a_discourse_forum_under_a_sub_folder_keeps_its_folder() -> None:
     # At the root, as before.
     assert api_url("https://meta.example.org/t/x/9") == "https://meta.example.org/t/9.json"
     assert site_root("https://meta.example.org/latest.json") == "https://meta.example.org"
+
+
+def test_reddits_trailer_never_reaches_excerpts_themes_or_the_classifier() -> None:
+    from crawler.text import without_trailers
+    from digest.themes import negative_themes
+
+    trailer = " submitted by /u/GateWatcher to r/Ashcombe [link] [12 comments]"
+    assert without_trailers("The gate queue again." + trailer) == "The gate queue again."
+    assert without_trailers("The gate queue again. [link] [3 comments]") == \
+        "The gate queue again."
+    assert without_trailers("submitted by /u/x") == ""
+
+    class _School:
+        name, aliases, ambiguous, staff = "Hollins Green Primary School", [], [], []
+
+    rows = [{"title": "Gate", "text": f"The gate queue again.{trailer}"} for _ in range(3)]
+    themes = [phrase for phrase, _ in negative_themes(_School(), rows)]  # type: ignore[arg-type]
+    assert themes and not any("submitted" in p or "comments" in p or "link" in p
+                              for p in themes)

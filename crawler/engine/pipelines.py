@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 from scrapy.exceptions import DropItem
 
 from crawler.items import Document, MatchedDocument
-from crawler.text import content_hash, tidy_whitespace
+from crawler.text import content_hash, tidy_whitespace, without_trailers
 from crawler.urls import canonical_url, http_url
 
 if TYPE_CHECKING:
@@ -41,7 +41,7 @@ class TidyDocumentPipeline(_SpiderAware):
             entry = content_hash(item.title or "", item.text or "")[:16]
             item.url = f"{item.final_url.split('#', 1)[0]}#entry-{entry}"
         item.title = tidy_whitespace(item.title or "")
-        item.text = tidy_whitespace(item.text or "")
+        item.text = tidy_whitespace(without_trailers(item.text or ""))
         if item.author is not None:
             item.author = tidy_whitespace(item.author) or None
         if not item.title and not item.text:
