@@ -56,6 +56,32 @@ def without_trailers(text: str) -> str:
     return text
 
 
+_WIKI_RULES: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"<ref[^>/]*/>|<ref[^>]*>.*?</ref>", re.IGNORECASE | re.DOTALL), ""),
+    (re.compile(r"<!--.*?-->", re.DOTALL), ""),
+    (re.compile(r"\[\[(?:File|Image|Category):[^\]]*\]\]", re.IGNORECASE), ""),
+    (re.compile(r"\[\[[^\]|]*\|([^\]]*)\]\]"), r"\1"),
+    (re.compile(r"\[\[([^\]]*)\]\]"), r"\1"),
+    (re.compile(r"\[https?://\S+\s+([^\]]*)\]"), r"\1"),
+    (re.compile(r"\[https?://[^\]\s]*\]"), ""),
+    (re.compile(r"'{2,}"), ""),
+    (re.compile(r"^=+\s*(.*?)\s*=+\s*$", re.MULTILINE), r"\1"),
+    (re.compile(r"<[^>]+>"), ""),
+]
+_TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
+
+
+def plain_wikitext(text: str) -> str:
+    """Wikitext as a reader sees it: links as their label, no templates, references, bold or
+    heading marks (what a report excerpt of a Wikipedia edit should show)."""
+    previous = None
+    while previous != text:  # templates nest: remove the innermost first
+        previous, text = text, _TEMPLATE.sub("", text)
+    for pattern, replacement in _WIKI_RULES:
+        text = pattern.sub(replacement, text)
+    return html.unescape(text)
+
+
 def tidy_whitespace(text: str) -> str:
     lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()

@@ -18,6 +18,7 @@ from scrapy.http import Response
 
 from crawler.diff import text_change
 from crawler.errors import UnreadableContentError
+from crawler.text import plain_wikitext
 from spiders.base import SourceSpider
 
 _LAST_REVISION = "last_revision"
@@ -81,8 +82,8 @@ class WikipediaSpider(SourceSpider):
                 continue  # its parent is older than this window: nothing to compare with
             change = text_change(_content(parent) if parent else "", _content(revision))
             comment = str(revision.get("comment") or "")
-            text = change.added_text or (f"Removed: {change.removed_text}"
-                                         if change.removed else comment)
+            added, removed = plain_wikitext(change.added_text), plain_wikitext(change.removed_text)
+            text = added or (f"Removed: {removed}" if change.removed else comment)
             yield self.document(
                 response,
                 url=f"{self.site}/w/index.php?diff={revid}&oldid={parent_id}",

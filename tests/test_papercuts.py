@@ -141,3 +141,13 @@ def test_reddits_trailer_never_reaches_excerpts_themes_or_the_classifier() -> No
     themes = [phrase for phrase, _ in negative_themes(_School(), rows)]  # type: ignore[arg-type]
     assert themes and not any("submitted" in p or "comments" in p or "link" in p
                               for p in themes)
+
+
+def test_wikipedia_edits_read_as_text_not_wikitext() -> None:
+    from crawler.text import plain_wikitext
+
+    raw = ("'''Hollins Green''' was rated [[Ofsted|Requires Improvement]] in [[2024]]."
+           "<ref>{{cite web|url=http://x|title=Report}}</ref> {{Infobox school|name=HG}}"
+           " See [https://reports.example.org the report].\n== History ==\n[[Category:Schools]]")
+    assert plain_wikitext(raw) == ("Hollins Green was rated Requires Improvement in 2024. "
+                                   " See the report.\nHistory")
