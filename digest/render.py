@@ -33,6 +33,11 @@ def _dated(moment: datetime) -> str:
     return moment.astimezone(LONDON).strftime("%a %-d %b %Y, %H:%M")
 
 
+def _status(value: str) -> str:
+    """A run's status in words: "not modified (304)", never "not_modified"."""
+    return "not modified (304)" if value == "not_modified" else str(value).replace("_", " ")
+
+
 def _stamp(moment: datetime) -> str:
     return moment.astimezone(LONDON).strftime("%-d %b %Y %H:%M:%S %Z")
 
@@ -65,7 +70,7 @@ def _environment(autoescape: bool) -> Environment:
     )
     env.filters.update(
         day=_day, dated=_dated, stamp=_stamp, long_date=_long_date, average=_average,
-        rating=_rating, stars=_stars,
+        rating=_rating, stars=_stars, status=_status,
     )
     return env
 

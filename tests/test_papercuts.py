@@ -151,3 +151,9 @@ def test_wikipedia_edits_read_as_text_not_wikitext() -> None:
            " See [https://reports.example.org the report].\n== History ==\n[[Category:Schools]]")
     assert plain_wikitext(raw) == ("Hollins Green was rated Requires Improvement in 2024. "
                                    " See the report.\nHistory")
+
+
+def test_the_report_shows_statuses_in_words() -> None:
+    from digest.render import _status
+
+    assert _status("not_modified") == "not modified (304)" and _status("ok") == "ok"

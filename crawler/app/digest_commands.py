@@ -160,7 +160,8 @@ def deliver_channels_and_report(config: Config, store: Store) -> None:
     if config.channel:
         console.print(f"Channels: delivered {len(report.sent)}, failed {len(report.failed)}.")
     for delivery_id, error in report.failed.items():
-        console.print(f"  [yellow]{delivery_id}[/]: {error} (stays queued)", highlight=False,
+        console.print(f"  [yellow]{esc(delivery_id)}[/]: {esc(error)} (stays queued)",
+                      highlight=False,
                       soft_wrap=True)
 
 

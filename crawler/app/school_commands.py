@@ -10,7 +10,7 @@ from typing import Any
 import click
 import tomlkit
 
-from crawler.app.ui import config_option, console
+from crawler.app.ui import config_option, console, esc, program
 from crawler.config import resolve_config_path
 from crawler.config_edit import append_tables, load_document, save_document, tables, validate
 from crawler.errors import SchoolwatchError
@@ -96,7 +96,7 @@ def add_command(
                 raise SchoolwatchError(
                     f"URN {school.urn} is already in {path} as school {watched[school.urn]!r}"
                 )
-            console.print(f"[dim]{school.name} (URN {school.urn}) is already watched.[/]")
+            console.print(f"[dim]{esc(school.name)} (URN {school.urn}) is already watched.[/]")
             continue
         values = school_values(school, taken, leads)
         taken.add(values["id"])
@@ -112,9 +112,10 @@ def add_command(
         return
     save_document(document, path)
     for values, _ in entries:
-        console.print(f"Added [bold]{values['id']}[/] ({values['name']}, URN {values['urn']}) "
-                      f"to {path}", highlight=False)
-    console.print(f"Next: [bold]schoolwatch sources suggest --school {entries[0][0]['id']} "
+        console.print(f"Added [bold]{esc(values['id'])}[/] ({esc(values['name'])}, URN "
+                      f"{values['urn']}) to {esc(path)}", highlight=False)
+    console.print(f"Next: [bold]{esc(program())} sources suggest --school "
+                  f"{esc(entries[0][0]['id'])} "
                   "--add[/] for ready-made sources.", highlight=False)
 
 

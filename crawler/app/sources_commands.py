@@ -7,7 +7,7 @@ from pathlib import Path
 import click
 import tomlkit
 
-from crawler.app.ui import config_option, console
+from crawler.app.ui import config_option, console, esc
 from crawler.config import load_config, resolve_config_path
 from crawler.config_edit import append_tables, load_document, save_document, tables
 from crawler.errors import UnknownNameError
@@ -96,11 +96,11 @@ def suggest_command(
         append_tables(document, "source", [(s.values(), s.why) for s in new])
         save_document(document, path)
     for suggestion in new:
-        console.print(f"Added source [bold]{suggestion.name}[/] ({suggestion.why})",
+        console.print(f"Added source [bold]{esc(suggestion.name)}[/] ({esc(suggestion.why)})",
                       highlight=False)
     skipped = len(suggestions) - len(new)
     if skipped:
-        console.print(f"[dim]{skipped} suggested source(s) were already in {path}.[/]")
+        console.print(f"[dim]{skipped} suggested source(s) were already in {esc(path)}.[/]")
     for school in schools:
         console.print(alert_howto(school), highlight=False, markup=False)
 
