@@ -4,7 +4,7 @@ PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SYSTEM_PYTHON ?= python3
 
-.PHONY: install demo test lint bench clean
+.PHONY: install demo test lint bench clean redis-server
 
 $(STAMP): pyproject.toml
 	$(SYSTEM_PYTHON) -m venv $(VENV)
@@ -20,7 +20,11 @@ install: $(STAMP)
 demo: install
 	$(VENV)/bin/schoolwatch demo
 
-test: install
+# The queue tests run a real redis-server (Debian's package), installed here when missing.
+redis-server:
+	command -v redis-server >/dev/null || (apt-get update -q && apt-get install -y -q redis-server)
+
+test: install redis-server
 	$(VENV)/bin/ruff check .
 	$(PYTHON) -m pytest -q
 

@@ -11,10 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
 from classifiers.commands import classify_command
+from crawler.app.queue.commands import ingest_command, worker_command
 from crawler.case_commands import case_group
 from crawler.config import Config, CrawlSettings, Source
 from crawler.dates import LONDON
@@ -228,11 +230,18 @@ def query(config_path: Path | None, sql: str, output_format: str) -> None:
 @cli.command()
 @config_option
 def sources(config_path: Path | None) -> None:
-    """List each source with its last run, status, last error and mentions found."""
+    """List each source with its last run, status, last error and mentions found.
+
+    With [queue], also each source's job: queued, running, crawled (waiting for the ingest) or
+    failed (dead-lettered after [queue] max_tries)."""
     config = load_from_option(config_path)
     overview = {row["source"]: row for row in Store(config.store.path).source_overview().records()}
+    queue_states, queue_problem = _queue_states(config)
     table = Table(title="Sources", title_justify="left")
-    for column in ("source", "kind", "every", "last run", "status", "mentions"):
+    columns = ["source", "kind", "every", "last run", "status", "mentions"]
+    if config.queue is not None:
+        columns.append("queue")
+    for column in columns:
         table.add_column(column, no_wrap=True, justify="right" if column == "mentions" else "left")
     errors = []
     for source in config.source:
@@ -240,21 +249,44 @@ def sources(config_path: Path | None) -> None:
         status = row.get("status") or "never run"
         style = STATUS_STYLE.get(status, "dim")
         last_run = row.get("last_run")
-        table.add_row(
+        cells = [
             source.name,
             source.kind,
             _duration(source.every.total_seconds()),
             _moment(last_run),
             f"[{style}]{status}[/]",
             str(row.get("mentions") or 0),
-        )
+        ]
+        if config.queue is not None:
+            cells.append(_queue_cell(queue_states.get(source.name)))
+        table.add_row(*cells)
         if row.get("last_error"):
             errors.append((source.name, row.get("failed_at"), row["last_error"]))
     console.print(table)
+    if queue_problem:
+        print_error(queue_problem)
     if errors:
         console.print("[bold]Last errors[/]")
     for name, when, error in errors:
         console.print(f"  [bold]{name}[/] ({_moment(when)}): {error}", highlight=False)
+
+
+def _queue_states(config: Config) -> tuple[dict[str, dict[str, str]], str | None]:
+    if config.queue is None:
+        return {}, None
+    from crawler.app.queue.dispatch import queue_overview
+
+    return queue_overview(config)
+
+
+def _queue_cell(state: dict[str, str] | None) -> str:
+    if not state:
+        return "[dim]-[/]"
+    name = state.get("state", "?")
+    shown = {"crawled": "crawled, to ingest", "failing": "failed"}.get(name, name)
+    style = {"failed": "bold red", "failing": "bold red", "running": "cyan"}.get(name, "white")
+    tries = f" (try {state['tries']})" if name in ("running", "queued") and "tries" in state else ""
+    return f"[{style}]{escape(shown)}{tries}[/]"
 
 
 def _moment(value: datetime | None) -> str:
@@ -333,6 +365,8 @@ def demo(directory: Path) -> None:
 cli.add_command(classify_command)
 cli.add_command(case_group)
 cli.add_command(run_command)
+cli.add_command(worker_command)
+cli.add_command(ingest_command)
 cli.add_command(check_command)
 cli.add_command(digest_commands.digest_command)
 cli.add_command(digest_commands.alerts_command)

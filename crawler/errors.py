@@ -93,3 +93,7 @@ class SchedulerLockedError(SchoolwatchError):
 
 class ModelLoadError(SchoolwatchError):
     """The classifier's encoder or trained heads cannot be loaded, or do not fit together."""
+
+
+class QueueError(SchoolwatchError):
+    """The Redis queue of a multi-machine install cannot be used as asked."""

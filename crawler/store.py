@@ -45,6 +45,7 @@ class WriteResult:
     sightings: dict[str, int] = field(default_factory=dict)
     new_mention_ids: list[int] = field(default_factory=list)
     updated_mention_ids: list[int] = field(default_factory=list)
+    already_written: bool = False  # a queue job delivered twice: its result was written before
 
 
 def connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
@@ -233,6 +234,16 @@ class Store:
             """
         )
 
+    def ingested_jobs(self, job_ids: Sequence[str]) -> set[str]:
+        """Which of these queue jobs the ingest has written."""
+        if not job_ids:
+            return set()
+        result = self.query(
+            "SELECT job_id FROM ingested_jobs WHERE job_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(job_ids)],
+        )
+        return {row[0] for row in result.rows}
+
     def raw_body(self, sha256: str) -> bytes | None:
         result = self.query("SELECT body_zlib FROM raw_responses WHERE sha256 = ?", [sha256])
         return zlib.decompress(result.rows[0][0]) if result.rows else None
@@ -248,10 +259,23 @@ class Store:
         documents: Sequence[MatchedDocument],
         validators: Sequence[Validators],
         state: dict[str, dict[str, str]] | None = None,
+        job: tuple[str, str] | None = None,
     ) -> WriteResult:
         """Writes one crawl in one transaction: mentions (deduplicated), evidence, runs, and
-        the spiders' state (keys given replace the stored ones; others are kept)."""
+        the spiders' state (keys given replace the stored ones; others are kept).
+
+        `job` (queue job id, source) is recorded in the same transaction; a job already
+        recorded is not written again (the result says `already_written`)."""
         with self.transaction() as con:
+            if job is not None:
+                if con.execute(
+                    "SELECT 1 FROM ingested_jobs WHERE job_id = ?", [job[0]]
+                ).fetchall():
+                    return WriteResult(already_written=True)
+                con.execute(
+                    "INSERT INTO ingested_jobs (job_id, source, ingested_at) VALUES (?, ?, ?)",
+                    [job[0], job[1], _now()],
+                )
             _replace_all(con, "schools", ["id", "name"], schools)
             _replace_all(con, "sources", ["name", "kind", "url", "platform"], sources)
             result = _write_mentions(con, documents)

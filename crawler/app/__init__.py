@@ -1,0 +1,1 @@
+"""The roof: commands and the services that wire the libraries together."""
