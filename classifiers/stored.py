@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from classifiers.settings import ClassifierSettings
-from crawler.store import ClassificationRow, Store, pending_classification, write_classifications
+from crawler.store import ClassificationRow, Store
 
 if TYPE_CHECKING:
     from classifiers.triage import Classifier
@@ -55,7 +55,7 @@ def classify_stored(
     from classifiers.triage import ClassifyRequest
 
     classifier = classifier_for(config.classifier)
-    pending = pending_classification(store, classifier.model_version, everything=everything)
+    pending = store.pending_classification(classifier.model_version, everything=everything)
     schools = {school.id: school for school in config.school}
     by_risk: dict[str, int] = {}
     done = 0
@@ -72,8 +72,7 @@ def classify_stored(
                 )
             )
         results = classifier.classify(requests)
-        write_classifications(
-            store,
+        store.write_classifications(
             [
                 ClassificationRow(
                     mention_id=mention.id,

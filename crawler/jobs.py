@@ -19,9 +19,8 @@ from apscheduler.triggers.cron import CronTrigger
 
 from crawler.cases import CheckResult, recheck_cases
 from crawler.config import Config, ScheduleSettings
-from crawler.retention import PurgeResult, purge
 from crawler.runner import CrawlReport, ProgressCallback, crawl, select_sources
-from crawler.store import Store
+from crawler.store import PurgeResult, Store
 
 if TYPE_CHECKING:
     from classifiers.stored import ClassifyOutcome
@@ -180,7 +179,7 @@ def retention_job(config: Config) -> PurgeResult | None:
     if config.store.keep_days is None:
         return None
     started = _now()
-    result = purge(Store(config.store.path), config.store.keep_days)
+    result = Store(config.store.path).purge(config.store.keep_days)
     log.info("retention (keep_days = %d): %d mention(s) deleted, %d kept for open cases",
              config.store.keep_days, result.mentions, result.kept_for_cases)
     _record(config, RETENTION, started, started, "ok",
@@ -214,13 +213,7 @@ def digest_trigger(settings: ScheduleSettings) -> CronTrigger:
 
 
 def slot_done(store: Store, job: str, slot: datetime) -> bool:
-    return bool(
-        store.query(
-            "SELECT 1 FROM schedule_runs WHERE job = ? AND slot = ? "
-            "AND status IN ('ok', 'skipped')",
-            [job, slot],
-        ).rows
-    )
+    return store.slot_done(job, slot)
 
 
 def last_runs(store: Store) -> dict[str, datetime]:
@@ -229,15 +222,10 @@ def last_runs(store: Store) -> dict[str, datetime]:
     A crawl that failed or was stopped by a shutdown does not count, so a restart retries it.
     """
     runs = {
-        crawl_job_name(row[0]): row[1]
-        for row in store.query(
-            "SELECT source, max(started_at) FROM crawl_runs WHERE status <> 'failed' "
-            "AND coalesce(warnings, '') NOT LIKE '%stopped early%' GROUP BY source"
-        ).rows
+        crawl_job_name(source): started
+        for source, started in store.last_completed_crawls().items()
     }
-    for job, started in store.query(
-        "SELECT job, max(started_at) FROM schedule_runs WHERE status = 'ok' GROUP BY job"
-    ).rows:
+    for job, started in store.last_job_runs().items():
         runs.setdefault(job, started)
     return runs
 
@@ -246,11 +234,9 @@ def _record(
     config: Config, job: str, slot: datetime, started: datetime, status: str, detail: str | None
 ) -> JobRun:
     run = JobRun(job, slot, started, _now(), status, detail)
-    with Store(config.store.path).writer() as con:
-        con.execute(
-            "INSERT INTO schedule_runs VALUES (?, ?, ?, ?, ?, ?)",
-            [run.job, run.slot, run.started_at, run.finished_at, run.status, run.detail],
-        )
+    Store(config.store.path).record_schedule_run(
+        run.job, run.slot, run.started_at, run.finished_at, run.status, run.detail
+    )
     return run
 
 

@@ -21,7 +21,7 @@ from crawler.store import Store
 from digest import policy
 from digest.chart import monthly_sentiment_chart, rating_trend_chart
 from digest.render import html_environment
-from digest.report import _MENTION_COLUMNS, SENTIMENTS, Item, SourceLine, _item, source_lines
+from digest.report import SENTIMENTS, Item, SourceLine, _item, source_lines
 from digest.safety import excerpt
 from digest.themes import negative_themes
 from digest.weeks import LONDON
@@ -99,12 +99,7 @@ def build_report(
     if since is None:
         since, reason = default_since(school, now)
     start = datetime.combine(since, time(0), LONDON).astimezone(UTC)
-    rows = store.query(
-        f"SELECT {_MENTION_COLUMNS}, source_kind FROM mentions WHERE school_id = ? "
-        "AND coalesce(published_at, first_seen_at) >= ? "
-        "AND coalesce(published_at, first_seen_at) <= ? ORDER BY happened_at DESC, id",
-        [school.id, start, now],
-    ).records()
+    rows = store.school_mentions(school.id, start, now, include_end=True)
     items = {row["id"]: _item(row) for row in rows}
     cases = list_cases(store, school_id=school.id)
     latest_case = {case.mention_id: case for case in cases}  # in opening order: last one wins

@@ -124,13 +124,6 @@ class WeekDigest:
         return self.mentions - self.unclassified
 
 
-_MENTION_COLUMNS = (
-    "id, title, text, url, source, coalesce(published_at, first_seen_at) AS happened_at, risk, "
-    "categories, risk_reasons, sentiment, rating, first_seen_at, fetched_at, raw_sha256, "
-    "match_context"
-)
-
-
 def _item(row: dict[str, Any]) -> Item:
     reasons_raw = row["risk_reasons"]
     reasons: dict[str, str] = {}
@@ -174,12 +167,7 @@ def _sort_key(item: Item) -> tuple[int, float]:
 def build_digest(config: Config, store: Store, school: School, week: Week) -> WeekDigest:
     """Everything the digest of one school for one week shows."""
     history_start = week.minus(AVERAGE_WEEKS).start
-    rows = store.query(
-        f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE school_id = ? "
-        "AND coalesce(published_at, first_seen_at) >= ? "
-        "AND coalesce(published_at, first_seen_at) < ? ORDER BY happened_at DESC, id",
-        [school.id, history_start, week.end],
-    ).records()
+    rows = store.school_mentions(school.id, history_start, week.end)
     per_week: Counter[Week] = Counter(Week.containing(row["happened_at"]) for row in rows)
     this_week = [row for row in rows if row["happened_at"] >= week.start]
     items = [_item(row) for row in this_week]
@@ -247,18 +235,7 @@ def source_lines(
 ) -> list[SourceLine]:
     """Each source that covers the school: its runs from start to end and whether any failed."""
     names = [source.name for source in config.source if school in config.schools_for(source)]
-    runs = {
-        row["source"]: row
-        for row in store.query(
-            "SELECT source, count(*) AS runs, "
-            "count(*) FILTER (WHERE status IN ('failed', 'partial')) AS failed_runs, "
-            "max(started_at) AS last_run, arg_max(status, started_at) AS last_status, "
-            "arg_max(last_error, started_at) FILTER (WHERE last_error IS NOT NULL) AS last_error "
-            "FROM crawl_runs WHERE started_at >= ? AND started_at < ? "
-            "AND source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source",
-            [start, end, names],
-        ).records()
-    }
+    runs = store.source_runs(names, start, end)
     lines = []
     for source in config.source:
         if source.name not in names:
@@ -284,10 +261,4 @@ def high_risk_unalerted(
     store: Store, school_id: str, since: datetime
 ) -> list[Item]:
     """High-risk mentions of the school fetched since `since` that no alert has covered yet."""
-    rows = store.query(
-        f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE school_id = ? AND risk = 'high' "
-        "AND fetched_at >= ? AND id NOT IN (SELECT mention_id FROM alerted_mentions) "
-        "ORDER BY first_seen_at, id",
-        [school_id, since],
-    ).records()
-    return [_item(row) for row in rows]
+    return [_item(row) for row in store.high_risk_unalerted(school_id, since)]
