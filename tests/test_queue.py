@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import itertools
-import shutil
+import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -17,7 +17,7 @@ from crawler.cli import cli
 from crawler.config import Config, load_config
 from crawler.store import Store
 from tests.helpers import SCHOOLS_TOML
-from tests.queue_helpers import NO_REDIS, CountingSite, RedisServer, WorkerProcess, wait_for
+from tests.queue_helpers import CountingSite, RedisServer, WorkerProcess, wait_for
 
 _namespaces = itertools.count()
 
@@ -40,17 +40,6 @@ def write_config(folder: Path, queue: str, sources: str = "", crawl: str = "") -
         encoding="utf-8",
     )
     return load_config(path)
-
-
-@pytest.fixture(scope="session")
-def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
-    if shutil.which("redis-server") is None:
-        pytest.skip(NO_REDIS)
-    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
-    try:
-        yield server
-    finally:
-        server.stop()
 
 
 class Cluster:
@@ -112,18 +101,18 @@ def runs_per_source(store: Store) -> dict[str, int]:
 
 
 def test_two_workers_store_every_mention_once_within_the_per_site_limit(cluster: Cluster):
-    with CountingSite(12, latency=0.1, prefix="a") as site:
-        config = cluster.config("many", site.sources_toml(12), crawl="per_site = 1\n")
+    with CountingSite(8, latency=0.1, prefix="a") as site:
+        config = cluster.config("many", site.sources_toml(8), crawl="per_site = 1\n")
         crawl_through_queue(config)
 
     store = Store(config.store.path)
-    assert runs_per_source(store) == {f"feed-{i}": 1 for i in range(12)}
+    assert runs_per_source(store) == {f"feed-{i}": 1 for i in range(8)}
     assert {row[0] for row in store.query("SELECT status FROM crawl_runs").rows} == {"ok"}
     urls = [row[0] for row in store.query("SELECT url FROM mentions").rows]
-    assert sorted(urls) == sorted(f"{site.base_url}/posts/a{i}" for i in range(12))
+    assert sorted(urls) == sorted(f"{site.base_url}/posts/a{i}" for i in range(8))
     # Both workers crawled, yet the site never had two requests at once (per_site = 1).
     assert all("crawled feed-" in worker.log() for worker in cluster.workers)
-    assert site.requests >= 24 and site.most_in_flight == 1
+    assert site.requests >= 16 and site.most_in_flight == 1
 
 
 def test_a_job_of_a_killed_worker_completes_once_on_the_other(cluster: Cluster):
@@ -189,29 +178,47 @@ def test_a_poisoned_job_is_dead_lettered_and_shown_as_the_last_error(cluster: Cl
     assert "poison-0" in listing.output and listing.output.count("failed") >= 2
 
 
-def test_a_redis_restart_mid_run_loses_nothing(tmp_path: Path):
-    if shutil.which("redis-server") is None:
-        pytest.skip(NO_REDIS)
-    server = RedisServer(tmp_path / "redis").start()
+def test_run_enqueues_crawls_for_the_workers_and_ingests_them(
+    cluster: Cluster, monkeypatch: pytest.MonkeyPatch
+):
+    from crawler import jobs
+    from crawler.scheduler import Scheduler
+
+    followed: list[str] = []
+    monkeypatch.setattr(jobs, "after_crawl",
+                        lambda config, report: followed.extend(r.source for r in report.runs))
+    with CountingSite(3, latency=0.05, prefix="s") as site:
+        config = cluster.config("run", site.sources_toml(3))
+        scheduler = Scheduler(config)
+        thread = threading.Thread(target=scheduler.run,
+                                  kwargs={"install_signal_handlers": False})
+        thread.start()
+        try:
+            # The scheduler's thread owns the store while it runs: watch its hook, not the file.
+            wait_for(lambda: len(followed) == 3, 60, "the three crawls to be ingested")
+        finally:
+            scheduler.stop()
+            thread.join(30)
+
+    assert sorted(followed) == ["feed-0", "feed-1", "feed-2"]
+    store = Store(config.store.path)
+    assert runs_per_source(store) == {"feed-0": 1, "feed-1": 1, "feed-2": 1}
+    assert store.query("SELECT count(*) FROM mentions").rows[0][0] == 3
+
+
+def test_a_redis_restart_mid_run_loses_nothing(cluster: Cluster):
+    """Redis keeps nothing on disk here: the restart loses every queued job, and the
+    dispatcher queues again what the store has not recorded."""
     with CountingSite(6, latency=0.3, prefix="r") as site:
-        queue = queue_toml(server.url, "restart")
-        config = write_config(tmp_path / "run", queue, site.sources_toml(6))
-        worker = WorkerProcess(config.store.path.parent / "schoolwatch.toml",
-                               tmp_path / "worker.log")
+        config = cluster.config("restart", site.sources_toml(6))
         restarted: list[bool] = []
 
         def restart_after_the_first_result(dispatcher: Dispatcher, batch) -> None:
             if not restarted and batch.job_ids:
-                server.restart()
+                cluster.redis.restart()
                 restarted.append(True)
 
-        try:
-            wait_for(lambda: server.client().zcard("restart:__heartbeats__"), 60,
-                     "the worker to start")
-            crawl_through_queue(config, timeout=90, during=restart_after_the_first_result)
-        finally:
-            worker.stop()
-            server.stop()
+        crawl_through_queue(config, timeout=90, during=restart_after_the_first_result)
 
     assert restarted
     store = Store(config.store.path)
