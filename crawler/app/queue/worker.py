@@ -81,6 +81,7 @@ class CrawlJob:
         q.set_state(self.client, self.settings, source_name, job_id, q.RUNNING,
                     worker=self.worker, tries=tries)
         log.info("crawling %s (job %s, try %d of %d)", source_name, job_id, tries, max_tries)
+        crawl_started = time.perf_counter()
         try:
             job_id, source, schools, crawl_settings, inputs = decode_job(job)
             lease = LeaseSettings(
@@ -105,12 +106,13 @@ class CrawlJob:
             q.set_state(self.client, self.settings, source_name, job_id, q.QUEUED,
                         error=error, tries=tries)
             raise
+        seconds = time.perf_counter() - crawl_started
         send_result(self.broker, encode_result(job_id, source_name, self.worker, collected))
         q.set_state(self.client, self.settings, source_name, job_id, q.CRAWLED,
                     worker=self.worker)
         statuses = ", ".join(f"{run.status}, {run.pages_fetched} page(s)" for run in
                              collected.runs)
-        log.info("crawled %s: %s, %d document(s)", source_name, statuses,
+        log.info("crawled %s in %.3fs: %s, %d document(s)", source_name, seconds, statuses,
                  len(collected.documents))
 
     def _count_try(self, job_id: str) -> int:
@@ -129,7 +131,7 @@ class CrawlJob:
 
 
 def build_worker(config: Config, *, threads: int = 1, log_level: str = "CRITICAL",
-                 poll_ms: int = 1000) -> Any:
+                 poll_ms: int = 100) -> Any:
     """A Dramatiq worker for the crawl queue (not started)."""
     from crawler.engine.warm import forkserver_context
 
@@ -155,7 +157,7 @@ def build_worker(config: Config, *, threads: int = 1, log_level: str = "CRITICAL
 
 
 def run_worker(config: Config, *, threads: int = 1, stop_after: float = 60.0,
-               log_level: str = "CRITICAL", poll_ms: int = 1000,
+               log_level: str = "CRITICAL", poll_ms: int = 100,
                on_ready: Callable[[], None] | None = None) -> None:
     """Runs until SIGTERM or Ctrl-C; running crawls get `stop_after` seconds to finish (a crawl
     still running then is not acknowledged and goes to another worker)."""
