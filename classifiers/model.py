@@ -23,19 +23,20 @@ from safetensors import safe_open
 from torch import nn
 
 from crawler.errors import ModelLoadError
+from crawler.vocab import Category, Risk, Sentiment
 
-SENTIMENTS = ("negative", "neutral", "positive")
+SENTIMENTS = tuple(Sentiment)
 # Categories the model decides; personal_data, named_pupil and allegation belong to the rules.
 MODEL_CATEGORIES = (
-    "safeguarding",
-    "threat",
-    "harassment",
-    "extremism_hate",
-    "complaint",
-    "media_enquiry",
-    "inspection",
+    Category.SAFEGUARDING,
+    Category.THREAT,
+    Category.HARASSMENT,
+    Category.EXTREMISM_HATE,
+    Category.COMPLAINT,
+    Category.MEDIA_ENQUIRY,
+    Category.INSPECTION,
 )
-RISKS = ("none", "low", "medium", "high")
+RISKS = tuple(Risk)
 # Evidence key for "the most negative sentence", used when a criticism has no category of its own.
 NEGATIVE_EVIDENCE = "negative"
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "heads.safetensors"

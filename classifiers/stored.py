@@ -13,13 +13,13 @@ from typing import TYPE_CHECKING
 
 from classifiers.settings import ClassifierSettings
 from crawler.store import ClassificationRow, Store
+from crawler.vocab import Risk
 
 if TYPE_CHECKING:
     from classifiers.triage import Classifier
     from crawler.config import Config
 
 WRITE_CHUNK = 512
-RISK_LEVELS = ("high", "medium", "low", "none")
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class ClassifyOutcome:
     def risk_summary(self) -> str:
         """"2 high, 11 low, 10 none": the most urgent first."""
         return ", ".join(
-            f"{self.by_risk[risk]} {risk}" for risk in RISK_LEVELS if self.by_risk.get(risk)
+            f"{self.by_risk[risk]} {risk}" for risk in Risk.most_urgent_first()
+            if self.by_risk.get(risk)
         )
 
 

@@ -21,25 +21,22 @@ from classifiers.rules import (
     find_threat,
 )
 from classifiers.settings import ClassifierSettings
+from crawler.vocab import Category, Risk, Sentiment
 
-CATEGORIES = (
-    "safeguarding",
-    "threat",
-    "harassment",
-    "named_pupil",
-    "personal_data",
-    "allegation",
-    "extremism_hate",
-    "complaint",
-    "media_enquiry",
-    "inspection",
-)
-RISK_LEVELS = ("none", "low", "medium", "high")
+CATEGORIES = tuple(Category)
+RISK_LEVELS = tuple(Risk)
 # Any of these means "act today".
 HIGH_CATEGORIES = frozenset(
-    {"safeguarding", "threat", "named_pupil", "personal_data", "allegation", "extremism_hate"}
+    {
+        Category.SAFEGUARDING,
+        Category.THREAT,
+        Category.NAMED_PUPIL,
+        Category.PERSONAL_DATA,
+        Category.ALLEGATION,
+        Category.EXTREMISM_HATE,
+    }
 )
-MEDIUM_CATEGORIES = frozenset({"harassment", "media_enquiry"})
+MEDIUM_CATEGORIES = frozenset({Category.HARASSMENT, Category.MEDIA_ENQUIRY})
 
 
 @dataclass(frozen=True)
@@ -103,20 +100,20 @@ def decide(
     _, at_least_medium, high = (float(x) for x in prediction.risk_at_least)
 
     if HIGH_CATEGORIES & reasons.keys():
-        risk = "high"
+        risk = Risk.HIGH
     elif high >= thresholds.get("risk_high", 0.3) and "harassment" in reasons:
         # "Severe abuse of staff" has no category of its own: the risk head decides how severe
         # the flagged harassment is. It never upgrades a mere complaint (too many false alarms).
-        risk = "high"
+        risk = Risk.HIGH
     elif MEDIUM_CATEGORIES & reasons.keys():
-        risk = "medium"
+        risk = Risk.MEDIUM
     elif "complaint" in reasons:
         # A complaint "gaining traction" (petitions, shares, MPs, protests) is medium.
-        risk = "medium" if at_least_medium >= thresholds.get("risk_medium", 0.5) else "low"
-    elif "inspection" in reasons and sentiment == "negative":
-        risk = "low"
+        risk = Risk.MEDIUM if at_least_medium >= thresholds.get("risk_medium", 0.5) else Risk.LOW
+    elif "inspection" in reasons and sentiment == Sentiment.NEGATIVE:
+        risk = Risk.LOW
     else:
-        risk = "none"
+        risk = Risk.NONE
     ordered = tuple(c for c in CATEGORIES if c in reasons)
     return Classification(
         sentiment=sentiment,

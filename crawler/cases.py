@@ -21,12 +21,14 @@ from urllib.parse import urlsplit, urlunsplit
 
 from crawler.config import Config, CrawlSettings
 from crawler.errors import CaseError
-from crawler.store import CLOSED, UNRESOLVED, Case, CaseCheck, RawResponse, Store
+from crawler.store import Case, CaseCheck, RawResponse, Store
 from crawler.text import html_to_text
+from crawler.vocab import CaseStatus
 
 log = logging.getLogger(__name__)
 
-STATUSES = UNRESOLVED + CLOSED
+# The statuses a person records; open is where every case starts.
+UPDATES = (CaseStatus.REPORTED, CaseStatus.REMOVED, CaseStatus.REFUSED)
 GONE_STATUSES = (404, 410)
 # Share of the post's 8-word runs that must still be on the page for it to count as there:
 # low enough to survive a page that trims or re-wraps the text, high enough that a thread
@@ -56,9 +58,9 @@ def open_case(store: Store, mention_id: int, note: str | None = None) -> Case:
 
 def update_case(store: Store, case_id: int, status: str, note: str | None = None) -> Case:
     """Records a new status (reported, removed or refused); removed and refused close the case."""
-    if status not in STATUSES[1:]:
+    if status not in UPDATES:
         raise CaseError(f"status must be one of reported, removed, refused (not {status!r})")
-    store.set_case_status(case_id, status, note)
+    store.set_case_status(case_id, CaseStatus(status), note)
     return store.get_case(case_id)
 
 

@@ -15,16 +15,17 @@ from typing import Any
 from crawler.cases import open_cases
 from crawler.config import Config, School
 from crawler.store import Store
+from crawler.vocab import ACTION_RISKS, LONDON, Sentiment
 from digest import policy
 from digest.redact import redact
 from digest.safety import excerpt, one_line, safe_url
 from digest.themes import negative_themes
-from digest.weeks import LONDON, Week
+from digest.weeks import Week
 
 AVERAGE_WEEKS = 8
 OTHER_ITEMS_SHOWN = 25
-SENTIMENTS = ("positive", "neutral", "negative", "unclassified")
-FAILED_STATUSES = ("failed", "partial")
+# The order the digest and the report show them in.
+SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE, "unclassified")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class SourceLine:
     last_run: datetime | None
     last_status: str | None
     last_error: str | None
+    last_failed: bool = False  # the latest run failed (or was interrupted after errors)
 
     @property
     def failed(self) -> bool:
@@ -78,7 +80,7 @@ class SourceLine:
     @property
     def failing(self) -> bool:
         """Did not run, or its latest run failed (the report's warning: is it broken now?)."""
-        return self.runs == 0 or self.last_status in ("failed", "partial")
+        return self.runs == 0 or self.last_failed
 
 
 @dataclass(frozen=True)
@@ -161,7 +163,7 @@ def _item(row: dict[str, Any]) -> Item:
 
 
 def _sort_key(item: Item) -> tuple[int, float]:
-    return (policy.RISK_ORDER.get(item.risk or "none", 4), -item.when.timestamp())
+    return (policy.risk_rank(item.risk), -item.when.timestamp())
 
 
 def build_digest(config: Config, store: Store, school: School, week: Week) -> WeekDigest:
@@ -173,10 +175,10 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
     items = [_item(row) for row in this_week]
     items.sort(key=_sort_key)
 
-    action_items = [item for item in items if item.risk in ("high", "medium")]
+    action_items = [item for item in items if item.risk in ACTION_RISKS]
     # Reviews have their own section; everything else that needs no action is listed here.
     others = [
-        item for item in items if item.risk not in ("high", "medium") and item.rating is None
+        item for item in items if item.risk not in ACTION_RISKS and item.rating is None
     ]
     sentiment = Counter(item.sentiment or "unclassified" for item in items)
     negative = [row for row in this_week if row["sentiment"] == "negative"]
@@ -251,6 +253,7 @@ def source_lines(
                 failed_runs=run.get("failed_runs", 0),
                 last_run=last_run.astimezone(LONDON) if last_run else None,
                 last_status=run.get("last_status"),
+                last_failed=bool(run.get("last_failed")),
                 last_error=one_line(run.get("last_error")) or None,
             )
         )

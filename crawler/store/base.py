@@ -11,7 +11,6 @@ import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, datetime
 from importlib import resources
 from pathlib import Path
 from typing import Any
@@ -20,6 +19,7 @@ import duckdb
 import pyarrow as pa
 
 from crawler.errors import QueryError, StoreError, StoreLockedError
+from crawler.vocab import now
 
 LOCK_WAIT_READ = 5.0
 LOCK_WAIT_WRITE = 120.0
@@ -89,10 +89,6 @@ def in_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyCo
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
-
-
-def now() -> datetime:
-    return datetime.now(UTC)
 
 
 def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> None:

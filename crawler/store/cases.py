@@ -12,9 +12,10 @@ import duckdb
 from crawler.errors import CaseError
 from crawler.store.base import StoreBase, draw_ids, now
 from crawler.store.evidence import RawResponse, write_raw_responses
+from crawler.vocab import CLOSED_CASES, UNRESOLVED_CASES, CaseStatus
 
-UNRESOLVED = ("open", "reported")
-CLOSED = ("removed", "refused")
+UNRESOLVED = UNRESOLVED_CASES
+CLOSED = CLOSED_CASES
 
 
 @dataclass(frozen=True)
@@ -23,7 +24,7 @@ class Case:
     mention_id: int
     school_id: str
     url: str
-    status: str
+    status: CaseStatus
     opened_at: datetime
     updated_at: datetime
     reported_at: datetime | None
@@ -53,6 +54,10 @@ class CaseCheck:
     response: RawResponse | None
 
 
+def _case(row: tuple[Any, ...]) -> Case:
+    return Case(row[0], row[1], row[2], row[3], CaseStatus(row[4]), *row[5:])
+
+
 _CASE_SQL = """
 SELECT c.id, c.mention_id, c.school_id, c.url, c.status, c.opened_at, c.updated_at,
        c.reported_at, c.closed_at, c.last_checked_at, c.last_check, m.title,
@@ -74,8 +79,9 @@ class CaseStore(StoreBase):
             if not mention:
                 raise CaseError(f"no mention with id {mention_id}")
             existing = con.execute(
-                "SELECT id FROM cases WHERE mention_id = ? AND status IN ('open', 'reported')",
-                [mention_id],
+                "SELECT id FROM cases WHERE mention_id = ? "
+                "AND status IN (SELECT unnest(?::VARCHAR[]))",
+                [mention_id, list(UNRESOLVED)],
             ).fetchall()
             if existing:
                 raise CaseError(
@@ -86,13 +92,15 @@ class CaseStore(StoreBase):
             school_id, url = mention[0]
             con.execute(
                 "INSERT INTO cases (id, mention_id, school_id, url, status, opened_at, "
-                "updated_at) VALUES (?, ?, ?, ?, 'open', ?, ?)",
-                [case_id, mention_id, school_id, url, stamp, stamp],
+                "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                [case_id, mention_id, school_id, url, CaseStatus.OPEN, stamp, stamp],
             )
-            _event(con, case_id, stamp, "opened", "open", note)
+            _event(con, case_id, stamp, "opened", CaseStatus.OPEN, note)
         return case_id
 
-    def set_case_status(self, case_id: int, status: str, note: str | None = None) -> None:
+    def set_case_status(
+        self, case_id: int, status: CaseStatus, note: str | None = None
+    ) -> None:
         stamp = now()
         with self.transaction() as con:
             if not con.execute("SELECT 1 FROM cases WHERE id = ?", [case_id]).fetchall():
@@ -104,7 +112,7 @@ class CaseStore(StoreBase):
         rows = self.query(_CASE_SQL + "WHERE c.id = ?", [case_id]).rows
         if not rows:
             raise CaseError(f"no case with id {case_id}")
-        return Case(*rows[0])
+        return _case(rows[0])
 
     def list_cases(
         self, *, school_id: str | None = None, unresolved_only: bool = False
@@ -114,10 +122,11 @@ class CaseStore(StoreBase):
             conditions.append("c.school_id = ?")
             params.append(school_id)
         if unresolved_only:
-            conditions.append("c.status IN ('open', 'reported')")
+            conditions.append("c.status IN (SELECT unnest(?::VARCHAR[]))")
+            params.append(list(UNRESOLVED))
         where = ("WHERE " + " AND ".join(conditions) + " ") if conditions else ""
         rows = self.query(_CASE_SQL + where + "ORDER BY c.opened_at, c.id", params).rows
-        return [Case(*row) for row in rows]
+        return [_case(row) for row in rows]
 
     def case_events(self, case_id: int) -> list[dict[str, Any]]:
         return self.query(
@@ -154,7 +163,7 @@ class CaseStore(StoreBase):
                     continue
                 status = current[0][0]
                 if check.removed:
-                    status = "removed"
+                    status = CaseStatus.REMOVED
                     _set_status(con, check.case_id, status, stamp)
                 con.execute(
                     "UPDATE cases SET last_checked_at = ?, last_check = ? WHERE id = ?",
@@ -164,12 +173,14 @@ class CaseStore(StoreBase):
                        check.http_status, sha256)
 
 
-def _set_status(con: duckdb.DuckDBPyConnection, case_id: int, status: str, at: datetime) -> None:
+def _set_status(
+    con: duckdb.DuckDBPyConnection, case_id: int, status: CaseStatus, at: datetime
+) -> None:
     con.execute(
         "UPDATE cases SET status = ?, updated_at = ?, "
-        "reported_at = CASE WHEN ? = 'reported' THEN coalesce(reported_at, ?) ELSE reported_at END,"
-        " closed_at = CASE WHEN ? IN ('removed', 'refused') THEN ? ELSE NULL END WHERE id = ?",
-        [status, at, status, at, status, at, case_id],
+        "reported_at = CASE WHEN ? THEN coalesce(reported_at, ?) ELSE reported_at END, "
+        "closed_at = CASE WHEN ? THEN ? ELSE NULL END WHERE id = ?",
+        [status, at, status == CaseStatus.REPORTED, at, status in CLOSED, at, case_id],
     )
 
 

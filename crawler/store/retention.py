@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 import duckdb
 
 from crawler.store.base import StoreBase, now
+from crawler.vocab import UNRESOLVED_CASES
 
 # Deleted with their mention (case_events go first, through their case).
 MENTION_TABLES = (
@@ -48,15 +49,15 @@ def _purge(con: duckdb.DuckDBPyConnection, cutoff: datetime, at: datetime) -> Pu
     con.execute(
         "CREATE TEMP TABLE _doomed AS SELECT id, school_id, url, content_hash "
         "FROM mention_records WHERE first_seen_at < ? AND id NOT IN "
-        "(SELECT mention_id FROM cases WHERE status IN ('open', 'reported'))",
-        [cutoff],
+        "(SELECT mention_id FROM cases WHERE status IN (SELECT unnest(?::VARCHAR[])))",
+        [cutoff, list(UNRESOLVED_CASES)],
     )
     try:
         kept = con.execute(
             "SELECT count(DISTINCT m.id) FROM mention_records m JOIN cases c "
             "ON c.mention_id = m.id WHERE m.first_seen_at < ? "
-            "AND c.status IN ('open', 'reported')",
-            [cutoff],
+            "AND c.status IN (SELECT unnest(?::VARCHAR[]))",
+            [cutoff, list(UNRESOLVED_CASES)],
         ).fetchall()[0][0]
         mentions = con.execute("SELECT count(*) FROM _doomed").fetchall()[0][0]
         con.execute(

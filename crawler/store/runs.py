@@ -11,6 +11,11 @@ import pyarrow as pa
 
 from crawler.items import SourceRun
 from crawler.store.base import TIMESTAMP, QueryResult, StoreBase, draw_ids, insert_arrow, now
+from crawler.vocab import FAILED_RUN_STATUSES, JobStatus, RunStatus
+
+# A run that failed, or was interrupted after errors (what was a partial run before it stopped).
+_FAILED = "(status IN (SELECT unnest(?::VARCHAR[])) OR (status = ? AND errors > 0))"
+_FAILED_PARAMS = [list(FAILED_RUN_STATUSES), RunStatus.INTERRUPTED]
 
 
 def write_runs(con: duckdb.DuckDBPyConnection, runs: Sequence[SourceRun]) -> None:
@@ -94,13 +99,14 @@ class RunStore(StoreBase):
             row["source"]: row
             for row in self.query(
                 "SELECT source, count(*) AS runs, "
-                "count(*) FILTER (WHERE status IN ('failed', 'partial')) AS failed_runs, "
+                f"count(*) FILTER (WHERE {_FAILED}) AS failed_runs, "
                 "max(started_at) AS last_run, arg_max(status, started_at) AS last_status, "
+                f"arg_max({_FAILED}, started_at) AS last_failed, "
                 "arg_max(last_error, started_at) FILTER (WHERE last_error IS NOT NULL) "
                 "AS last_error "
                 "FROM crawl_runs WHERE started_at >= ? AND started_at < ? "
                 "AND source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source",
-                [start, end, list(sources)],
+                [*_FAILED_PARAMS, *_FAILED_PARAMS, start, end, list(sources)],
             ).records()
         }
 
@@ -109,8 +115,9 @@ class RunStore(StoreBase):
         return {
             row[0]: row[1]
             for row in self.query(
-                "SELECT source, max(started_at) FROM crawl_runs WHERE status <> 'failed' "
-                "AND coalesce(warnings, '') NOT LIKE '%stopped early%' GROUP BY source"
+                "SELECT source, max(started_at) FROM crawl_runs "
+                "WHERE status NOT IN (?, ?) GROUP BY source",
+                [RunStatus.FAILED, RunStatus.INTERRUPTED],
             ).rows
         }
 
@@ -119,9 +126,8 @@ class RunStore(StoreBase):
     def slot_done(self, job: str, slot: datetime) -> bool:
         return bool(
             self.query(
-                "SELECT 1 FROM schedule_runs WHERE job = ? AND slot = ? "
-                "AND status IN ('ok', 'skipped')",
-                [job, slot],
+                "SELECT 1 FROM schedule_runs WHERE job = ? AND slot = ? AND status IN (?, ?)",
+                [job, slot, JobStatus.OK, JobStatus.SKIPPED],
             ).rows
         )
 
@@ -130,7 +136,8 @@ class RunStore(StoreBase):
         return {
             row[0]: row[1]
             for row in self.query(
-                "SELECT job, max(started_at) FROM schedule_runs WHERE status = 'ok' GROUP BY job"
+                "SELECT job, max(started_at) FROM schedule_runs WHERE status = ? GROUP BY job",
+                [JobStatus.OK],
             ).rows
         }
 
@@ -140,7 +147,7 @@ class RunStore(StoreBase):
         slot: datetime,
         started_at: datetime,
         finished_at: datetime,
-        status: str,
+        status: JobStatus,
         detail: str | None,
     ) -> None:
         with self.writer() as con:

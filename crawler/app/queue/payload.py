@@ -17,6 +17,7 @@ from typing import Any
 from crawler.config import CrawlSettings, School, Source
 from crawler.items import Document, Match, MatchedDocument, SourceRun, Validators
 from crawler.runner import Collected, CrawlInputs
+from crawler.vocab import RunStatus
 
 VERSION = 1
 
@@ -116,8 +117,8 @@ def encode_result(job_id: str, source: str, worker: str, collected: Collected) -
 def encode_failure(job_id: str, source: str, worker: str, started: datetime, error: str
                    ) -> dict[str, Any]:
     """A dead-lettered job's result: one failed run, so the source shows the error."""
-    run = SourceRun(source=source, started_at=started, finished_at=started, status="failed",
-                    errors=[error])
+    run = SourceRun(source=source, started_at=started, finished_at=started,
+                    status=RunStatus.FAILED, errors=[error])
     collected = Collected(runs=[run], documents=[], validators=[], state={})
     result = encode_result(job_id, source, worker, collected)
     result["failure"] = error
@@ -150,6 +151,7 @@ def decode_result(result: dict[str, Any]) -> Collected:
         fields = dict(raw)
         fields["started_at"] = _when(fields["started_at"])
         fields["finished_at"] = _when(fields.get("finished_at"))
+        fields["status"] = RunStatus(fields["status"])
         runs.append(SourceRun(**fields))
     return Collected(
         runs=runs,
