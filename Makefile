@@ -26,6 +26,7 @@ redis-server:
 
 test: install redis-server
 	$(VENV)/bin/ruff check .
+	$(VENV)/bin/lint-imports
 	$(PYTHON) -m pytest -q
 
 lint: install

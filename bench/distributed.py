@@ -32,8 +32,8 @@ from crawler.app.queue.ingest import Ingest  # noqa: E402
 from crawler.app.queue.payload import encode_result  # noqa: E402
 from crawler.app.queue.worker import send_result  # noqa: E402
 from crawler.config import Config, load_config  # noqa: E402
+from crawler.engine.runner import Collected  # noqa: E402
 from crawler.items import SourceRun  # noqa: E402
-from crawler.runner import Collected  # noqa: E402
 from crawler.store import Store  # noqa: E402
 from tests.helpers import SCHOOLS_TOML  # noqa: E402
 from tests.queue_helpers import CountingSite, RedisServer, WorkerProcess, wait_for  # noqa: E402

@@ -152,7 +152,7 @@ class WorkerProcess:
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "crawler.cli", "worker", "--config", str(config_path)],
+            [sys.executable, "-m", "crawler.app.cli", "worker", "--config", str(config_path)],
             stdout=self._log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
             cwd=ROOT,
         )

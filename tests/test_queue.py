@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from crawler.app.cli import cli
 from crawler.app.queue.dispatch import Dispatcher
 from crawler.app.queue.ingest import Ingest
-from crawler.cli import cli
 from crawler.config import Config, load_config
 from crawler.store import Store
 from tests.helpers import SCHOOLS_TOML
@@ -181,8 +181,8 @@ def test_a_poisoned_job_is_dead_lettered_and_shown_as_the_last_error(cluster: Cl
 def test_run_enqueues_crawls_for_the_workers_and_ingests_them(
     cluster: Cluster, monkeypatch: pytest.MonkeyPatch
 ):
-    from crawler import jobs
-    from crawler.scheduler import Scheduler
+    from crawler.app import jobs
+    from crawler.app.scheduler import Scheduler
 
     followed: list[str] = []
     monkeypatch.setattr(jobs, "after_crawl",

@@ -1,1 +1,2 @@
-"""The roof: commands and the services that wire the libraries together."""
+"""The roof: the command line, the scheduler and its jobs, the demo. The only code that
+imports click or rich and the only code that wires spiders, classifiers and digest together."""

@@ -1,1 +1,2 @@
-"""The crawl engine: Scrapy settings, pipelines, the child-process runner and its add-ons."""
+"""The crawl engine: the child process that runs Scrapy (runner), the item pipelines and the
+Scrapy settings. Spiders are named to it by dotted path; it never imports them."""

@@ -18,7 +18,7 @@ import duckdb
 import pyarrow as pa
 
 from crawler.items import Match, MatchedDocument, SourceRun, Validators
-from crawler.store.base import TIMESTAMP, StoreBase, draw_ids, insert_arrow, now
+from crawler.store.base import TIMESTAMP, StoreBase, draw_ids, gc_paused, insert_arrow, now
 from crawler.store.evidence import write_evidence, write_state, write_validators
 from crawler.store.runs import record_ingested_job, write_runs
 
@@ -70,7 +70,7 @@ class MentionStore(StoreBase):
 
         `job` (queue job id, source) is recorded in the same transaction; a job already
         recorded is not written again (the result says `already_written`)."""
-        with self.transaction() as con:
+        with self.transaction() as con, gc_paused():
             if job is not None and not record_ingested_job(con, *job):
                 return WriteResult(already_written=True)
             _replace_all(con, "schools", ["id", "name"], schools)
@@ -269,7 +269,7 @@ def _mention_batch(
         "title": pa.array([d.title for d in docs], pa.string()),
         "author": pa.array([d.author for d in docs], pa.string()),
         "published_at": pa.array([d.published_at for d in docs], TIMESTAMP),
-        "first_seen_at": pa.array([stamp] * count, TIMESTAMP),
+        "first_seen_at": pa.repeat(pa.scalar(stamp, TIMESTAMP), count),
         "fetched_at": pa.array([d.fetched_at for d in docs], TIMESTAMP),
         "final_url": pa.array([d.final_url for d in docs], pa.string()),
         "http_status": pa.array([d.http_status for d in docs], pa.int32()),
@@ -283,7 +283,7 @@ def _mention_batch(
         "extra": pa.array(
             [json.dumps(d.extra, default=str) if d.extra else None for d in docs], pa.string()
         ),
-        "version": pa.array([1] * count, pa.int32()),
+        "version": pa.repeat(pa.scalar(1, pa.int32()), count),
     }
     return pa.table(columns)
 

@@ -10,9 +10,9 @@ from types import FrameType
 
 import click
 
+from crawler.app.ui import config_option, load_from_option
 from crawler.config import Config
 from crawler.errors import SchoolwatchError
-from crawler.ui import config_option, load_from_option
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
@@ -62,8 +62,8 @@ def ingest_command(config_path: Path | None, verbose: bool) -> None:
     Run exactly one, on the machine with the store; each result is tagged for risk and its
     alerts are sent, as after a local crawl.
     """
+    from crawler.app.jobs import after_crawl
     from crawler.app.queue.ingest import run_ingest
-    from crawler.jobs import after_crawl
 
     config = _queue_config(config_path)
     _logging(verbose)

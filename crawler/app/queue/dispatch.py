@@ -22,7 +22,7 @@ import redis
 from crawler.app.queue import broker as q
 from crawler.app.queue.payload import encode_job
 from crawler.config import Config, Source
-from crawler.runner import CrawlInputs
+from crawler.engine.runner import CrawlInputs
 from crawler.store import Store
 
 log = logging.getLogger("schoolwatch.queue")

@@ -22,9 +22,9 @@ from dramatiq.errors import BrokerConnectionError
 from crawler.app.queue import broker as q
 from crawler.app.queue.payload import decode_result
 from crawler.config import Config
+from crawler.engine.runner import CrawlReport
 from crawler.errors import StoreLockedError
 from crawler.items import SourceRun
-from crawler.runner import CrawlReport
 from crawler.store import Store
 
 log = logging.getLogger("schoolwatch.ingest")

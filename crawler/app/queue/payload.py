@@ -15,8 +15,8 @@ from pathlib import Path
 from typing import Any
 
 from crawler.config import CrawlSettings, School, Source
+from crawler.engine.runner import Collected, CrawlInputs
 from crawler.items import Document, Match, MatchedDocument, SourceRun, Validators
-from crawler.runner import Collected, CrawlInputs
 from crawler.vocab import RunStatus
 
 VERSION = 1

@@ -42,7 +42,7 @@ class QueueService:
     def tick(self) -> None:
         """Writes waiting results (then tags them and sends alerts) and re-queues lost jobs."""
         if self.ingest is not None:
-            from crawler.jobs import after_crawl
+            from crawler.app.jobs import after_crawl
 
             batch = self.ingest.drain()
             self.dispatcher.settle(batch.job_ids)

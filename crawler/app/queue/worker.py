@@ -29,8 +29,9 @@ from dramatiq.middleware import CurrentMessage, Retries
 from crawler.app.queue import broker as q
 from crawler.app.queue.payload import decode_job, encode_failure, encode_result, job_source
 from crawler.config import Config, QueueSettings
+from crawler.engine.runner import collect
 from crawler.engine.site_lease import LeaseSettings
-from crawler.runner import collect
+from spiders import SPIDERS
 
 log = logging.getLogger("schoolwatch.worker")
 
@@ -92,7 +93,8 @@ class CrawlJob:
                 ttl_ms=int(crawl_settings.timeout.total_seconds() * 1000) + 60_000,
             )
             collected = collect(
-                crawl_settings, [source], schools, inputs, extra_settings=lease.as_setting(),
+                crawl_settings, [source], schools, inputs, spiders=SPIDERS,
+                extra_settings=lease.as_setting(),
                 timeout=self.settings.job_timeout.total_seconds(), log_level=self.log_level,
                 context=self.context,
             )
@@ -133,7 +135,7 @@ class CrawlJob:
 def build_worker(config: Config, *, threads: int = 1, log_level: str = "CRITICAL",
                  poll_ms: int = 100) -> Any:
     """A Dramatiq worker for the crawl queue (not started)."""
-    from crawler.engine.warm import forkserver_context
+    from crawler.app.queue.forkserver import forkserver_context
 
     settings = config.queue
     assert settings is not None

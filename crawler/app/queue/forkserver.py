@@ -2,7 +2,7 @@
 
 A spawned crawl child spends most of a second importing Scrapy's components; a worker that runs
 many short source crawls starts its children from a forkserver that imported them once
-(crawler/engine/preload.py).
+(preload.py).
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import multiprocessing
 import sys
 from typing import Any
 
-PRELOAD = "crawler.engine.preload"
+PRELOAD = "crawler.app.queue.preload"
 
 
 def forkserver_context() -> Any:

@@ -11,7 +11,7 @@ import multiprocessing
 import queue as queue_module
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -70,6 +70,10 @@ class Collected:
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
+# Source kind -> dotted path of the Scrapy spider class that reads it. The roof passes
+# spiders.SPIDERS: the engine loads spiders by name, as Scrapy loads any component, and never
+# imports them.
+SpiderPaths = Mapping[str, str]
 
 
 def select_sources(
@@ -97,6 +101,7 @@ def crawl(
     config: Config,
     sources: Sequence[Source],
     *,
+    spiders: SpiderPaths,
     school_id: str | None = None,
     on_progress: ProgressCallback | None = None,
     timeout: float | None = None,
@@ -107,6 +112,7 @@ def crawl(
         "mode": "crawl",
         "config": config,
         "sources": list(sources),
+        "spiders": dict(spiders),
         "school_id": school_id,
         "log_level": log_level,
     }
@@ -117,6 +123,7 @@ def extract(
     source: Source,
     crawl_settings: CrawlSettings,
     *,
+    spiders: SpiderPaths,
     timeout: float | None = None,
     log_level: str = "CRITICAL",
 ) -> tuple[list[dict[str, Any]], SourceRun]:
@@ -125,6 +132,7 @@ def extract(
         "mode": "extract",
         "crawl": crawl_settings,
         "sources": [source],
+        "spiders": dict(spiders),
         "log_level": log_level,
     }
     return _run_child(job, None, timeout)
@@ -136,6 +144,7 @@ def collect(
     schools: Sequence[School],
     inputs: CrawlInputs,
     *,
+    spiders: SpiderPaths,
     extra_settings: dict[str, Any] | None = None,
     timeout: float | None = None,
     log_level: str = "CRITICAL",
@@ -150,12 +159,34 @@ def collect(
         "mode": "collect",
         "crawl": crawl_settings,
         "sources": list(sources),
+        "spiders": dict(spiders),
         "schools": list(schools),
         "inputs": inputs,
         "extra_settings": extra_settings or {},
         "log_level": log_level,
     }
     return _run_child(job, None, timeout, context)
+
+
+def run_spider(
+    crawl_settings: CrawlSettings,
+    spider: str,
+    *,
+    timeout: float | None = None,
+    log_level: str = "CRITICAL",
+    **arguments: Any,
+) -> list[Any]:
+    """Runs one spider (by dotted path) in a child process under the crawl's Scrapy settings
+    (robots.txt, user agent, timeout, size cap, retries) and returns its `collected` list.
+    The take-down re-check uses it; the arguments and results must pickle."""
+    job = {
+        "mode": "spider",
+        "crawl": crawl_settings,
+        "spider": spider,
+        "arguments": arguments,
+        "log_level": log_level,
+    }
+    return _run_child(job, None, timeout)
 
 
 # ---- parent side --------------------------------------------------------------------------
@@ -239,6 +270,8 @@ def _child_main(job: dict[str, Any], channel: Any) -> None:
             channel.put(("result", _crawl_in_child(job, channel)))
         elif job["mode"] == "collect":
             channel.put(("result", _collect_in_child(job, channel)))
+        elif job["mode"] == "spider":
+            channel.put(("result", _spider_in_child(job)))
         else:
             channel.put(("result", _extract_in_child(job)))
     except errors.SchoolwatchError as exc:
@@ -262,7 +295,8 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
         state=store.crawl_state(names),
     )
     schools = [s for s in config.school if school_id is None or s.id == school_id]
-    collected = _collect(config.crawl, sources, schools, inputs, job["log_level"], channel)
+    collected = _collect(config.crawl, sources, job["spiders"], schools, inputs,
+                         job["log_level"], channel)
     written = store.write_crawl(
         schools=[(s.id, s.name) for s in config.school],
         sources=[(s.name, s.kind, s.url, s.platform) for s in config.source],
@@ -280,14 +314,15 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
 
 def _collect_in_child(job: dict[str, Any], channel: Any) -> Collected:
     return _collect(
-        job["crawl"], job["sources"], job["schools"], job["inputs"], job["log_level"], channel,
-        extra_settings=job["extra_settings"],
+        job["crawl"], job["sources"], job["spiders"], job["schools"], job["inputs"],
+        job["log_level"], channel, extra_settings=job["extra_settings"],
     )
 
 
 def _collect(
     crawl_settings: CrawlSettings,
     sources: Sequence[Source],
+    spider_paths: SpiderPaths,
     schools: Sequence[School],
     inputs: CrawlInputs,
     log_level: str,
@@ -300,6 +335,7 @@ def _collect(
     spiders = _run_spiders(
         crawl_settings,
         sources,
+        spider_paths,
         log_level,
         channel,
         spider_kwargs=lambda source: {
@@ -332,13 +368,31 @@ def _collect(
 
 
 def _extract_in_child(job: dict[str, Any]) -> tuple[list[dict[str, Any]], SourceRun]:
-    (spider,) = _run_spiders(job["crawl"], job["sources"], job["log_level"], None)
+    (spider,) = _run_spiders(
+        job["crawl"], job["sources"], job["spiders"], job["log_level"], None
+    )
     return [item.as_json() for item in spider.collected], spider.run
+
+
+def _spider_in_child(job: dict[str, Any]) -> list[Any]:
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.misc import load_object
+
+    from crawler.engine.settings import scrapy_settings
+
+    settings = scrapy_settings(job["crawl"], log_level=job["log_level"])
+    settings["ITEM_PIPELINES"] = {}  # it collects results itself; no documents to match
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(load_object(job["spider"]))
+    process.crawl(crawler, **job["arguments"])
+    process.start()
+    return list(crawler.spider.collected)
 
 
 def _run_spiders(
     crawl_settings: CrawlSettings,
     sources: Sequence[Source],
+    spider_paths: SpiderPaths,
     log_level: str,
     channel: Any,
     spider_kwargs: Callable[[Source], dict[str, Any]] | None = None,
@@ -348,8 +402,7 @@ def _run_spiders(
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object
 
-    from crawler.settings import scrapy_settings
-    from spiders import SOURCE_KINDS
+    from crawler.engine.settings import scrapy_settings
 
     settings = scrapy_settings(crawl_settings, log_level=log_level)
     for key, value in (extra_settings or {}).items():
@@ -360,7 +413,7 @@ def _run_spiders(
     spiders: list[Any] = []
     trackers: list[_ProgressTracker] = []  # Scrapy holds signal receivers weakly
     for source in sources:
-        spider_class = load_object(SOURCE_KINDS[source.kind])
+        spider_class = load_object(spider_paths[source.kind])
         crawler = process.create_crawler(spider_class)
         tracker = _ProgressTracker(source.name, channel, spiders)
         trackers.append(tracker)

@@ -1,4 +1,4 @@
-"""Imports everything a crawl child loads, for a forkserver to hold ready (see warm.py).
+"""Imports everything a crawl child loads, for a forkserver to hold ready (forkserver.py).
 
 Importing this module is its whole job. It must not install a Twisted reactor: each crawl child
 installs Scrapy's own.
@@ -13,11 +13,11 @@ def _load_components() -> None:
     from scrapy.settings import default_settings
     from scrapy.utils.misc import load_object
 
-    import crawler.runner  # noqa: F401
-    from crawler.settings import ITEM_PIPELINES
-    from spiders import SOURCE_KINDS
+    import crawler.engine.runner  # noqa: F401
+    from crawler.engine.settings import ITEM_PIPELINES
+    from spiders import SPIDERS
 
-    names: list[str] = [*SOURCE_KINDS.values(), *ITEM_PIPELINES]
+    names: list[str] = [*SPIDERS.values(), *ITEM_PIPELINES]
     for table in (
         default_settings.DOWNLOADER_MIDDLEWARES_BASE,
         default_settings.SPIDER_MIDDLEWARES_BASE,
