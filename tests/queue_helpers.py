@@ -15,7 +15,7 @@ from pathlib import Path
 
 import redis
 
-from crawler.demo.server import FixtureServer, send
+from crawler.app.demo.server import FixtureServer, send
 
 ROOT = Path(__file__).resolve().parents[1]
 NO_REDIS = "redis-server is not installed (`make test` installs Debian's redis-server package)"
