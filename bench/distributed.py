@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import itertools
+import os
 import re
 import statistics
 import sys
@@ -65,6 +66,26 @@ def sources_toml(sites: list[CountingSite], count: int) -> str:
     return "".join(chunks)
 
 
+def tree_cpu(pid: int) -> float:
+    """CPU seconds used by a process and its descendants, the reaped ones included (Linux)."""
+    parents: dict[int, int] = {}
+    times: dict[int, float] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        child = int(stat.parent.name)
+        parents[child] = int(fields[1])
+        times[child] = sum(int(value) for value in fields[11:15])  # utime stime cutime cstime
+    tree, grew = {pid}, True
+    while grew:
+        more = {child for child, parent in parents.items() if parent in tree} - tree
+        tree |= more
+        grew = bool(more)
+    return sum(times.get(member, 0) for member in tree) / os.sysconf("SC_CLK_TCK")
+
+
 def crawl_round(folder: Path, redis_url: str, namespace: str, sources: str) -> tuple[float, int]:
     """Enqueues every source and ingests until all are written; (seconds, mentions)."""
     config = write_config(folder / f"round-{next(_rounds)}", redis_url, namespace, sources)
@@ -84,11 +105,13 @@ def crawl_round(folder: Path, redis_url: str, namespace: str, sources: str) -> t
 
 
 def bench_workers(folder: Path, redis: RedisServer, sources: str, counts: list[int],
-                  repeats: int, total: int) -> tuple[dict[int, float], dict[int, float]]:
-    """Per worker count: the median wall time, and the median seconds one crawl took inside a
-    worker (its runner call, as the worker logs it)."""
-    medians = {}
-    crawls = {}
+                  repeats: int, total: int
+                  ) -> tuple[dict[int, float], dict[int, float], dict[int, float]]:
+    """Per worker count: the median wall time, the median seconds one crawl took inside a
+    worker (its runner call, as the worker logs it) and the workers' CPU seconds per job."""
+    medians: dict[int, float] = {}
+    crawls: dict[int, float] = {}
+    cpu: dict[int, float] = {}
     for count in counts:
         namespace = f"bench{count}"
         config = write_config(folder / f"workers-{count}", redis.url, namespace, "")
@@ -102,8 +125,11 @@ def bench_workers(folder: Path, redis: RedisServer, sources: str, counts: list[i
             client.close()
             warm = sources_toml_subset(sources, 2 * count)
             crawl_round(folder, redis.url, namespace, warm)  # forkservers import Scrapy here
+            before = sum(tree_cpu(worker.pid) for worker in workers)
             walls = [crawl_round(folder, redis.url, namespace, sources)[0]
                      for _ in range(repeats)]
+            cpu[count] = (sum(tree_cpu(worker.pid) for worker in workers) - before) / (
+                repeats * total)
         finally:
             for worker in workers:
                 worker.stop()
@@ -113,10 +139,11 @@ def bench_workers(folder: Path, redis: RedisServer, sources: str, counts: list[i
         )
         medians[count] = statistics.median(walls)
         print(f"  {count} worker(s): {medians[count]:6.1f}s  "
-              f"({total / medians[count]:5.1f} sources/s; rounds "
+              f"({total / medians[count]:5.1f} sources/s; {1000 * cpu[count]:.0f} ms of worker "
+              f"CPU per job; rounds "
               f"{', '.join(f'{w:.1f}' for w in walls)})", flush=True)
         del config
-    return medians, crawls
+    return medians, crawls, cpu
 
 
 def sources_toml_subset(sources: str, count: int) -> str:
@@ -188,7 +215,7 @@ def main() -> None:
         print(f"{args.sources} feed sources on {args.sites} local sites, "
               f"{args.latency * 1000:.0f} ms per request; median of {args.repeats} after a "
               "warm-up", flush=True)
-        medians, crawls = bench_workers(folder, redis, sources, counts, args.repeats,
+        medians, crawls, _cpu = bench_workers(folder, redis, sources, counts, args.repeats,
                                        args.sources)
         base = medians[counts[0]]
         for count in counts:
