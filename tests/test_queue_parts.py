@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import time
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import pytest
@@ -19,7 +19,7 @@ from crawler.config import Config, load_config
 from crawler.engine.runner import Collected, CrawlInputs
 from crawler.engine.site_lease import ACQUIRE, lease_keys, site_key
 from crawler.errors import ConfigError
-from crawler.items import Document, Match, MatchedDocument, SourceRun, Validators
+from crawler.items import Document, Match, MatchedDocument, SeriesPoint, SourceRun, Validators
 from crawler.store import Store
 from tests.helpers import SCHOOLS_TOML
 from tests.queue_helpers import RedisServer
@@ -68,8 +68,11 @@ def test_a_job_and_its_result_travel_as_plain_json(tmp_path: Path) -> None:
                  _matched("https://forum.example/t/7#p2", page, "second")]
     run = SourceRun("board", datetime(2026, 11, 2, 9, 0, tzinfo=UTC), pages_fetched=1,
                     warnings=["stopped early (closespider_pagecount)"], status="warning")
+    reading = SeriesPoint("board", "hollins-green", "parent_view",
+                          datetime(2026, 11, 2, 9, 0, tzinfo=UTC), date(2026, 10, 30),
+                          "submissions", 41.0, {"question": 1})
     collected = Collected([run], documents, [Validators(source.url, '"def"', None)],
-                          {"board": {"thread:7": "https://forum.example/t/7?page=4"}})
+                          {"board": {"thread:7": "https://forum.example/t/7?page=4"}}, [reading])
     result = encode_result("j1", "board", "host:1", collected)
     assert len(result["bodies"]) == 1  # one compressed copy of a page however many posts
     assert decode_result(result) == collected

@@ -19,7 +19,7 @@ from typing import Any
 from crawler import errors
 from crawler.config import Config, CrawlSettings, School, Source
 from crawler.errors import CrawlProcessError, CrawlTimeoutError, UnknownNameError
-from crawler.items import MatchedDocument, SourceRun, Validators
+from crawler.items import MatchedDocument, SeriesPoint, SourceRun, Validators
 from crawler.vocab import RunStatus
 
 
@@ -67,6 +67,7 @@ class Collected:
     documents: list[MatchedDocument]
     validators: list[Validators]
     state: dict[str, dict[str, str]]
+    series: list[SeriesPoint] = field(default_factory=list)
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -304,6 +305,7 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
         documents=collected.documents,
         validators=collected.validators,
         state=collected.state,
+        series=collected.series,
     )
     return CrawlReport(
         runs=collected.runs,
@@ -364,6 +366,7 @@ def _collect(
         ],
         validators=[v for spider in spiders for v in spider.new_validators],
         state={spider.source.name: spider.new_state for spider in spiders if spider.new_state},
+        series=[point for spider in spiders for point in getattr(spider, "series", [])],
     )
 
 

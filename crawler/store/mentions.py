@@ -17,10 +17,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from crawler.items import Match, MatchedDocument, SourceRun, Validators
+from crawler.items import Match, MatchedDocument, SeriesPoint, SourceRun, Validators
 from crawler.store.base import TIMESTAMP, StoreBase, draw_ids, gc_paused, insert_arrow, now
 from crawler.store.evidence import write_evidence, write_state, write_validators
 from crawler.store.runs import record_ingested_job, write_runs
+from crawler.store.series import write_series
 
 
 @dataclass
@@ -64,6 +65,7 @@ class MentionStore(StoreBase):
         validators: Sequence[Validators],
         state: dict[str, dict[str, str]] | None = None,
         job: tuple[str, str] | None = None,
+        series: Sequence[SeriesPoint] = (),
     ) -> WriteResult:
         """Writes one crawl in one transaction: mentions (deduplicated), evidence, runs, and
         the spiders' state (keys given replace the stored ones; others are kept).
@@ -82,6 +84,7 @@ class MentionStore(StoreBase):
             write_runs(con, runs)
             write_validators(con, validators)
             write_state(con, state or {})
+            write_series(con, series)
         return result
 
 

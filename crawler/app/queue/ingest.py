@@ -97,6 +97,7 @@ class Ingest:
                 documents=collected.documents,
                 validators=collected.validators,
                 state=collected.state,
+                series=collected.series,
                 job=(job_id, source),
             )
         except StoreLockedError as exc:

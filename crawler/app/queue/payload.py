@@ -16,7 +16,14 @@ from typing import Any
 
 from crawler.config import CrawlSettings, School, Source
 from crawler.engine.runner import Collected, CrawlInputs
-from crawler.items import Document, Match, MatchedDocument, SourceRun, Validators
+from crawler.items import (
+    Document,
+    Match,
+    MatchedDocument,
+    SeriesPoint,
+    SourceRun,
+    Validators,
+)
 from crawler.vocab import RunStatus
 
 VERSION = 1
@@ -109,6 +116,7 @@ def encode_result(job_id: str, source: str, worker: str, collected: Collected) -
             "bodies": bodies,
             "validators": [asdict(v) for v in collected.validators],
             "state": collected.state,
+            "series": [asdict(point) for point in collected.series],
             "failure": None,
         }
     )
@@ -158,4 +166,12 @@ def decode_result(result: dict[str, Any]) -> Collected:
         documents=documents,
         validators=[Validators(**v) for v in result["validators"]],
         state={source: dict(pairs) for source, pairs in result["state"].items()},
+        series=[_series_point(point) for point in result.get("series", [])],
     )
+
+
+def _series_point(raw: dict[str, Any]) -> SeriesPoint:
+    fields = dict(raw)
+    fields["observed_at"] = _when(fields["observed_at"])
+    fields["as_of"] = date.fromisoformat(fields["as_of"]) if fields.get("as_of") else None
+    return SeriesPoint(**fields)
