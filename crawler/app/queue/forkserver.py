@@ -24,15 +24,12 @@ def forkserver_context() -> Any:
     from multiprocessing import forkserver
 
     context = multiprocessing.get_context("forkserver")
-    preload = [PRELOAD]
-    main = sys.modules.get("__main__")
-    spec = getattr(main, "__spec__", None)
-    if spec is not None and spec.name not in ("__main__", "") and not spec.name.endswith(
-        ".__main__"
-    ):
-        preload.append(spec.name)  # python -m crawler.cli
-    elif getattr(main, "__file__", None):
-        preload.insert(0, "__main__")  # a script: the forkserver imports it by path
+    # The CLI, for the `schoolwatch` console script: multiprocessing runs that script again in
+    # each child, which imports the CLI (its '__main__' preload never gets the script's path).
+    preload = [PRELOAD, "crawler.app.cli"]
+    spec = getattr(sys.modules.get("__main__"), "__spec__", None)
+    if spec is not None and spec.name not in preload and not spec.name.endswith("__main__"):
+        preload.append(spec.name)  # python -m crawler.app.cli, or another module run with -m
     context.set_forkserver_preload(preload)
     forkserver.ensure_running()
     return context
