@@ -147,12 +147,13 @@ class CountingSite:
 class WorkerProcess:
     """`schoolwatch worker` in its own session, so kill -9 takes its crawl children with it."""
 
-    def __init__(self, config_path: Path, log_path: Path) -> None:
+    def __init__(self, config_path: Path, log_path: Path, threads: int = 1) -> None:
         self.log_path = log_path
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "crawler.app.cli", "worker", "--config", str(config_path)],
+            [sys.executable, "-m", "crawler.app.cli", "worker", "--config", str(config_path),
+             "--threads", str(threads)],
             stdout=self._log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
             cwd=ROOT,
         )

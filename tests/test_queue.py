@@ -43,7 +43,8 @@ def write_config(folder: Path, queue: str, sources: str = "", crawl: str = "") -
 
 
 class Cluster:
-    """Two `schoolwatch worker` processes on one Redis namespace."""
+    """Two `schoolwatch worker` processes on one Redis namespace, the first running two
+    crawls at once (--threads 2)."""
 
     def __init__(self, folder: Path, redis_server: RedisServer) -> None:
         self.folder = folder
@@ -52,7 +53,8 @@ class Cluster:
         config = write_config(folder / "workers", self.queue)
         self.namespace = config.queue.namespace if config.queue else ""
         path = folder / "workers" / "schoolwatch.toml"
-        self.workers = [WorkerProcess(path, folder / f"worker-{i}.log") for i in range(2)]
+        self.workers = [WorkerProcess(path, folder / f"worker-{i}.log", threads=2 - i)
+                        for i in range(2)]
         client = redis_server.client()
         try:
             wait_for(lambda: client.zcard(f"{self.namespace}:__heartbeats__") >= 2, 60,
