@@ -4,7 +4,7 @@ PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SYSTEM_PYTHON ?= python3
 
-.PHONY: install demo test lint bench clean redis-server
+.PHONY: install demo test lint bench clean chromium redis-server
 
 $(STAMP): pyproject.toml
 	$(SYSTEM_PYTHON) -m venv $(VENV)
@@ -20,11 +20,15 @@ install: $(STAMP)
 demo: install
 	$(VENV)/bin/schoolwatch demo
 
+# The browser tests drive Debian's chromium through Playwright (no browser download).
+chromium:
+	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 # The queue tests run a real redis-server (Debian's package), installed here when missing.
 redis-server:
 	command -v redis-server >/dev/null || (apt-get update -q && apt-get install -y -q redis-server)
 
-test: install redis-server
+test: install chromium redis-server
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(PYTHON) -m pytest -q

@@ -97,3 +97,11 @@ class ModelLoadError(SchoolwatchError):
 
 class QueueError(SchoolwatchError):
     """The Redis queue of a multi-machine install cannot be used as asked."""
+
+
+class TriageError(SchoolwatchError):
+    """A status change, correction or assignment the inbox refuses."""
+
+
+class AuthError(SchoolwatchError):
+    """A user that cannot be added, or a login that is refused."""

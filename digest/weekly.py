@@ -18,7 +18,8 @@ from typing import Any
 from crawler.config import Config, School
 from crawler.errors import UnknownNameError
 from crawler.store import Store
-from crawler.vocab import ACTION_RISKS, LONDON, Sentiment
+from crawler.triage import LABELS, alertable, is_resolved, needs_action
+from crawler.vocab import LONDON, Sentiment
 from digest import policy
 from digest.compose import ComposedDigest, compose_digest
 from digest.mailer import outbox_dir, sender
@@ -61,6 +62,17 @@ class Item:
     first_seen_at: datetime
     fetched_at: datetime
     raw_sha256: str
+    status: str = "new"
+    status_reason: str | None = None
+    link: str | None = None  # the mention's page in the web inbox, when [web] base_url is set
+
+    @property
+    def status_label(self) -> str:
+        return LABELS.get(self.status, self.status)  # type: ignore[call-overload]
+
+    @property
+    def resolved(self) -> bool:
+        return is_resolved(self.status)
 
     @property
     def category_labels(self) -> list[str]:
@@ -140,7 +152,11 @@ class WeekDigest:
         return self.mentions - self.unclassified
 
 
-def mention_item(row: dict[str, Any]) -> Item:
+def mention_link(base_url: str | None, mention_id: int) -> str | None:
+    return f"{base_url}/mentions/{mention_id}" if base_url else None
+
+
+def mention_item(row: dict[str, Any], base_url: str | None = None) -> Item:
     reasons_raw = row["risk_reasons"]
     reasons: dict[str, str] = {}
     if reasons_raw:
@@ -173,6 +189,9 @@ def mention_item(row: dict[str, Any]) -> Item:
         first_seen_at=row["first_seen_at"].astimezone(LONDON),
         fetched_at=row["fetched_at"].astimezone(LONDON),
         raw_sha256=row["raw_sha256"],
+        status=row.get("status") or "new",
+        status_reason=one_line(row.get("status_reason")) or None,
+        link=mention_link(base_url, row["id"]),
     )
 
 
@@ -186,13 +205,15 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
     rows = store.school_mentions(school.id, history_start, week.end)
     per_week: Counter[Week] = Counter(Week.containing(row["happened_at"]) for row in rows)
     this_week = [row for row in rows if row["happened_at"] >= week.start]
-    items = [mention_item(row) for row in this_week]
+    items = [mention_item(row, config.web.base_url) for row in this_week]
     items.sort(key=_sort_key)
 
-    action_items = [item for item in items if item.risk in ACTION_RISKS]
+    # Handled and false-positive mentions need no action: they are listed with the others.
+    action_items = [item for item in items if needs_action(item.risk, item.status)]
     # Reviews have their own section; everything else that needs no action is listed here.
     others = [
-        item for item in items if item.risk not in ACTION_RISKS and item.rating is None
+        item for item in items
+        if not needs_action(item.risk, item.status) and item.rating is None
     ]
     sentiment = Counter(item.sentiment or "unclassified" for item in items)
     negative = [row for row in this_week if row["sentiment"] == "negative"]
@@ -284,10 +305,12 @@ def monitoring_since(sources: list[SourceLine]) -> datetime | None:
 
 
 def high_risk_unalerted(
-    store: Store, school_id: str, since: datetime
+    store: Store, school_id: str, since: datetime, base_url: str | None = None
 ) -> list[Item]:
-    """High-risk mentions of the school fetched since `since` that no alert has covered yet."""
-    return [mention_item(row) for row in store.high_risk_unalerted(school_id, since)]
+    """High-risk mentions of the school fetched since `since` that no alert has covered yet
+    (false positives never alert)."""
+    return [mention_item(row, base_url) for row in store.high_risk_unalerted(school_id, since)
+            if alertable(row["risk"], row["status"])]
 
 
 # ---- composing and queueing ---------------------------------------------------------------
