@@ -20,7 +20,7 @@ from pydantic import (
 )
 
 from crawler.config_errors import KeyedProblems, as_config_error, config_error, entry_label
-from crawler.durations import Duration, parse_duration  # noqa: F401  (re-exported)
+from crawler.durations import FROM_FILE, Duration, parse_duration  # noqa: F401  (re-exported)
 from crawler.errors import ConfigError
 from crawler.names import name_problem
 from crawler.netcheck import url_problem
@@ -666,7 +666,7 @@ def load_config(path: str | os.PathLike[str]) -> Config:
 def config_from_dict(raw: dict[str, Any], shown: str, base_dir: Path) -> Config:
     private = _private_url_problems(raw)
     try:
-        config = Config.model_validate(raw)
+        config = Config.model_validate(raw, context={FROM_FILE: True})
     except ValidationError as exc:
         error = as_config_error(exc, shown, raw, also=private)
         raise error from None

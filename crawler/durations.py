@@ -6,21 +6,27 @@ import re
 from datetime import timedelta
 from typing import Annotated, Any
 
-from pydantic import BeforeValidator
+from pydantic import BeforeValidator, ValidationInfo
 
 _DURATION = re.compile(r"(\d+(?:\.\d+)?)\s*(w|d|h|m|s)", re.IGNORECASE)
 _UNIT_SECONDS = {"w": 604800, "d": 86400, "h": 3600, "m": 60, "s": 1}
+# Validation context key set when a person's config file is read (config_from_dict).
+FROM_FILE = "from_file"
 
 
-def parse_duration(value: Any) -> timedelta:
-    """Reads "90s", "15m", "1h", "1h30m", "2d" or "1w" as a timedelta; a bare number is refused."""
+def parse_duration(value: Any, *, seconds_if_bare: bool = False) -> timedelta:
+    """Reads "90s", "15m", "1h", "1h30m", "2d" or "1w" as a timedelta. A bare number is refused
+    (`every = 6` meant hours, not seconds) unless `seconds_if_bare`: settings that travel as
+    JSON between processes (the queue's jobs) carry their durations as seconds."""
     if isinstance(value, timedelta):
         return value
     if isinstance(value, int | float) and not isinstance(value, bool):
-        # A bare number is ambiguous (`every = 6` meant hours, not seconds): ask for the unit.
-        raise ValueError(
-            f"{value!r} has no unit: write it with one, e.g. '{value}h', '{value}m' or '{value}s'"
-        )
+        if not seconds_if_bare:
+            raise ValueError(
+                f"{value!r} has no unit: write it with one, e.g. '{value}h', '{value}m' or "
+                f"'{value}s'"
+            )
+        seconds = float(value)
     else:
         text = str(value).strip().replace(" ", "")
         parts = _DURATION.findall(text)
@@ -32,6 +38,11 @@ def parse_duration(value: Any) -> timedelta:
     return timedelta(seconds=seconds)
 
 
-Duration = Annotated[timedelta, BeforeValidator(parse_duration)]
+def _validate(value: Any, info: ValidationInfo) -> timedelta:
+    from_file = bool(info.context and info.context.get(FROM_FILE))
+    return parse_duration(value, seconds_if_bare=not from_file)
 
-__all__ = ["Duration", "parse_duration"]
+
+Duration = Annotated[timedelta, BeforeValidator(_validate)]
+
+__all__ = ["FROM_FILE", "Duration", "parse_duration"]

@@ -101,7 +101,7 @@ def test_a_missing_store_is_not_created_by_a_read(tmp_path: Path) -> None:
 
 @pytest.mark.parametrize(
     "command",
-    [["query", "SELECT 1"], ["sources"], ["check", "--school", "hollins-green"],
+    [["query", "SELECT 1"], ["check", "--school", "hollins-green"],
      ["case", "list"], ["outbox"], ["digest", "--dry-run"]],
     ids=" ".join,
 )
@@ -116,3 +116,14 @@ def test_read_only_commands_refuse_a_missing_store(
     assert "no store at" in result.stderr and str(store.path) in result.stderr.replace("\n", "")
     assert not store.path.parent.exists()
     assert not list(tmp_path.glob("report-*.html"))
+
+
+def test_sources_on_a_missing_store_says_so_and_creates_nothing(
+    config: Path, store: Store
+) -> None:
+    """`sources` still lists the configured sources (and a queue's jobs), saying plainly that
+    no store is there."""
+    store.path.unlink()
+    store.path.parent.rmdir()
+    result = CliRunner().invoke(cli, ["sources", "--config", str(config)])
+    assert "no store at" in result.stderr and not store.path.parent.exists()

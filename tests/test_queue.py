@@ -36,6 +36,7 @@ def write_config(folder: Path, queue: str, sources: str = "", crawl: str = "") -
     path.write_text(
         '[store]\npath = "store.duckdb"\n\n'
         '[crawl]\nuser_agent = "schoolwatch-tests"\ndelay = "0s"\nretries = 0\ntimeout = "5s"\n'
+        'allow_private = true\n'
         f"{crawl}\n{queue}\n{SCHOOLS_TOML}\n{sources}",
         encoding="utf-8",
     )

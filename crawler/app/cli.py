@@ -54,6 +54,7 @@ from crawler.config_errors import validation_summary
 from crawler.engine.runner import CrawlReport, ProgressEvent, select_sources
 from crawler.errors import ConfigError, SchoolwatchError
 from crawler.items import SourceRun
+from crawler.store import Store
 from crawler.vocab import LONDON, SOURCE_KINDS
 
 
@@ -281,7 +282,13 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
     if ctx.invoked_subcommand is not None:
         return
     config = load_from_option(config_path)
-    overview = {row["source"]: row for row in existing_store(config).source_overview().records()}
+    store = Store(config.store.path)
+    if store.path.is_file():
+        overview = {row["source"]: row for row in store.source_overview().records()}
+    else:  # said plainly, and not created: a typo in the path must not look like a quiet store
+        overview = {}
+        print_error(f"no store at {store.path}: no source has run into it yet (check [store] "
+                    "path in the config); showing the configured sources")
     queue_states, queue_problem = _queue_states(config)
     table = Table(title="Sources", title_justify="left")
     columns = ["source", "kind", "every", "last run", "status", "mentions"]
