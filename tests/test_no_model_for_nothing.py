@@ -1,0 +1,113 @@
+"""A crawl loads the classifier only when there is a mention to tag; the crawl child never
+imports torch."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from crawler.config import Config
+from crawler.demo.server import FixtureServer
+from crawler.jobs import after_crawl
+from crawler.runner import crawl
+from crawler.store import ClassificationRow, Store
+from tests.helpers import feed_source
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def fake_torch(folder: Path) -> Path:
+    """A `torch` package that leaves a marker file when anything imports it."""
+    marker = folder / "torch-was-imported"
+    package = folder / "fake" / "torch"
+    package.mkdir(parents=True)
+    package.joinpath("__init__.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\nraise ImportError('fake torch for a test')\n"
+    )
+    return marker
+
+
+def tag_everything(store: Store) -> int:
+    ids = [row[0] for row in store.query("SELECT id FROM mention_records").rows]
+    store.write_classifications(
+        [
+            ClassificationRow(
+                mention_id=mention_id, sentiment="neutral", sentiment_score=0.5, risk="none",
+                categories=(), risk_reasons={}, model_version="test",
+            )
+            for mention_id in ids
+        ]
+    )
+    return len(ids)
+
+
+class ModelLoaded(Exception):
+    pass
+
+
+def test_the_crawl_child_never_imports_torch(
+    site: FixtureServer, write_config: Callable[..., Config], tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    marker = fake_torch(tmp_path)
+    # The spawned child starts with the parent's sys.path, so it finds the fake first.
+    monkeypatch.syspath_prepend(str(tmp_path / "fake"))
+    config = write_config(
+        feed_source("news", f"{site.base_url}/news/rss.xml")
+        + '[[source]]\nname = "forum"\nkind = "forum"\n'
+        f'url = "{site.base_url}/forum/talk/primary_education/index.html"\n'
+    )
+    report = crawl(config, config.source)
+    assert report.new_mentions > 0 and not report.failed
+    assert not marker.exists(), "the crawl child imported torch"
+
+
+def test_after_crawl_loads_the_model_only_for_unclassified_mentions(
+    site: FixtureServer, write_config: Callable[..., Config], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import classifiers.stored
+
+    def no_model(settings: object) -> None:
+        raise ModelLoaded
+
+    monkeypatch.setattr(classifiers.stored, "classifier_for", no_model)
+    config = write_config(feed_source("news", f"{site.base_url}/news/rss.xml"))
+    report = crawl(config, config.source)
+    store = Store(config.store.path)
+    assert tag_everything(store) > 0
+    assert after_crawl(config, report).classified.classified == 0
+
+    with store.transaction() as con:  # one mention left untagged: now the model is needed
+        con.execute("DELETE FROM classifications WHERE mention_id = "
+                    "(SELECT min(mention_id) FROM classifications)")
+    with pytest.raises(ModelLoaded):
+        after_crawl(config, report)
+
+
+def test_a_crawl_command_with_nothing_to_tag_never_imports_torch(
+    site: FixtureServer, write_config: Callable[..., Config], tmp_path: Path
+) -> None:
+    config = write_config(feed_source("news", f"{site.base_url}/news/rss.xml"))
+    crawl(config, config.source)
+    tag_everything(Store(config.store.path))
+    marker = fake_torch(tmp_path)
+    script = (
+        "import sys\nfrom crawler.cli import cli\n"
+        "cli(['crawl', '--config', sys.argv[1]], standalone_mode=False)\n"
+        "print('torch' in sys.modules)\n"
+    )
+    path = os.pathsep.join([str(tmp_path / "fake"), str(ROOT), os.environ.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(config.store.path.parent / "schoolwatch.toml")],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": path}, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "not_modified" in done.stdout  # the feed answered 304: nothing new
+    assert "Tagged" not in done.stdout
+    assert done.stdout.strip().endswith("False")
+    assert not marker.exists(), "a crawl with nothing to tag imported torch"
