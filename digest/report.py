@@ -11,6 +11,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
+from urllib.parse import urlencode
 
 from crawler.cases import open_cases
 from crawler.config import Config, School
@@ -24,6 +25,12 @@ from digest.weeks import Week
 
 AVERAGE_WEEKS = 8
 OTHER_ITEMS_SHOWN = 25
+# The email lists the most urgent action items (high first, then medium) and links to the rest,
+# so a busy week makes a longer count, not a longer email.
+ACTION_ITEMS_SHOWN = 20
+REVIEWS_SHOWN = 10
+# Recurring themes are read from the newest this many negative posts of the week.
+THEME_POSTS = 400
 # The order the digest and the report show them in.
 SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE, "unclassified")
 
@@ -115,6 +122,11 @@ class WeekDigest:
     sources: list[SourceLine]
     negative_posts: int = 0
     open_cases: list[CaseLine] = field(default_factory=list)
+    action_more: int = 0  # action items not listed (the count is need_action)
+    reviews_more: int = 0
+    theme_posts: int = 0  # negative posts the themes were read from (the newest)
+    full_list_url: str | None = None  # the week's mentions in the web inbox, when there is one
+    full_list_command: str = ""  # otherwise: the report that lists every unresolved item
     generated_at: datetime = field(default_factory=lambda: datetime.now(LONDON))
 
     @property
@@ -162,52 +174,79 @@ def _item(row: dict[str, Any]) -> Item:
     )
 
 
-def _sort_key(item: Item) -> tuple[int, float]:
-    return (policy.risk_rank(item.risk), -item.when.timestamp())
+def _sort_key(row: dict[str, Any]) -> tuple[int, float]:
+    """Most urgent first, then newest first."""
+    return (policy.risk_rank(row["risk"]), -row["happened_at"].timestamp())
 
 
 def build_digest(config: Config, store: Store, school: School, week: Week) -> WeekDigest:
-    """Everything the digest of one school for one week shows."""
-    history_start = week.minus(AVERAGE_WEEKS).start
-    rows = store.school_mentions(school.id, history_start, week.end)
-    per_week: Counter[Week] = Counter(Week.containing(row["happened_at"]) for row in rows)
-    this_week = [row for row in rows if row["happened_at"] >= week.start]
-    items = [_item(row) for row in this_week]
-    items.sort(key=_sort_key)
+    """Everything the digest of one school for one week shows.
 
-    action_items = [item for item in items if item.risk in ACTION_RISKS]
+    Counts come from every mention of the week; only the items shown are built (redacted,
+    linked), so a week of 10,000 mentions costs little more than a week of 1,000.
+    """
+    history_start = week.minus(AVERAGE_WEEKS).start
+    rows = store.school_mention_index(school.id, history_start, week.end)
+    per_week: Counter[Week] = Counter(Week.containing(row["happened_at"]) for row in rows)
+    this_week = [row for row in rows if row["happened_at"] >= week.start]  # newest first
+    ranked = sorted(this_week, key=_sort_key)
+
+    action = [row for row in ranked if row["risk"] in ACTION_RISKS]
     # Reviews have their own section; everything else that needs no action is listed here.
-    others = [
-        item for item in items if item.risk not in ACTION_RISKS and item.rating is None
-    ]
-    sentiment = Counter(item.sentiment or "unclassified" for item in items)
+    others = [row for row in ranked if row["risk"] not in ACTION_RISKS and row["rating"] is None]
+    reviews = sorted(
+        (row for row in ranked if row["rating"] is not None),
+        key=lambda row: row["happened_at"],
+        reverse=True,
+    )
+    sentiment = Counter(row["sentiment"] or "unclassified" for row in this_week)
     negative = [row for row in this_week if row["sentiment"] == "negative"]
+    themed = negative[:THEME_POSTS]
+    shown = [*action[:ACTION_ITEMS_SHOWN], *others[:OTHER_ITEMS_SHOWN], *reviews[:REVIEWS_SHOWN]]
+    full = store.mentions_by_id(sorted({row["id"] for row in [*shown, *themed]}))
+
+    def items(chosen: list[dict[str, Any]]) -> list[Item]:
+        return [_item(full[row["id"]]) for row in chosen]
+
     return WeekDigest(
         school_id=school.id,
         school_name=school.name,
         week=week,
-        mentions=len(items),
+        mentions=len(this_week),
         last_week=per_week.get(week.minus(1), 0),
         average=sum(per_week.get(week.minus(n), 0) for n in range(1, AVERAGE_WEEKS + 1))
         / AVERAGE_WEEKS,
-        need_action=len(action_items),
-        unclassified=sum(1 for item in items if item.risk is None),
-        action_items=action_items,
-        other_items=others[:OTHER_ITEMS_SHOWN],
+        need_action=len(action),
+        unclassified=sum(1 for row in this_week if row["risk"] is None),
+        action_items=items(action[:ACTION_ITEMS_SHOWN]),
+        action_more=max(0, len(action) - ACTION_ITEMS_SHOWN),
+        other_items=items(others[:OTHER_ITEMS_SHOWN]),
         other_more=max(0, len(others) - OTHER_ITEMS_SHOWN),
         sentiment={name: sentiment.get(name, 0) for name in SENTIMENTS},
-        reviews=sorted(
-            (item for item in items if item.rating is not None),
-            key=lambda item: item.when,
-            reverse=True,
-        ),
-        themes=negative_themes(school, negative),
+        reviews=items(reviews[:REVIEWS_SHOWN]),
+        reviews_more=max(0, len(reviews) - REVIEWS_SHOWN),
+        themes=negative_themes(school, [full[row["id"]] for row in themed]),
+        theme_posts=len(themed),
         sources=source_lines(
-            config, store, school, week.start, week.end, Counter(i.source for i in items)
+            config, store, school, week.start, week.end, Counter(r["source"] for r in this_week)
         ),
         negative_posts=len(negative),
         open_cases=case_lines(store, school.id),
+        full_list_url=week_in_inbox(config, school, week),
+        full_list_command=f"schoolwatch check --school {school.id}",
     )
+
+
+def week_in_inbox(config: Config, school: School, week: Week) -> str | None:
+    """The school's mentions of the week in the web inbox, when [web] base_url is set."""
+    # [web] comes with the inbox (issue 11); a config without the section has no inbox.
+    base_url = getattr(getattr(config, "web", None), "base_url", None)
+    if not base_url:
+        return None
+    query = urlencode(
+        {"school": school.id, "since": week.monday.isoformat(), "until": week.sunday.isoformat()}
+    )
+    return f"{base_url}/mentions?{query}"
 
 
 def case_lines(store: Store, school_id: str) -> list[CaseLine]:
