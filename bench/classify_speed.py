@@ -23,8 +23,8 @@ import torch  # noqa: E402
 
 from classifiers.model import bundled_encoder_path  # noqa: E402
 from classifiers.schoolset import DATA_FILE  # noqa: E402
-from classifiers.settings import ClassifierSettings  # noqa: E402
 from classifiers.triage import Classifier, ClassifyRequest  # noqa: E402
+from crawler.config import ClassifierSettings  # noqa: E402
 
 
 def make_posts(words: tuple[int, int], count: int, seed: int = 7) -> list[str]:

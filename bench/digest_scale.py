@@ -26,7 +26,7 @@ from crawler.store import ClassificationRow, Store
 from crawler.text import content_hash
 from crawler.vocab import LONDON
 from digest.compose import compose_digest
-from digest.report import build_digest
+from digest.weekly import build_digest
 from digest.weeks import Week
 
 OPENINGS = [

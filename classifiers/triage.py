@@ -20,7 +20,7 @@ from classifiers.rules import (
     find_staff_allegation,
     find_threat,
 )
-from classifiers.settings import ClassifierSettings
+from crawler.config import ClassifierSettings
 from crawler.vocab import Category, Risk, Sentiment
 
 CATEGORIES = tuple(Category)

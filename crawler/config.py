@@ -7,7 +7,7 @@ import re
 import tomllib
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -18,11 +18,9 @@ from pydantic import (
     model_validator,
 )
 
-from classifiers.settings import ClassifierSettings
 from crawler.durations import Duration, parse_duration  # noqa: F401  (re-exported)
 from crawler.errors import ConfigError
-from digest.settings import EmailSettings
-from spiders import SOURCE_KINDS
+from crawler.vocab import PLATFORM_NAMES, SOURCE_KINDS
 
 CONFIG_FILENAME = "schoolwatch.toml"
 CONFIG_ENV = "SCHOOLWATCH_CONFIG"
@@ -131,8 +129,6 @@ class Source(_Section):
     @field_validator("platform")
     @classmethod
     def _known_platform(cls, platform: str | None) -> str | None:
-        from spiders.platforms import PLATFORM_NAMES
-
         if platform is not None and platform not in PLATFORM_NAMES:
             raise ValueError(
                 f"unknown platform {platform!r}; expected one of: {', '.join(PLATFORM_NAMES)}"
@@ -195,6 +191,90 @@ class ScheduleSettings(_Section):
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{name!r} is not a known time zone, e.g. 'Europe/London'") from None
+        return name
+
+
+class ClassifierSettings(_Section):
+    """The [classifier] section."""
+
+    model: Path | None = Field(
+        None,
+        description=(
+            "Local Hugging Face encoder folder to use instead of the bundled all-MiniLM-L6-v2. "
+            "The bundled heads only fit the bundled encoder: train heads for another encoder "
+            "with `python -m classifiers.train --model DIR --out FILE` and set `weights`."
+        ),
+    )
+    weights: Path | None = Field(
+        None,
+        description="Trained heads/adapters (.safetensors); default = the ones shipped with "
+        "schoolwatch for the bundled encoder.",
+    )
+    batch_size: int = Field(32, ge=1, le=1024, description="Posts encoded together.")
+    max_tokens: int = Field(
+        256,
+        ge=16,
+        le=512,
+        description="Tokens per window; longer posts are split into overlapping windows so "
+        "nothing at the end of a long post is ignored.",
+    )
+    threads: int | None = Field(
+        None, ge=1, description="CPU threads for inference; default = all cores torch sees."
+    )
+    precision: Literal["auto", "fp32", "bf16", "int8"] = Field(
+        "auto",
+        description="Encoder arithmetic: bf16 on CPUs with AMX/AVX512-BF16 (about 2x int8 and "
+        "3x fp32 there), int8 dynamic quantisation elsewhere; 'auto' picks. "
+        "bench/classify_eval.py reports the accuracy of each.",
+    )
+
+
+DEFAULT_SENDER = "schoolwatch@localhost"
+
+
+class EmailSettings(_Section):
+    """The [email] section."""
+
+    sender: str = Field(description="From address of every digest and alert.")
+    smtp_host: str | None = Field(
+        None, description="SMTP server; leave out to write messages to the outbox only."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 for STARTTLS).")
+    starttls: bool = Field(True, description="Upgrade the connection with STARTTLS before login.")
+    username: str | None = Field(None, description="SMTP login; leave out for a local relay.")
+    password_env: str | None = Field(
+        None,
+        description="Name of the environment variable holding the SMTP password (never the "
+        "password itself).",
+    )
+    outbox: Path = Field(
+        Path("data/outbox"),
+        description="Folder for a .eml copy of every message; relative to the config file.",
+    )
+    timeout: Duration = Field(
+        timedelta(seconds=30), description="Give up on the SMTP server after this long."
+    )
+    alert_window: Duration = Field(
+        timedelta(days=7),
+        description="Alert only on high-risk mentions fetched within this long (so a first "
+        "run over old data does not flood the inbox).",
+    )
+
+    @field_validator("sender")
+    @classmethod
+    def _email(cls, sender: str) -> str:
+        if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", sender):
+            raise ValueError(f"{sender!r} is not an email address")
+        return sender
+
+    @field_validator("password_env")
+    @classmethod
+    def _variable_name(cls, name: str | None) -> str | None:
+        if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(
+                f"{name!r} is not an environment variable name (put the password in the "
+                "environment, and its name here)"
+            )
         return name
 
 

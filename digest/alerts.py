@@ -13,7 +13,7 @@ from crawler.store import Store
 from digest.compose import compose_alert
 from digest.mailer import outbox_dir, sender
 from digest.outbox import OutgoingMessage, QueueResult, queue_messages
-from digest.report import high_risk_unalerted
+from digest.weekly import high_risk_unalerted
 
 DEFAULT_WINDOW = timedelta(days=7)
 

@@ -1,6 +1,7 @@
-"""Scrapy spiders, one module per source kind. SOURCE_KINDS maps a config `kind` to its spider."""
+"""Scrapy spiders, one module per source kind. SPIDERS maps each config `kind` (the names in
+crawler.vocab.SOURCE_KINDS) to its spider class, by dotted path, for the crawl engine."""
 
-SOURCE_KINDS: dict[str, str] = {
+SPIDERS: dict[str, str] = {
     "feed": "spiders.feed.FeedSpider",
     "forum": "spiders.forum.ForumSpider",
     "reviews": "spiders.reviews.ReviewsSpider",

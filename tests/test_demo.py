@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
+from crawler.app.demo.server import render_template
 from crawler.config import load_config
-from crawler.demo.server import render_template
 from crawler.store import Store
 
 

@@ -9,9 +9,9 @@ from types import SimpleNamespace
 import pytest
 
 from crawler.store import Store
-from digest import report
+from digest import weekly
 from digest.compose import compose_digest
-from digest.report import ACTION_ITEMS_SHOWN, build_digest, week_in_inbox
+from digest.weekly import ACTION_ITEMS_SHOWN, build_digest, week_in_inbox
 from digest.weeks import Week
 from tests.mail_helpers import Post, make_config, write_posts
 
@@ -82,7 +82,7 @@ def test_themes_read_the_newest_negative_posts_and_say_so(
              MONDAY + timedelta(hours=n), risk="low", sentiment="negative")
         for n in range(5)
     ])
-    monkeypatch.setattr(report, "THEME_POSTS", 3)
+    monkeypatch.setattr(weekly, "THEME_POSTS", 3)
     digest = build_digest(config, Store(config.store.path), config.school[0], WEEK)
     assert (digest.theme_posts, digest.negative_posts) == (3, 5)
     assert ("one-way system", 3) in digest.themes

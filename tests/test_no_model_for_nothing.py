@@ -11,10 +11,10 @@ from pathlib import Path
 
 import pytest
 
+from crawler.app.crawling import crawl
+from crawler.app.demo.server import FixtureServer
+from crawler.app.jobs import after_crawl
 from crawler.config import Config
-from crawler.demo.server import FixtureServer
-from crawler.jobs import after_crawl
-from crawler.runner import crawl
 from crawler.store import ClassificationRow, Store
 from tests.helpers import feed_source
 
@@ -97,7 +97,7 @@ def test_a_crawl_command_with_nothing_to_tag_never_imports_torch(
     tag_everything(Store(config.store.path))
     marker = fake_torch(tmp_path)
     script = (
-        "import sys\nfrom crawler.cli import cli\n"
+        "import sys\nfrom crawler.app.cli import cli\n"
         "cli(['crawl', '--config', sys.argv[1]], standalone_mode=False)\n"
         "print('torch' in sys.modules)\n"
     )

@@ -8,9 +8,9 @@ from datetime import UTC, datetime
 
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
+from crawler.app.demo.server import FixtureServer
 from crawler.config import Config
-from crawler.demo.server import FixtureServer
 from crawler.store import Store
 from tests.helpers import MutableFeed, feed_source
 from tests.mail_helpers import SmtpSink
@@ -89,7 +89,7 @@ def test_classify_reads_json_lines_and_keeps_their_order() -> None:
 def test_classify_pending_tags_stored_mentions_once(
     site: FixtureServer, write_config: Callable[..., Config]
 ) -> None:
-    from crawler.runner import crawl
+    from crawler.app.crawling import crawl
 
     config = write_config(feed_source("news", f"{site.base_url}/news/rss.xml"))
     crawl(config, config.source)  # the runner alone stores, without tagging

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
-from crawler.scheduler import Scheduler
-from crawler.ui import config_option, load_from_option
+from crawler.app.scheduler import Scheduler
+from crawler.app.ui import config_option, load_from_option
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(message)s"
 

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import click
 
+from crawler.app.ui import config_if_any, config_option, console, errors_console, load_from_option
 from crawler.store import Store
-from crawler.ui import config_if_any, config_option, console, errors_console, load_from_option
 
 
 @click.command("classify")
@@ -30,9 +30,9 @@ def classify_command(config_path: Path | None, pending: bool, everything: bool) 
     if pending or everything:
         _classify_store(config_path, everything)
         return
-    from classifiers.settings import ClassifierSettings
     from classifiers.stored import classifier_for
     from classifiers.stream import classify_jsonl
+    from crawler.config import ClassifierSettings
 
     config = config_if_any(config_path)
     settings = config.classifier if config is not None else ClassifierSettings()

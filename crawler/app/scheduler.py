@@ -34,10 +34,10 @@ from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
-from crawler import jobs
+from crawler.app import jobs
 from crawler.config import Config
+from crawler.engine.runner import ProgressEvent
 from crawler.errors import SchedulerLockedError
-from crawler.runner import ProgressEvent
 from crawler.store import Store
 
 log = logging.getLogger("schoolwatch.scheduler")

@@ -13,8 +13,8 @@ from typing import Any
 
 from rich.console import Console
 
+from crawler.app.demo.server import FixtureServer
 from crawler.config import Config, load_config
-from crawler.demo.server import FixtureServer
 from crawler.store import Store
 
 DEMO_CONFIG = """\
@@ -95,7 +95,7 @@ EXAMPLE_QUERIES = [
 
 
 def sites_folder() -> Path:
-    return Path(str(resources.files("crawler.demo").joinpath("sites")))
+    return Path(str(resources.files("crawler.app.demo").joinpath("sites")))
 
 
 def run_demo(

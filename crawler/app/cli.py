@@ -14,16 +14,14 @@ import click
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
-from classifiers.commands import classify_command
-from crawler.case_commands import case_group
-from crawler.config import Config, CrawlSettings, Source
-from crawler.errors import ConfigError, SchoolwatchError
-from crawler.items import SourceRun
-from crawler.jobs import AfterCrawl, after_crawl
-from crawler.run_command import run_command
-from crawler.runner import CrawlReport, ProgressEvent, crawl, extract, select_sources
-from crawler.store import Store
-from crawler.ui import (
+from crawler.app import digest_commands
+from crawler.app.case_commands import case_group
+from crawler.app.classify_commands import classify_command
+from crawler.app.crawling import crawl, extract
+from crawler.app.jobs import AfterCrawl, after_crawl
+from crawler.app.report_commands import check_command
+from crawler.app.run_commands import run_command
+from crawler.app.ui import (
     STATUS_STYLE,
     config_if_any,
     config_option,
@@ -34,10 +32,12 @@ from crawler.ui import (
     print_error,
     print_result,
 )
-from crawler.vocab import LONDON
-from digest import commands as digest_commands
-from digest.check_command import check_command
-from spiders import SOURCE_KINDS
+from crawler.config import Config, CrawlSettings, Source
+from crawler.engine.runner import CrawlReport, ProgressEvent, select_sources
+from crawler.errors import ConfigError, SchoolwatchError
+from crawler.items import SourceRun
+from crawler.store import Store
+from crawler.vocab import LONDON, SOURCE_KINDS
 
 
 class _Group(click.Group):
@@ -323,7 +323,7 @@ def extract_command(
               help="Where the demo writes its config and a fresh DuckDB file.")
 def demo(directory: Path) -> None:
     """Run the whole pipeline offline on bundled fixture sites and show what it found."""
-    from crawler.demo import run_demo
+    from crawler.app.demo import run_demo
 
     run_demo(directory, console=console, crawl_and_show=run_crawl_with_progress,
              show_result=print_result)

@@ -8,9 +8,9 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from crawler.cases import UPDATES, Case, list_cases, open_case, recheck_cases, update_case
+from crawler.app.cases import UPDATES, Case, list_cases, open_case, recheck_cases, update_case
+from crawler.app.ui import config_option, console, load_from_option
 from crawler.store import Store
-from crawler.ui import config_option, console, load_from_option
 from crawler.vocab import CaseStatus
 
 _STATUS_STYLE = {

@@ -11,7 +11,7 @@ import multiprocessing
 import queue as queue_module
 import time
 import traceback
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -50,6 +50,10 @@ class CrawlReport:
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
+# Source kind -> dotted path of the Scrapy spider class that reads it. The roof passes
+# spiders.SPIDERS: the engine loads spiders by name, as Scrapy loads any component, and never
+# imports them.
+SpiderPaths = Mapping[str, str]
 
 
 def select_sources(
@@ -77,6 +81,7 @@ def crawl(
     config: Config,
     sources: Sequence[Source],
     *,
+    spiders: SpiderPaths,
     school_id: str | None = None,
     on_progress: ProgressCallback | None = None,
     timeout: float | None = None,
@@ -87,6 +92,7 @@ def crawl(
         "mode": "crawl",
         "config": config,
         "sources": list(sources),
+        "spiders": dict(spiders),
         "school_id": school_id,
         "log_level": log_level,
     }
@@ -97,6 +103,7 @@ def extract(
     source: Source,
     crawl_settings: CrawlSettings,
     *,
+    spiders: SpiderPaths,
     timeout: float | None = None,
     log_level: str = "CRITICAL",
 ) -> tuple[list[dict[str, Any]], SourceRun]:
@@ -105,6 +112,28 @@ def extract(
         "mode": "extract",
         "crawl": crawl_settings,
         "sources": [source],
+        "spiders": dict(spiders),
+        "log_level": log_level,
+    }
+    return _run_child(job, None, timeout)
+
+
+def run_spider(
+    crawl_settings: CrawlSettings,
+    spider: str,
+    *,
+    timeout: float | None = None,
+    log_level: str = "CRITICAL",
+    **arguments: Any,
+) -> list[Any]:
+    """Runs one spider (by dotted path) in a child process under the crawl's Scrapy settings
+    (robots.txt, user agent, timeout, size cap, retries) and returns its `collected` list.
+    The take-down re-check uses it; the arguments and results must pickle."""
+    job = {
+        "mode": "spider",
+        "crawl": crawl_settings,
+        "spider": spider,
+        "arguments": arguments,
         "log_level": log_level,
     }
     return _run_child(job, None, timeout)
@@ -182,6 +211,8 @@ def _child_main(job: dict[str, Any], channel: Any) -> None:
     try:
         if job["mode"] == "crawl":
             channel.put(("result", _crawl_in_child(job, channel)))
+        elif job["mode"] == "spider":
+            channel.put(("result", _spider_in_child(job)))
         else:
             channel.put(("result", _extract_in_child(job)))
     except errors.SchoolwatchError as exc:
@@ -208,6 +239,7 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
     spiders = _run_spiders(
         config.crawl,
         sources,
+        job["spiders"],
         job["log_level"],
         channel,
         spider_kwargs=lambda source: {
@@ -245,13 +277,31 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
 
 
 def _extract_in_child(job: dict[str, Any]) -> tuple[list[dict[str, Any]], SourceRun]:
-    (spider,) = _run_spiders(job["crawl"], job["sources"], job["log_level"], None)
+    (spider,) = _run_spiders(
+        job["crawl"], job["sources"], job["spiders"], job["log_level"], None
+    )
     return [item.as_json() for item in spider.collected], spider.run
+
+
+def _spider_in_child(job: dict[str, Any]) -> list[Any]:
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.misc import load_object
+
+    from crawler.engine.settings import scrapy_settings
+
+    settings = scrapy_settings(job["crawl"], log_level=job["log_level"])
+    settings["ITEM_PIPELINES"] = {}  # it collects results itself; no documents to match
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(load_object(job["spider"]))
+    process.crawl(crawler, **job["arguments"])
+    process.start()
+    return list(crawler.spider.collected)
 
 
 def _run_spiders(
     crawl_settings: CrawlSettings,
     sources: Sequence[Source],
+    spider_paths: SpiderPaths,
     log_level: str,
     channel: Any,
     spider_kwargs: Callable[[Source], dict[str, Any]] | None = None,
@@ -260,14 +310,13 @@ def _run_spiders(
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object
 
-    from crawler.settings import scrapy_settings
-    from spiders import SOURCE_KINDS
+    from crawler.engine.settings import scrapy_settings
 
     process = CrawlerProcess(scrapy_settings(crawl_settings, log_level=log_level))
     spiders: list[Any] = []
     trackers: list[_ProgressTracker] = []  # Scrapy holds signal receivers weakly
     for source in sources:
-        spider_class = load_object(SOURCE_KINDS[source.kind])
+        spider_class = load_object(spider_paths[source.kind])
         crawler = process.create_crawler(spider_class)
         tracker = _ProgressTracker(source.name, channel, spiders)
         trackers.append(tracker)

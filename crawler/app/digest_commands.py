@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
+from crawler.app.ui import config_option, console, load_from_option, print_result
 from crawler.config import Config
 from crawler.errors import SchoolwatchError
 from crawler.store import Store
-from crawler.ui import config_option, console, load_from_option, print_result
 from digest.alerts import queue_alerts
 from digest.mailer import DeliveryReport, deliver_pending, outbox_dir
 from digest.outbox import list_messages

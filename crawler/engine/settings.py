@@ -7,9 +7,9 @@ from typing import Any
 from crawler.config import CrawlSettings
 
 ITEM_PIPELINES = {
-    "crawler.pipelines.TidyDocumentPipeline": 100,
-    "crawler.pipelines.SchoolMatchPipeline": 200,
-    "crawler.pipelines.CollectPipeline": 900,
+    "crawler.engine.pipelines.TidyDocumentPipeline": 100,
+    "crawler.engine.pipelines.SchoolMatchPipeline": 200,
+    "crawler.engine.pipelines.CollectPipeline": 900,
 }
 
 

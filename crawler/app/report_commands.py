@@ -7,10 +7,10 @@ from pathlib import Path
 
 import click
 
+from crawler.app.ui import config_option, console, load_from_option
 from crawler.errors import SchoolwatchError
 from crawler.store import Store
-from crawler.ui import config_option, console, load_from_option
-from digest.inspection import build_report, render_report
+from digest.report import build_report, render_report
 from digest.weekly import select_schools
 
 

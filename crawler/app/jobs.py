@@ -4,7 +4,8 @@ Every job records what it did in `schedule_runs` (one short write at the end), w
 restarted scheduler knows what is due and which digest it already sent.
 
 After each crawl, `after_crawl` queues and sends the alerts; `send_digest` queues and sends the
-week's digests (the digest package, imported when a job runs, not when the CLI starts).
+week's digests. The classifier and the digest are imported when a job runs (torch and
+matplotlib take a second or more), not when the CLI starts.
 """
 
 from __future__ import annotations
@@ -18,9 +19,10 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from crawler import vocab
-from crawler.cases import CheckResult, recheck_cases
+from crawler.app.cases import CheckResult, recheck_cases
+from crawler.app.crawling import crawl
 from crawler.config import Config, ScheduleSettings
-from crawler.runner import CrawlReport, ProgressCallback, crawl, select_sources
+from crawler.engine.runner import CrawlReport, ProgressCallback, select_sources
 from crawler.store import PurgeResult, Store
 from crawler.vocab import JobStatus
 
