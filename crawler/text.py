@@ -29,11 +29,27 @@ def html_to_text(fragment: str | None) -> str:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):
         return tidy_whitespace(html.unescape(re.sub(r"<[^>]+>", " ", fragment)))
+    return _tree_text(root)
+
+
+def element_text(element: etree._Element) -> str:
+    """html_to_text of an element's markup (its tail included, as lxml.html.tostring writes
+    it), read straight off the parsed element instead of writing and parsing it again.
+    The element moves into a new parent and is changed: pass a copy."""
+    root = lxml.html.Element("div")
+    root.append(element)
+    return _tree_text(root)
+
+
+_STRING = etree.XPath("string()")
+
+
+def _tree_text(root: etree._Element) -> str:
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.lower() in _BLOCK_TAGS:
             element.tail = "\n" + (element.tail or "")
-    return tidy_whitespace(root.text_content())
+    return tidy_whitespace(str(_STRING(root)))
 
 
 def tidy_whitespace(text: str) -> str:
