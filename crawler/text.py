@@ -52,7 +52,14 @@ def _tree_text(root: etree._Element) -> str:
     return tidy_whitespace(str(_STRING(root)))
 
 
+# Anything tidy_whitespace would change: odd spaces, doubled spaces, a space at a line's start
+# or end, three line breaks, white space at either end. Text without any is returned as is.
+_UNTIDY = re.compile(r"[\t\r\f\v\u00a0]| {2}|^[^\S\n]|[^\S\n]$|\n{3}|\A\s|\s\Z", re.MULTILINE)
+
+
 def tidy_whitespace(text: str) -> str:
+    if not _UNTIDY.search(text):
+        return text
     lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 

@@ -89,11 +89,11 @@ def own_text(element: etree._Element, quotes: Selectors, drop: Selectors = ()) -
     element = copy.deepcopy(element)
     removed = 0
     for query in quotes:
-        for quoted in element.xpath(_xpath(query)):
+        for quoted in _values(element, query):
             if quoted is not element and _remove(quoted):
                 removed += 1
     for query in drop:
-        for unwanted in element.xpath(_xpath(query)):
+        for unwanted in _values(element, query):
             if unwanted is not element:
                 _remove(unwanted)
     return element_text(element), removed
