@@ -20,7 +20,7 @@ from pydantic import (
 
 from crawler.durations import Duration, parse_duration  # noqa: F401  (re-exported)
 from crawler.errors import ConfigError
-from crawler.vocab import PLATFORM_NAMES, SOURCE_KINDS
+from crawler.vocab import PLATFORM_NAMES, SOURCE_KINDS, Category, Risk
 
 CONFIG_FILENAME = "schoolwatch.toml"
 CONFIG_ENV = "SCHOOLWATCH_CONFIG"
@@ -95,6 +95,16 @@ class School(_Section):
     last_inspection: date | None = Field(
         None, description="Date of the last Ofsted inspection: where `schoolwatch check` starts."
     )
+    urn: int | None = Field(
+        None, ge=100000, le=999999,
+        description="The DfE unique reference number; Ofsted and Parent View pages use it.",
+    )
+    website: str | None = Field(None, description="The school's own website.")
+    context: list[str] = Field(
+        default_factory=list,
+        description="Place names (the town, the locality) that, near an ambiguous name, also "
+        "mean the school.",
+    )
 
     @field_validator("leads")
     @classmethod
@@ -143,6 +153,106 @@ class Source(_Section):
         return url
 
 
+CHANNEL_TYPES = ("email", "teams", "slack", "google_chat", "webhook", "apprise")
+_RISKS = tuple(risk.value for risk in Risk.most_urgent_first() if risk is not Risk.NONE)
+_CATEGORIES = tuple(category.value for category in Category)
+
+
+class Channel(_Section):
+    """One recipient with its own rules: a person's email, a chat channel or a webhook."""
+
+    name: str = Field(pattern=_SLUG, description="Short unique name, shown in the outbox.")
+    type: str = Field(
+        description="email (addresses in `to`, sent through [email]), teams (a Power Automate "
+        "workflow URL), slack (an incoming webhook), google_chat (a space webhook), webhook "
+        "(any URL taking JSON) or apprise (any Apprise URL: Discord, Telegram, ntfy...)."
+    )
+    url_env: str | None = Field(
+        None,
+        description="NAME of the environment variable holding the webhook URL (a secret: "
+        "never the URL itself); every type but email needs it.",
+    )
+    to: list[str] = Field(
+        default_factory=list, description="For type = email: the recipients' addresses."
+    )
+    schools: list[str] | None = Field(None, description="School ids; default: every school.")
+    risks: list[str] = Field(
+        default_factory=lambda: ["high"],
+        description="Alert on mentions at these risk levels: high, medium, low.",
+    )
+    categories: list[str] = Field(
+        default_factory=list,
+        description="Only mentions with one of these categories (e.g. safeguarding, "
+        "named_pupil); default: any.",
+    )
+    digest: bool = Field(False, description="Also send the weekly digest's summary here.")
+    quiet_hours: str | None = Field(
+        None,
+        description="'21:00-07:00' in UK time: anything but a high-risk alert waits until the "
+        "end (high risk is never held).",
+    )
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, kind: str) -> str:
+        if kind not in CHANNEL_TYPES:
+            raise ValueError(f"unknown type {kind!r}; expected one of: {', '.join(CHANNEL_TYPES)}")
+        return kind
+
+    @field_validator("url_env")
+    @classmethod
+    def _variable_name(cls, name: str | None) -> str | None:
+        if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(
+                f"{name!r} is not an environment variable name (put the URL in the "
+                "environment, and its name here)"
+            )
+        return name
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, addresses: list[str]) -> list[str]:
+        for address in addresses:
+            if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+                raise ValueError(f"{address!r} is not an email address")
+        return addresses
+
+    @model_validator(mode="after")
+    def _where_to(self) -> Channel:
+        if self.type == "email" and not self.to:
+            raise ValueError("a channel of type email needs `to` (the addresses)")
+        if self.type != "email" and not self.url_env:
+            raise ValueError(f"a channel of type {self.type} needs `url_env` (the NAME of the "
+                             "environment variable holding its URL)")
+        return self
+
+    @field_validator("risks")
+    @classmethod
+    def _known_risks(cls, risks: list[str]) -> list[str]:
+        for risk in risks:
+            if risk not in _RISKS:
+                raise ValueError(f"unknown risk {risk!r}; expected: {', '.join(_RISKS)}")
+        return risks
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, categories: list[str]) -> list[str]:
+        for category in categories:
+            if category not in _CATEGORIES:
+                raise ValueError(
+                    f"unknown category {category!r}; expected: {', '.join(_CATEGORIES)}"
+                )
+        return categories
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours(cls, value: str | None) -> str | None:
+        clock = r"(?:[01]\d|2[0-3]):[0-5]\d"
+        if value is not None and not re.fullmatch(f"{clock}-{clock}", value.replace(" ", "")):
+            raise ValueError(f"{value!r} is not a time range like '21:00-07:00'")
+        return value.replace(" ", "") if value else value
+
+
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 
@@ -172,6 +282,11 @@ class ScheduleSettings(_Section):
     )
     retention_every: Duration = Field(
         timedelta(days=1), description="How often [store] keep_days is applied."
+    )
+    deliver_every: Duration = Field(
+        timedelta(minutes=5),
+        description="With [[channel]]s: how often held (quiet hours) and failed channel "
+        "messages are tried again between crawls.",
     )
 
     @field_validator("digest_day")
@@ -290,6 +405,10 @@ class Config(_Section):
     email: EmailSettings | None = Field(
         None, description="How digests and alerts are sent; without it they go to the outbox only."
     )
+    channel: list[Channel] = Field(
+        default_factory=list,
+        description="Chat channels and webhooks, each with its own schools, risks and hours.",
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
@@ -301,6 +420,13 @@ class Config(_Section):
                 if school_id not in school_ids:
                     raise _KeyedError(
                         f"source[{index}].schools", f"no school has id {school_id!r}"
+                    )
+        _no_duplicates("channel", [channel.name for channel in self.channel])
+        for index, channel in enumerate(self.channel):
+            for school_id in channel.schools or []:
+                if school_id not in school_ids:
+                    raise _KeyedError(
+                        f"channel[{index}].schools", f"no school has id {school_id!r}"
                     )
         return self
 

@@ -74,6 +74,7 @@ class SchoolTerms:
     aliases: Sequence[str] = ()
     ambiguous: Sequence[str] = ()
     exclude: Sequence[str] = ()
+    context: Sequence[str] = ()  # place names that, near an ambiguous name, also mean the school
 
 
 # Automaton payload: (school_id, original phrase, role, normalised length).
@@ -88,8 +89,12 @@ class Matcher:
         self._automaton = ahocorasick.Automaton()
         keys: dict[str, list[_Entry]] = {}
         self.school_ids: list[str] = []
+        self._context: dict[str, re.Pattern[str]] = {}
         for school in schools:
             self.school_ids.append(school.school_id)
+            places = [re.escape(normalise(place)) for place in school.context if normalise(place)]
+            if places:
+                self._context[school.school_id] = re.compile(rf"\b(?:{'|'.join(places)})\b")
             phrases = (
                 [(school.name, "name")]
                 + [(alias, "alias") for alias in school.aliases]
@@ -115,6 +120,7 @@ class Matcher:
                 aliases=s.aliases,  # type: ignore[attr-defined]
                 ambiguous=s.ambiguous,  # type: ignore[attr-defined]
                 exclude=s.exclude,  # type: ignore[attr-defined]
+                context=getattr(s, "context", ()),
             )
             for s in schools
         )
@@ -152,19 +158,25 @@ class Matcher:
         for start, end, (school_id, phrase, role, _) in hits:
             if any(s <= start and end <= e for s, e in excluded.get(school_id, ())):
                 continue
-            if role == "ambiguous" and not _has_school_context(norm, start, end):
+            if role == "ambiguous" and not _has_school_context(
+                norm, start, end, self._context.get(school_id)
+            ):
                 continue
             offset, context = _locate(value, norm, start, end)
             found.append((Match(school_id, phrase, field, offset, context), role))
         return found
 
 
-def _has_school_context(norm: str, start: int, end: int) -> bool:
+def _has_school_context(
+    norm: str, start: int, end: int, places: re.Pattern[str] | None = None
+) -> bool:
     before = norm[:start].rsplit(" ", CONTEXT_WINDOW_TOKENS + 1)
     after = norm[end:].split(" ", CONTEXT_WINDOW_TOKENS + 1)
     window = " ".join(before[1:] if len(before) > CONTEXT_WINDOW_TOKENS else before)
     window += " " + " ".join(after[:CONTEXT_WINDOW_TOKENS + 1])
-    return SCHOOL_CONTEXT.search(window) is not None
+    if SCHOOL_CONTEXT.search(window) is not None:
+        return True
+    return places is not None and places.search(window) is not None
 
 
 def _locate(original: str, norm: str, start: int, end: int) -> tuple[int, str]:

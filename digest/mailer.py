@@ -170,3 +170,8 @@ def _send_each(
 def _fail(store: Store, report: DeliveryReport, message: ClaimedMessage, error: str) -> None:
     mark_failed(store, [message.message_id], error)
     report.failed[message.message_id] = error
+
+
+# The same login and connection serve the email channels (digest/channels.py).
+connect = _connect
+smtp_password = _password

@@ -20,10 +20,19 @@ from crawler.store import Case, Store
 from crawler.vocab import ACTION_RISKS, CLOSED_CASES, LONDON
 from digest import policy
 from digest.chart import monthly_sentiment_chart, rating_trend_chart
+from digest.parent_view import FALL_POINTS, ParentViewTrend
+from digest.parent_view import trend as parent_view_trend
 from digest.render import html_environment
 from digest.safety import excerpt
 from digest.themes import negative_themes
-from digest.weekly import SENTIMENTS, Item, SourceLine, mention_item, source_lines
+from digest.weekly import (
+    SENTIMENTS,
+    Item,
+    SourceLine,
+    mention_item,
+    monitoring_since,
+    source_lines,
+)
 
 DEFAULT_PERIOD = timedelta(days=365)
 THEME_EXCERPTS = 2
@@ -71,12 +80,23 @@ class InspectionReport:
     sources: list[SourceLine]
     cases: list[Case]
     checklist: list[str] = field(default_factory=list)
+    parent_view: ParentViewTrend | None = None  # Parent View results over the period
     sentiment_chart: str | None = None  # data: URI
     rating_chart: str | None = None
 
     @property
     def unclassified(self) -> int:
         return self.sentiment.get("unclassified", 0)
+
+    @property
+    def monitoring_since(self) -> datetime | None:
+        return monitoring_since(self.sources)
+
+    @property
+    def watched_late(self) -> bool:
+        """Monitoring began after the report's start: the months before it were not watched."""
+        first = self.monitoring_since
+        return first is None or first.date() > self.since
 
     @property
     def failing_sources(self) -> list[SourceLine]:
@@ -154,6 +174,7 @@ def build_report(
                              Counter(item.source for item in items.values())),
         cases=[case for case in cases if case.unresolved],
     )
+    report.parent_view = parent_view_trend(store, school.id, start)
     report.checklist = _checklist(report, now)
     if items:
         report.sentiment_chart = _data_uri(monthly_sentiment_chart(report.months))
@@ -220,6 +241,13 @@ def _checklist(report: InspectionReport, now: datetime) -> list[str]:
                 f"Reviews are getting worse ({sum(earlier) / len(earlier):.1f} → "
                 f"{sum(recent) / len(recent):.1f} stars): read the recent ones and respond "
                 "through the review site's official channel where it allows one.")
+    falls = [line for line in (report.parent_view.lines if report.parent_view else [])
+             if line.change <= -FALL_POINTS]
+    if falls:
+        worst = min(falls, key=lambda line: line.change)
+        steps.append(f"Parent View has fallen on {len(falls)} question(s), most on “"
+                     f"{worst.question}” ({worst.first:.0f}% → {worst.latest:.0f}% agreeing): "
+                     "inspectors read it; know why, and what the school is doing about it.")
     if report.wiki_edits:
         steps.append(f"Check the {len(report.wiki_edits)} Wikipedia edit(s) for accuracy; ask for "
                      "corrections on the article's talk page rather than editing it yourself "

@@ -24,6 +24,7 @@ from digest import policy
 from digest.compose import ComposedDigest, compose_digest
 from digest.mailer import outbox_dir, sender
 from digest.outbox import queue_messages
+from digest.parent_view import week_flags
 from digest.redact import redact
 from digest.safety import excerpt, one_line, safe_url
 from digest.themes import negative_themes
@@ -84,6 +85,7 @@ class SourceLine:
     last_status: str | None
     last_error: str | None
     last_failed: bool = False  # the latest run failed (or was interrupted after errors)
+    since: datetime | None = None  # first run that did not fail (London): watched since then
 
     @property
     def failed(self) -> bool:
@@ -128,6 +130,8 @@ class WeekDigest:
     sources: list[SourceLine]
     negative_posts: int = 0
     open_cases: list[CaseLine] = field(default_factory=list)
+    ofsted: list[Item] = field(default_factory=list)  # new inspection reports this week
+    parent_view: list[str] = field(default_factory=list)  # Parent View changes to flag
     action_more: int = 0  # action items not listed (the count is need_action)
     reviews_more: int = 0
     theme_posts: int = 0  # negative posts the themes were read from (the newest)
@@ -138,6 +142,10 @@ class WeekDigest:
     @property
     def failed_sources(self) -> list[SourceLine]:
         return [line for line in self.sources if line.failed]
+
+    @property
+    def monitoring_since(self) -> datetime | None:
+        return monitoring_since(self.sources)
 
     @property
     def classified(self) -> int:
@@ -208,7 +216,11 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
     sentiment = Counter(row["sentiment"] or "unclassified" for row in this_week)
     negative = [row for row in this_week if row["sentiment"] == "negative"]
     themed = negative[:THEME_POSTS]
-    shown = [*action[:ACTION_ITEMS_SHOWN], *others[:OTHER_ITEMS_SHOWN], *reviews[:REVIEWS_SHOWN]]
+    ofsted = [row for row in this_week if row["source_kind"] == "ofsted"]
+    shown = [
+        *action[:ACTION_ITEMS_SHOWN], *others[:OTHER_ITEMS_SHOWN], *reviews[:REVIEWS_SHOWN],
+        *ofsted,
+    ]
     full = store.mentions_by_id(sorted({row["id"] for row in [*shown, *themed]}))
 
     def items(chosen: list[dict[str, Any]]) -> list[Item]:
@@ -238,6 +250,8 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
         ),
         negative_posts=len(negative),
         open_cases=case_lines(store, school.id),
+        ofsted=items(ofsted),
+        parent_view=week_flags(store, school.id, week.start, week.end),
         full_list_url=week_in_inbox(config, school, week),
         full_list_command=f"schoolwatch check --school {school.id}",
     )
@@ -283,6 +297,7 @@ def source_lines(
     """Each source that covers the school: its runs from start to end and whether any failed."""
     names = [source.name for source in config.source if school in config.schools_for(source)]
     runs = store.source_runs(names, start, end)
+    since = store.watched_since(names)
     lines = []
     for source in config.source:
         if source.name not in names:
@@ -300,9 +315,15 @@ def source_lines(
                 last_status=run.get("last_status"),
                 last_failed=bool(run.get("last_failed")),
                 last_error=one_line(run.get("last_error")) or None,
+                since=since[source.name].astimezone(LONDON) if source.name in since else None,
             )
         )
     return lines
+
+
+def monitoring_since(sources: list[SourceLine]) -> datetime | None:
+    """Since when anything has watched the school: its earliest source's first good run."""
+    return min((line.since for line in sources if line.since is not None), default=None)
 
 
 def high_risk_unalerted(

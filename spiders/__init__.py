@@ -8,4 +8,6 @@ SPIDERS: dict[str, str] = {
     "reddit": "spiders.reddit.RedditSpider",
     "wikipedia": "spiders.wikipedia.WikipediaSpider",
     "page": "spiders.page.PageSpider",
+    "ofsted": "spiders.ofsted.OfstedSpider",
+    "parent_view": "spiders.parent_view.ParentViewSpider",
 }

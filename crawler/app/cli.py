@@ -21,6 +21,8 @@ from crawler.app.crawling import crawl, extract
 from crawler.app.jobs import AfterCrawl, after_crawl
 from crawler.app.report_commands import check_command
 from crawler.app.run_commands import run_command
+from crawler.app.school_commands import school_group
+from crawler.app.sources_commands import suggest_command
 from crawler.app.ui import (
     STATUS_STYLE,
     config_if_any,
@@ -165,6 +167,11 @@ def _print_after_crawl(followed: AfterCrawl) -> None:
         console.print(f"Sent {len(delivery.sent)} message(s).")
     for message_id, error in delivery.failed.items():
         print_error(f"could not send {message_id}: {error} (it stays queued)")
+    if followed.channels is not None:
+        if followed.channels.sent:
+            console.print(f"Delivered {len(followed.channels.sent)} channel message(s).")
+        for delivery_id, error in followed.channels.failed.items():
+            print_error(f"could not deliver {delivery_id}: {error} (it stays queued)")
     if delivery.outbox_only and followed.alerts_queued:
         console.print("No SMTP server is configured: alerts wait in the outbox "
                       "([bold]schoolwatch outbox[/]).")
@@ -225,10 +232,16 @@ def query(config_path: Path | None, sql: str, output_format: str) -> None:
 # ---- sources ------------------------------------------------------------------------------
 
 
-@cli.command()
+@cli.group(invoke_without_command=True)
 @config_option
-def sources(config_path: Path | None) -> None:
-    """List each source with its last run, status, last error and mentions found."""
+@click.pass_context
+def sources(ctx: click.Context, config_path: Path | None) -> None:
+    """List each source with its last run, status, last error and mentions found.
+
+    `schoolwatch sources suggest --school ID` prints ready-made sources for a school.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
     config = load_from_option(config_path)
     overview = {row["source"]: row for row in Store(config.store.path).source_overview().records()}
     table = Table(title="Sources", title_justify="left")
@@ -337,6 +350,8 @@ cli.add_command(check_command)
 cli.add_command(digest_commands.digest_command)
 cli.add_command(digest_commands.alerts_command)
 cli.add_command(digest_commands.outbox_command)
+cli.add_command(school_group)
+sources.add_command(suggest_command)
 
 
 def main() -> None:

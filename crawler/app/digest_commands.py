@@ -12,6 +12,7 @@ from crawler.config import Config
 from crawler.errors import SchoolwatchError
 from crawler.store import Store
 from digest.alerts import queue_alerts
+from digest.channels import deliver_channels, queue_channel_alerts, queue_channel_digests
 from digest.mailer import DeliveryReport, deliver_pending, outbox_dir
 from digest.outbox import list_messages
 from digest.weekly import compose_digests, queue_digests, select_schools
@@ -90,12 +91,19 @@ def digest_command(
                           highlight=False, soft_wrap=True)
             if outcome.eml_path:
                 console.print(f"  {outcome.eml_path}", highlight=False, soft_wrap=True)
+        for delivery_id in queue_channel_digests(
+            config, store, [o.digest for o in outcomes],
+            {o.school_id: o.composed.message.subject for o in outcomes},
+        ):
+            console.print(f"Queued channel digest {delivery_id}", highlight=False,
+                          soft_wrap=True)
     if preview is not None:
         for school, path in preview_paths(preview, list(htmls)).items():
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(htmls[school], encoding="utf-8")
             console.print(f"Preview: {path}", highlight=False, soft_wrap=True)
     if send and not dry_run:
+        deliver_channels_and_report(config, store)
         deliver_and_report(config, store)
 
 
@@ -116,8 +124,21 @@ def alerts_command(config_path: Path | None, send: bool) -> None:
     for message_id in result.queued:
         console.print(f"Queued alert {message_id}", highlight=False, soft_wrap=True)
         console.print(f"  {result.eml_paths[message_id]}", highlight=False, soft_wrap=True)
+    for delivery_id in queue_channel_alerts(config, store):
+        console.print(f"Queued channel alert {delivery_id}", highlight=False, soft_wrap=True)
     if send:
+        deliver_channels_and_report(config, store)
         deliver_and_report(config, store)
+
+
+def deliver_channels_and_report(config: Config, store: Store) -> None:
+    """Sends what is due on the [[channel]]s; failures stay queued and are shown."""
+    report = deliver_channels(config, store)
+    if config.channel:
+        console.print(f"Channels: delivered {len(report.sent)}, failed {len(report.failed)}.")
+    for delivery_id, error in report.failed.items():
+        console.print(f"  [yellow]{delivery_id}[/]: {error} (stays queued)", highlight=False,
+                      soft_wrap=True)
 
 
 @click.command("outbox")
@@ -130,9 +151,13 @@ def alerts_command(config_path: Path | None, send: bool) -> None:
 def outbox_command(
     config_path: Path | None, pending: bool, send: bool, limit: int, output_format: str
 ) -> None:
-    """List queued and sent messages: kind, school, recipients, attempts and last error."""
+    """List queued and sent messages: kind, school, recipients, attempts and last error; then
+    the channel deliveries (sent, queued, or held by quiet hours) when channels are set up."""
     config = load_from_option(config_path)
     store = Store(config.store.path)
     if send:
+        deliver_channels_and_report(config, store)
         deliver_and_report(config, store)
     print_result(list_messages(store, pending_only=pending, limit=limit), output_format)
+    if config.channel:
+        print_result(store.list_deliveries(pending_only=pending, limit=limit), output_format)

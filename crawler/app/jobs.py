@@ -28,6 +28,7 @@ from crawler.vocab import JobStatus
 
 if TYPE_CHECKING:
     from classifiers.stored import ClassifyOutcome
+    from digest.channels import ChannelReport
     from digest.mailer import DeliveryReport
 
 log = logging.getLogger("schoolwatch.jobs")
@@ -35,6 +36,7 @@ log = logging.getLogger("schoolwatch.jobs")
 DIGEST = "digest"
 RECHECK = "recheck"
 RETENTION = "retention"
+DELIVER = "deliver"
 
 
 def crawl_job_name(source: str) -> str:
@@ -61,6 +63,7 @@ class AfterCrawl:
     classified: ClassifyOutcome
     alerts_queued: int
     delivery: DeliveryReport
+    channels: ChannelReport | None = None  # chat and webhook deliveries, when any are set up
 
 
 def after_crawl(config: Config, report: CrawlReport) -> AfterCrawl:
@@ -89,7 +92,29 @@ def after_crawl(config: Config, report: CrawlReport) -> AfterCrawl:
         log.info("queued %d alert(s)", len(queued.queued))
     delivery = deliver_pending(config, store)
     _log_delivery(delivery)
-    return AfterCrawl(classified, len(queued.queued), delivery)
+    channels = _channels_after_crawl(config, store)
+    return AfterCrawl(classified, len(queued.queued), delivery, channels)
+
+
+def _channels_after_crawl(config: Config, store: Store) -> ChannelReport | None:
+    """Alerts for each [[channel]] by its own rules, and everything due that is queued."""
+    if not config.channel:
+        return None
+    from digest.channels import deliver_channels, queue_channel_alerts
+
+    queued = queue_channel_alerts(config, store)
+    if queued:
+        log.info("queued %d channel alert(s)", len(queued))
+    report = deliver_channels(config, store)
+    _log_channels(report)
+    return report
+
+
+def _log_channels(report: ChannelReport) -> None:
+    if report.sent:
+        log.info("delivered %d channel message(s)", len(report.sent))
+    for delivery_id, error in report.failed.items():
+        log.error("could not deliver %s: %s (it stays queued)", delivery_id, error)
 
 
 def send_digest(config: Config, slot: datetime) -> str:
@@ -108,6 +133,12 @@ def send_digest(config: Config, slot: datetime) -> str:
     queued = [o.school_id for o in outcomes if o.queued]
     delivery = deliver_pending(config, store)
     _log_delivery(delivery)
+    if config.channel:
+        from digest.channels import deliver_channels, queue_channel_digests
+
+        queue_channel_digests(config, store, [o.digest for o in outcomes],
+                              {o.school_id: o.composed.message.subject for o in outcomes})
+        _log_channels(deliver_channels(config, store))
     detail = f"week {week}: queued {len(queued)} of {len(outcomes)} school(s)"
     if delivery.outbox_only:
         return detail + ", left in the outbox (no SMTP server configured)"
@@ -184,6 +215,14 @@ def recheck_cases_job(config: Config) -> list[CheckResult]:
     _record(config, RECHECK, started, started, JobStatus.OK,
             f"{len(results)} checked, {removed} removed")
     return results
+
+
+def deliver_job(config: Config) -> None:
+    """Channel messages that are due: held by quiet hours until now, or refused last time.
+    Not recorded in schedule_runs (it runs every few minutes); each delivery is in the store."""
+    from digest.channels import deliver_channels
+
+    _log_channels(deliver_channels(config, Store(config.store.path)))
 
 
 def retention_job(config: Config) -> PurgeResult | None:

@@ -96,6 +96,8 @@ def plan(config: Config, now: datetime) -> list[PlannedJob]:
     add(jobs.RECHECK, config.schedule.recheck_every)
     if config.store.keep_days is not None:
         add(jobs.RETENTION, config.schedule.retention_every)
+    if config.channel:
+        add(jobs.DELIVER, config.schedule.deliver_every)
     # The digest job itself decides whether the latest slot is still to send (catch-up).
     planned.append(PlannedJob(jobs.DIGEST, None, now))
     return planned
@@ -173,6 +175,8 @@ class Scheduler:
             function = lambda: jobs.recheck_cases_job(self.config)  # noqa: E731
         elif job.id == jobs.RETENTION:
             function = lambda: jobs.retention_job(self.config)  # noqa: E731
+        elif job.id == jobs.DELIVER:
+            function = lambda: jobs.deliver_job(self.config)  # noqa: E731
         else:
             source = job.id.removeprefix("crawl:")
             function = lambda: jobs.crawl_job(  # noqa: E731

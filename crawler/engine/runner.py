@@ -292,6 +292,7 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
         documents=documents,
         validators=[v for spider in spiders for v in spider.new_validators],
         state={spider.source.name: spider.new_state for spider in spiders if spider.new_state},
+        series=[point for spider in spiders for point in getattr(spider, "series", [])],
     )
     return CrawlReport(
         runs=runs,

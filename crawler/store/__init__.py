@@ -16,6 +16,7 @@ from crawler.store.base import (
     migration_names,
 )
 from crawler.store.cases import CLOSED, UNRESOLVED, Case, CaseCheck, CaseStore
+from crawler.store.channels import ChannelDelivery, ChannelStore, ClaimedDelivery
 from crawler.store.classifications import (
     ClassificationRow,
     ClassificationStore,
@@ -35,6 +36,7 @@ from crawler.store.outbox import (
 )
 from crawler.store.retention import PurgeResult, RetentionStore
 from crawler.store.runs import RunStore
+from crawler.store.series import SeriesStore
 
 
 class Store(
@@ -44,8 +46,10 @@ class Store(
     ClassificationStore,
     CaseStore,
     OutboxStore,
+    ChannelStore,
     DigestStore,
     RetentionStore,
+    SeriesStore,
 ):
     """A DuckDB file of mentions. Each method opens the file for as short a time as it can."""
 
@@ -57,6 +61,8 @@ __all__ = [
     "UNRESOLVED",
     "Case",
     "CaseCheck",
+    "ChannelDelivery",
+    "ClaimedDelivery",
     "ClaimedMessage",
     "ClassificationRow",
     "OutgoingMessage",

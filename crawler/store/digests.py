@@ -35,10 +35,10 @@ class DigestStore(StoreBase):
         self, school_id: str, start: datetime, end: datetime
     ) -> list[dict[str, Any]]:
         """school_mentions without the text: what counting and ranking a week need (id,
-        happened_at, risk, sentiment, rating, source), newest first."""
+        happened_at, risk, sentiment, rating, source, source_kind), newest first."""
         return self.query(
             "SELECT id, coalesce(published_at, first_seen_at) AS happened_at, risk, sentiment, "
-            "rating, source FROM mentions WHERE school_id = ? "
+            "rating, source, source_kind FROM mentions WHERE school_id = ? "
             "AND coalesce(published_at, first_seen_at) >= ? "
             "AND coalesce(published_at, first_seen_at) < ? "
             "ORDER BY happened_at DESC, id",

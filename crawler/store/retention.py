@@ -21,6 +21,7 @@ from crawler.vocab import UNRESOLVED_CASES
 MENTION_TABLES = (
     "alerted_mentions",
     "cases",
+    "channel_alerted",
     "classifications",
     "mention_sightings",
     "mention_versions",

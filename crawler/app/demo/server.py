@@ -107,6 +107,9 @@ class FixtureServer:
         target = (self.root / relative).resolve()
         if target.is_dir():
             target = target / "index.html"
+        for suffix in (".xml", ".html"):  # an address without a file name suffix (a search)
+            if not target.exists() and target.with_name(target.name + suffix).is_file():
+                target = target.with_name(target.name + suffix)
         if self.root.resolve() not in target.parents or not target.is_file():
             send(handler, 404, b"not found", "text/plain")
             return
