@@ -1,5 +1,5 @@
-"""A crawl loads the classifier only when there is a mention to tag; the crawl child never
-imports torch."""
+"""What a crawl does not load: the classifier when there is no mention to tag, torch or the
+parent's main script in the crawl child; and progress comes batched, with final counts."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import os
 import subprocess
 import sys
 from collections.abc import Callable
+from datetime import UTC, datetime
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 
@@ -15,6 +17,7 @@ from crawler.app.crawling import crawl
 from crawler.app.demo.server import FixtureServer
 from crawler.app.jobs import after_crawl
 from crawler.config import Config
+from crawler.items import SourceRun
 from crawler.store import ClassificationRow, Store
 from tests.helpers import feed_source
 
@@ -111,3 +114,62 @@ def test_a_crawl_command_with_nothing_to_tag_never_imports_torch(
     assert "Tagged" not in done.stdout
     assert done.stdout.strip().endswith("False")
     assert not marker.exists(), "a crawl with nothing to tag imported torch"
+
+
+def test_the_crawl_child_does_not_rerun_the_parents_main_script(
+    site: FixtureServer, write_config: Callable[..., Config], tmp_path: Path
+) -> None:
+    config = write_config(feed_source("news", f"{site.base_url}/news/rss.xml"))
+    marker = tmp_path / "main-imported-in-child"
+    script = tmp_path / "schoolwatch_like.py"  # a file, like the `schoolwatch` console script
+    script.write_text(
+        "import sys\n"
+        "if __name__ != '__main__':  # a spawned child imports it as __mp_main__\n"
+        f"    open({str(marker)!r}, 'w').close()\n"
+        "if __name__ == '__main__':\n"
+        "    from crawler.app.crawling import crawl\n"
+        "    from crawler.config import load_config\n"
+        "    config = load_config(sys.argv[1])\n"
+        "    print(crawl(config, config.source).new_mentions)\n"
+    )
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, str(script), str(config.store.path.parent / "schoolwatch.toml")],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": path}, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert int(done.stdout.strip()) > 0
+    assert not marker.exists(), "the crawl child re-ran the parent's main script"
+
+
+class _Spider:
+    def __init__(self) -> None:
+        self.run = SourceRun(source="forum", started_at=datetime.now(UTC))
+
+
+class _Response:
+    url = "https://forum.example.org/t/1"
+    status = 200
+
+
+def test_progress_is_batched_and_the_last_event_has_every_count(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from crawler.engine import runner
+
+    sent: list[tuple[str, runner.ProgressEvent]] = []
+    channel = SimpleNamespace(put=sent.append)
+    clock = iter(x * 0.001 for x in range(1, 10_000))  # a millisecond per call
+    monkeypatch.setattr(runner.time, "monotonic", lambda: next(clock))
+    tracker = runner._ProgressTracker("forum", channel, [])
+    spider = _Spider()
+    tracker.opened(spider)
+    for _ in range(300):
+        tracker.response(_Response(), None, spider)
+        tracker.scraped(object(), None, spider)
+    tracker.closed(spider, "finished")
+    events = [event for _, event in sent]
+    assert events[0].event == "started" and events[-1].event == "finished"
+    assert 2 < len(events) < 20  # every 0.1 s of the 0.6 s, not 600 events
+    last = events[-1]
+    assert (last.pages, last.items, last.kept) == (300, 300, 300)
