@@ -393,6 +393,40 @@ class EmailSettings(_Section):
         return name
 
 
+class WebSettings(_Section):
+    """The [web] section: the inbox served by `schoolwatch serve`."""
+
+    base_url: str | None = Field(
+        None,
+        description="The inbox's address as the leads reach it (e.g. "
+        "'https://schoolwatch.school.example.org'): digests, alerts and reports link each "
+        "mention to base_url/mentions/ID. Leave out for no links.",
+    )
+    secret_file: Path | None = Field(
+        None,
+        description="File holding the session-signing secret, created on first use (mode 600). "
+        "Default: ~/.local/state/schoolwatch/session-secret. $SCHOOLWATCH_SECRET_KEY wins.",
+    )
+    session_hours: int = Field(12, ge=1, le=24 * 30, description="A login lasts this long.")
+    secure_cookies: bool = Field(
+        False,
+        description="Send the session cookie over HTTPS only: turn on behind a TLS proxy.",
+    )
+    login_attempts: int = Field(
+        5, ge=1, le=100, description="Failed logins allowed per email address (four times "
+        "as many per client) in 15 minutes before login is refused for a while.",
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+            raise ValueError(f"{url!r} is not an http(s) address")
+        return url.rstrip("/")
+
+
 class Config(_Section):
     store: StoreSettings = Field(default_factory=StoreSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
@@ -405,6 +439,7 @@ class Config(_Section):
     email: EmailSettings | None = Field(
         None, description="How digests and alerts are sent; without it they go to the outbox only."
     )
+    web: WebSettings = Field(default_factory=WebSettings, description="The web inbox.")
     channel: list[Channel] = Field(
         default_factory=list,
         description="Chat channels and webhooks, each with its own schools, risks and hours.",
@@ -498,6 +533,10 @@ def config_from_dict(raw: dict[str, Any], shown: str, base_dir: Path) -> Config:
     update: dict[str, Any] = {
         "store": config.store.model_copy(update={"path": anchored(config.store.path)})
     }
+    if config.web.secret_file is not None:
+        update["web"] = config.web.model_copy(
+            update={"secret_file": anchored(config.web.secret_file)}
+        )
     if config.email is not None:
         update["email"] = config.email.model_copy(update={"outbox": anchored(config.email.outbox)})
     models = {"model": config.classifier.model, "weights": config.classifier.weights}

@@ -47,6 +47,8 @@ def plain_text(payload: dict[str, Any], escape: Any = None) -> str:
             lines.append(f"  Do: {esc(action)}")
         if item.get("url"):
             lines.append(f"  {item['url']}")
+        if item.get("link"):
+            lines.append(f"  Act on it: {item['link']}")
     return "\n".join(lines)
 
 

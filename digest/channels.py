@@ -69,7 +69,8 @@ def queue_channel_alerts(config: Config, store: Store, at: datetime | None = Non
                 wanted = set(channel.categories)
                 rows = [row for row in rows if wanted & set(row["categories"] or [])]
             if rows:
-                deliveries.append(_alert(channel, school, [mention_item(row) for row in rows], at))
+                items = [mention_item(row, config.web.base_url) for row in rows]
+                deliveries.append(_alert(channel, school, items, at))
     return store.queue_deliveries(deliveries)
 
 
@@ -248,7 +249,8 @@ def _digest(channel: Channel, digest: WeekDigest, subject: str, at: datetime) ->
 
 def _item_payload(item: Item) -> dict[str, Any]:
     return {
-        "id": item.id, "title": item.title, "url": item.url, "source": item.source,
+        "id": item.id, "title": item.title, "url": item.url, "link": item.link,
+        "source": item.source,
         "when": item.when.strftime("%a %d %b %H:%M"), "risk": item.risk,
         "categories": item.category_labels,
         "reasons": [{"category": r.category, "phrase": r.phrase} for r in item.reasons],

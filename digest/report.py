@@ -70,6 +70,7 @@ class InspectionReport:
     sentiment: dict[str, int]
     months: list[tuple[str, dict[str, int]]]
     action_items: list[tuple[Item, Case | None]]
+    resolved_items: list[tuple[Item, Case | None]]
     reviews: list[Item]
     review_count: int
     rating_average: float | None
@@ -119,7 +120,7 @@ def build_report(
         since, reason = default_since(school, now)
     start = datetime.combine(since, time(0), LONDON).astimezone(UTC)
     rows = store.school_mentions(school.id, start, now, include_end=True)
-    items = {row["id"]: mention_item(row) for row in rows}
+    items = {row["id"]: mention_item(row, config.web.base_url) for row in rows}
     cases = store.list_cases(school_id=school.id)
     latest_case = {case.mention_id: case for case in cases}  # in opening order: last one wins
 
@@ -131,11 +132,16 @@ def build_report(
             by_month[key][item.sentiment or "unclassified"] += 1
     sentiment = Counter(item.sentiment or "unclassified" for item in items.values())
 
+    serious = [item for item in items.values() if item.risk in ACTION_RISKS]
+    closed = {mention_id for mention_id, case in latest_case.items()
+              if case.status in CLOSED_CASES}
     action_items = [
-        (item, latest_case.get(item.id)) for item in items.values()
-        if item.risk in ACTION_RISKS
-        and not (item.id in latest_case and latest_case[item.id].status in CLOSED_CASES)
+        (item, latest_case.get(item.id)) for item in serious
+        if not item.resolved and item.id not in closed
     ]
+    # Handled or false-positive by a person: shown with how each was resolved.
+    resolved_items = [(item, latest_case.get(item.id)) for item in serious if item.resolved]
+    resolved_items.sort(key=lambda pair: -pair[0].when.timestamp())
     action_items.sort(key=lambda pair: (policy.risk_rank(pair[0].risk),
                                         -pair[0].when.timestamp()))
 
@@ -160,6 +166,7 @@ def build_report(
         sentiment={name: sentiment.get(name, 0) for name in SENTIMENTS},
         months=[(month.label, dict(by_month[month])) for month in months],
         action_items=action_items,
+        resolved_items=resolved_items,
         reviews=reviews[:SHOWN_REVIEWS],
         review_count=len(reviews),
         rating_average=(sum(r.rating or 0.0 for r in reviews) / len(reviews)) if reviews else None,

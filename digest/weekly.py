@@ -19,7 +19,8 @@ from urllib.parse import urlencode
 from crawler.config import Config, School
 from crawler.errors import UnknownNameError
 from crawler.store import Store
-from crawler.vocab import ACTION_RISKS, LONDON, Sentiment
+from crawler.triage import LABELS, alertable, is_resolved, needs_action
+from crawler.vocab import LONDON, Sentiment
 from digest import policy
 from digest.compose import ComposedDigest, compose_digest
 from digest.mailer import outbox_dir, sender
@@ -68,6 +69,17 @@ class Item:
     first_seen_at: datetime
     fetched_at: datetime
     raw_sha256: str
+    status: str = "new"
+    status_reason: str | None = None
+    link: str | None = None  # the mention's page in the web inbox, when [web] base_url is set
+
+    @property
+    def status_label(self) -> str:
+        return LABELS.get(self.status, self.status)  # type: ignore[call-overload]
+
+    @property
+    def resolved(self) -> bool:
+        return is_resolved(self.status)
 
     @property
     def category_labels(self) -> list[str]:
@@ -152,7 +164,11 @@ class WeekDigest:
         return self.mentions - self.unclassified
 
 
-def mention_item(row: dict[str, Any]) -> Item:
+def mention_link(base_url: str | None, mention_id: int) -> str | None:
+    return f"{base_url}/mentions/{mention_id}" if base_url else None
+
+
+def mention_item(row: dict[str, Any], base_url: str | None = None) -> Item:
     reasons_raw = row["risk_reasons"]
     reasons: dict[str, str] = {}
     if reasons_raw:
@@ -185,6 +201,9 @@ def mention_item(row: dict[str, Any]) -> Item:
         first_seen_at=row["first_seen_at"].astimezone(LONDON),
         fetched_at=row["fetched_at"].astimezone(LONDON),
         raw_sha256=row["raw_sha256"],
+        status=row.get("status") or "new",
+        status_reason=one_line(row.get("status_reason")) or None,
+        link=mention_link(base_url, row["id"]),
     )
 
 
@@ -205,9 +224,13 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
     this_week = [row for row in rows if row["happened_at"] >= week.start]  # newest first
     ranked = sorted(this_week, key=_sort_key)
 
-    action = [row for row in ranked if row["risk"] in ACTION_RISKS]
+    # Handled and false-positive mentions need no action: they are listed with the others.
+    action = [row for row in ranked if needs_action(row["risk"], row["status"])]
     # Reviews have their own section; everything else that needs no action is listed here.
-    others = [row for row in ranked if row["risk"] not in ACTION_RISKS and row["rating"] is None]
+    others = [
+        row for row in ranked
+        if not needs_action(row["risk"], row["status"]) and row["rating"] is None
+    ]
     reviews = sorted(
         (row for row in ranked if row["rating"] is not None),
         key=lambda row: row["happened_at"],
@@ -224,7 +247,7 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
     full = store.mentions_by_id(sorted({row["id"] for row in [*shown, *themed]}))
 
     def items(chosen: list[dict[str, Any]]) -> list[Item]:
-        return [mention_item(full[row["id"]]) for row in chosen]
+        return [mention_item(full[row["id"]], config.web.base_url) for row in chosen]
 
     return WeekDigest(
         school_id=school.id,
@@ -250,7 +273,7 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
         ),
         negative_posts=len(negative),
         open_cases=case_lines(store, school.id),
-        ofsted=items(ofsted),
+        ofsted=[mention_item(full[row["id"]]) for row in ofsted],
         parent_view=week_flags(store, school.id, week.start, week.end),
         full_list_url=week_in_inbox(config, school, week),
         full_list_command=f"schoolwatch check --school {school.id}",
@@ -259,8 +282,7 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
 
 def week_in_inbox(config: Config, school: School, week: Week) -> str | None:
     """The school's mentions of the week in the web inbox, when [web] base_url is set."""
-    # [web] comes with the inbox (issue 11); a config without the section has no inbox.
-    base_url = getattr(getattr(config, "web", None), "base_url", None)
+    base_url = config.web.base_url
     if not base_url:
         return None
     query = urlencode(
@@ -327,10 +349,12 @@ def monitoring_since(sources: list[SourceLine]) -> datetime | None:
 
 
 def high_risk_unalerted(
-    store: Store, school_id: str, since: datetime
+    store: Store, school_id: str, since: datetime, base_url: str | None = None
 ) -> list[Item]:
-    """High-risk mentions of the school fetched since `since` that no alert has covered yet."""
-    return [mention_item(row) for row in store.high_risk_unalerted(school_id, since)]
+    """High-risk mentions of the school fetched since `since` that no alert has covered yet
+    (false positives never alert)."""
+    return [mention_item(row, base_url) for row in store.high_risk_unalerted(school_id, since)
+            if alertable(row["risk"], row["status"])]
 
 
 # ---- composing and queueing ---------------------------------------------------------------

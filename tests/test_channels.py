@@ -359,3 +359,14 @@ def test_an_email_channel_needs_addresses_and_others_a_url_variable(tmp_path: Pa
         unattended_config(tmp_path, channel=[{"name": "dsl", "type": "email"}])
     with pytest.raises(ConfigError, match="needs `url_env`"):
         unattended_config(tmp_path, channel=[{"name": "teams", "type": "teams"}])
+
+
+def test_a_false_positive_never_reaches_a_channel(tmp_path: Path, webhook: Webhook) -> None:
+    webhook.statuses.clear()
+    config = _config(tmp_path)
+    ids = _store_with(config, [("high", ("threat",)), ("high", ("threat",))])
+    store = Store(config.store.path)
+    store.set_status([ids[0]], "false_positive", "lead@school.example", reason="not us")
+    queue_channel_alerts(config, store)
+    deliver_channels(config, store)
+    assert [item["id"] for item in webhook.accepted[0]["items"]] == [ids[1]]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from datetime import timedelta
 from pathlib import Path
-from types import SimpleNamespace
 
 import pytest
 
@@ -65,12 +64,19 @@ def test_the_email_lists_the_most_urgent_items_and_counts_the_rest(tmp_path: Pat
 def test_with_an_inbox_the_link_goes_to_the_week_there(tmp_path: Path) -> None:
     config = make_config(tmp_path)
     school = config.school[0]
-    inbox = SimpleNamespace(web=SimpleNamespace(base_url="https://watch.example.org"))
-    assert week_in_inbox(inbox, school, WEEK) == (  # type: ignore[arg-type]
+    inbox = config.model_copy(
+        update={"web": config.web.model_copy(update={"base_url": "https://watch.example.org"})}
+    )
+    assert week_in_inbox(inbox, school, WEEK) == (
         "https://watch.example.org/mentions?school=hollins-green&since=2026-05-11"
         "&until=2026-05-17"
     )
     assert week_in_inbox(config, school, WEEK) is None
+
+    write_posts(config, crowded_week(ACTION_ITEMS_SHOWN))
+    digest = build_digest(inbox, Store(config.store.path), school, WEEK)
+    text = compose_digest(digest, "schoolwatch@localhost", ()).text
+    assert "See the whole week in the inbox: https://watch.example.org/mentions?school=" in text
 
 
 def test_themes_read_the_newest_negative_posts_and_say_so(

@@ -38,9 +38,11 @@ UPDATES = (CaseStatus.REPORTED, CaseStatus.REMOVED, CaseStatus.REFUSED)
 RECHECK_SPIDER = "spiders.recheck.RecheckSpider"
 
 
-def open_case(store: Store, mention_id: int, note: str | None = None) -> Case:
+def open_case(
+    store: Store, mention_id: int, note: str | None = None, actor: str = "cli"
+) -> Case:
     """Opens a case on a mention; refuses when the mention is unknown or already has one open."""
-    return store.get_case(store.open_case(mention_id, note))
+    return store.get_case(store.open_case(mention_id, note, actor))
 
 
 def update_case(store: Store, case_id: int, status: str, note: str | None = None) -> Case:

@@ -34,6 +34,13 @@ from crawler.app.ui import (
     print_error,
     print_result,
 )
+from crawler.app.web_commands import (
+    demo_login,
+    feedback_group,
+    mention_group,
+    serve_command,
+    user_group,
+)
 from crawler.config import Config, CrawlSettings, Source
 from crawler.engine.runner import CrawlReport, ProgressEvent, select_sources
 from crawler.errors import ConfigError, SchoolwatchError
@@ -340,6 +347,7 @@ def demo(directory: Path) -> None:
 
     run_demo(directory, console=console, crawl_and_show=run_crawl_with_progress,
              show_result=print_result)
+    demo_login(directory)
 
 
 # Commands of the later stages live beside their code and register here.
@@ -350,6 +358,10 @@ cli.add_command(check_command)
 cli.add_command(digest_commands.digest_command)
 cli.add_command(digest_commands.alerts_command)
 cli.add_command(digest_commands.outbox_command)
+cli.add_command(serve_command)
+cli.add_command(user_group)
+cli.add_command(mention_group)
+cli.add_command(feedback_group)
 cli.add_command(school_group)
 sources.add_command(suggest_command)
 

@@ -21,7 +21,8 @@ from crawler.store.base import QueryResult, StoreBase, now
 _MENTION_COLUMNS = (
     "id, title, text, url, source, source_kind, "
     "coalesce(published_at, first_seen_at) AS happened_at, risk, categories, risk_reasons, "
-    "sentiment, rating, first_seen_at, fetched_at, raw_sha256, match_context"
+    "sentiment, rating, first_seen_at, fetched_at, raw_sha256, match_context, status, "
+    "status_reason"
 )
 
 
@@ -54,10 +55,11 @@ class ChannelStore(StoreBase):
         self, channel: str, school_id: str, risks: Sequence[str], since: datetime
     ) -> list[dict[str, Any]]:
         """Mentions of the school at these risk levels, fetched since `since`, that this
-        channel has not been sent yet."""
+        channel has not been sent yet (a person's false positive is never alerted)."""
         return self.query(
             f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE school_id = ? "
             "AND risk IN (SELECT unnest(?::VARCHAR[])) AND fetched_at >= ? "
+            "AND status <> 'false_positive' "
             "AND id NOT IN (SELECT mention_id FROM channel_alerted WHERE channel = ?) "
             "ORDER BY first_seen_at, id",
             [school_id, list(risks), since, channel],

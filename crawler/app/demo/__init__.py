@@ -27,6 +27,9 @@ user_agent = "schoolwatch-demo (+mailto:orm@hollins-green.example.org)"
 delay = "0s"            # our own fixture server: no need to be polite
 timeout = "10s"
 
+[web]
+base_url = "http://127.0.0.1:8080"   # where `schoolwatch serve` answers: messages link here
+
 [[school]]
 id = "hollins-green"
 name = "Hollins Green Primary School"
