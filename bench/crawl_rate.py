@@ -143,6 +143,13 @@ def thread_page(number: int) -> str:
     return f"<html><head><title>T{number}</title></head><body><h1>Thread {number}</h1>{posts}"
 
 
+class _Server(ThreadingHTTPServer):
+    # A listen backlog like a real web server's (http.server's default is 5): with 50 sources
+    # connecting at once, a backlog of 5 drops connection attempts, and TCP's retry after a
+    # second or more would be timed instead of the crawl.
+    request_queue_size = 128
+
+
 class _Site(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     boards = 40
@@ -219,7 +226,7 @@ def main() -> None:
     args = parser.parse_args()
     boards = max(1, args.threads // THREADS_PER_BOARD_PAGE)
     _Site.boards = boards
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Site)
+    server = _Server(("127.0.0.1", 0), _Site)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     base = f"http://127.0.0.1:{server.server_address[1]}"

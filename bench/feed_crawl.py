@@ -116,6 +116,13 @@ def feed_body(number: int, entries: int) -> bytes:
     ).encode()
 
 
+class _Server(ThreadingHTTPServer):
+    # A listen backlog like a real web server's (http.server's default is 5): with 50 sources
+    # connecting at once, a backlog of 5 drops connection attempts, and TCP's retry after a
+    # second or more would be timed instead of the crawl.
+    request_queue_size = 128
+
+
 def serve(feeds: int, entries: int) -> tuple[ThreadingHTTPServer, str]:
     bodies = {f"/feed/{n}.xml": feed_body(n, entries) for n in range(feeds)}
     etags = {path: '"' + hashlib.sha1(body).hexdigest()[:16] + '"' for path, body in bodies.items()}
@@ -146,7 +153,7 @@ def serve(feeds: int, entries: int) -> tuple[ThreadingHTTPServer, str]:
         def log_message(self, format: str, *args: Any) -> None:
             pass
 
-    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    server = _Server(("127.0.0.1", 0), Handler)
     server.daemon_threads = True
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return server, f"http://127.0.0.1:{server.server_address[1]}"
