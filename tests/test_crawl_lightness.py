@@ -173,3 +173,41 @@ def test_progress_is_batched_and_the_last_event_has_every_count(
     assert 2 < len(events) < 20  # every 0.1 s of the 0.6 s, not 600 events
     last = events[-1]
     assert (last.pages, last.items, last.kept) == (300, 300, 300)
+
+
+def test_the_fast_paths_give_what_the_full_paths_give() -> None:
+    """canonical_url and tidy_whitespace skip their work for input already in final form; on
+    random input the skipped path must agree with the full one."""
+    import random
+
+    from crawler import text, urls
+
+    rng = random.Random(15)
+    pieces = ["a", "B", "b.c", "127.0.0.1", ":80", ":443", ":8080", ":0", "/", "//", "/.",
+              "/..", "/x", ".", "~", "-", "#", "#p1", "?", "?a=1", "%20", " ", "é", "+",
+              ".html", "t/1#p3", "A.B", "#~"]
+    fast = 0
+    for _ in range(20_000):
+        url = rng.choice(["http://", "https://"]) + "".join(
+            rng.choice(pieces) for _ in range(rng.randint(1, 7)))
+        try:
+            full = urls._canonical_url(url)
+        except ValueError:
+            continue
+        assert urls.canonical_url(url) == full, url
+        fast += urls._PLAIN_URL.fullmatch(url) is not None
+    assert fast > 50  # the fast path was exercised
+    assert urls.canonical_url("http://127.0.0.1:8080/t/12#p3") == "http://127.0.0.1:8080/t/12#p3"
+    # A long address that is not plain must fail the check at once, not backtrack for ever.
+    long_path = "http://forum.example.org/" + "a" * 60 + "/b.c" * 30 + "?page=2"
+    assert urls.canonical_url(long_path) == urls._canonical_url(long_path)
+
+    def tidy_in_full(value: str) -> str:
+        lines = (text._SPACES.sub(" ", line).strip()
+                 for line in value.replace("\r\n", "\n").split("\n"))
+        return text._BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
+
+    chars = ["a", " ", "\n", "\t", "\r", "\u00a0", "\u2003", "\u2028", "\x85", "."]
+    for _ in range(20_000):
+        value = "".join(rng.choice(chars) for _ in range(rng.randint(0, 12)))
+        assert text.tidy_whitespace(value) == tidy_in_full(value), repr(value)
