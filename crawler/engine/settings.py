@@ -8,11 +8,8 @@ from crawler.config import CrawlSettings
 from crawler.engine.fetching import MAX_RETRY_AFTER
 from crawler.engine.guard import ALLOW_PRIVATE
 
-ITEM_PIPELINES = {
-    "crawler.engine.pipelines.TidyDocumentPipeline": 100,
-    "crawler.engine.pipelines.SchoolMatchPipeline": 200,
-    "crawler.engine.pipelines.CollectPipeline": 900,
-}
+# Tidy, match, collect: one pipeline running the three steps (see crawler.engine.pipelines).
+ITEM_PIPELINES = {"crawler.engine.pipelines.DocumentPipeline": 100}
 
 # Before robots.txt (50 is the offsite check): robots.txt of a private host is refused too.
 DOWNLOADER_MIDDLEWARES = {
@@ -51,4 +48,13 @@ def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "CRITICAL") -> dic
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         ALLOW_PRIVATE: crawl.allow_private,
         MAX_RETRY_AFTER: crawl.max_retry_after.total_seconds(),
+        # Each crawl runs one Scrapy crawler per source, so per-crawler set-up counts: no
+        # handlers for schemes a source cannot have, no feed export, and no source inspection
+        # of our own callbacks (a lint for generators, done once per crawler and callback).
+        "DOWNLOAD_HANDLERS": {"data": None, "file": None, "s3": None, "ftp": None},
+        "EXTENSIONS": {"scrapy.extensions.feedexport.FeedExporter": None},
+        "WARN_ON_GENERATOR_RETURN_VALUE": False,
+        # The pipelines are synchronous: running 100 item workers per response buys nothing
+        # and costs 100 asyncio tasks per response.
+        "CONCURRENT_ITEMS": 8,
     }

@@ -36,18 +36,23 @@ class ClassificationRow:
 class ClassificationStore(StoreBase):
     def has_unclassified(self) -> bool:
         """Is any mention without a classification at all (a crawl that stopped before tagging)?
-        Cheap: no model is loaded to ask."""
-        return bool(self.unclassified_ids(limit=1))
+        One cheap query: no model is loaded to ask."""
+        if not self.path.exists():
+            return False
+        sql = (
+            "SELECT EXISTS (SELECT 1 FROM mention_records m "
+            "LEFT JOIN classifications c ON c.mention_id = m.id WHERE c.mention_id IS NULL)"
+        )
+        return bool(self.query(sql).rows[0][0])
 
-    def unclassified_ids(self, limit: int | None = None) -> list[int]:
+    def unclassified_ids(self) -> list[int]:
         """Mentions with no classification at all (by any model version)."""
         if not self.path.exists():
             return []
-        sql = ("SELECT m.id FROM mention_records m LEFT JOIN classifications c "
-               "ON c.mention_id = m.id WHERE c.mention_id IS NULL ORDER BY m.id")
-        if limit is not None:
-            sql += f" LIMIT {int(limit)}"
-        return [row[0] for row in self.query(sql).rows]
+        return [row[0] for row in self.query(
+            "SELECT m.id FROM mention_records m LEFT JOIN classifications c "
+            "ON c.mention_id = m.id WHERE c.mention_id IS NULL ORDER BY m.id"
+        ).rows]
 
     def pending_classification(
         self, model_version: str, *, everything: bool = False, ids: Sequence[int] | None = None
