@@ -110,7 +110,7 @@ def test_a_crawl_command_with_nothing_to_tag_never_imports_torch(
         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": path}, timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "not_modified" in done.stdout  # the feed answered 304: nothing new
+    assert "not modified (304)" in done.stdout  # the feed answered 304: nothing new
     assert "Tagged" not in done.stdout
     assert done.stdout.strip().endswith("False")
     assert not marker.exists(), "a crawl with nothing to tag imported torch"
