@@ -155,13 +155,13 @@ class _Response:
 def test_progress_is_batched_and_the_last_event_has_every_count(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
-    from crawler.engine import runner
+    from crawler.engine import spider_process
 
-    sent: list[tuple[str, runner.ProgressEvent]] = []
+    sent: list[tuple[str, spider_process.ProgressEvent]] = []
     channel = SimpleNamespace(put=sent.append)
     clock = iter(x * 0.001 for x in range(1, 10_000))  # a millisecond per call
-    monkeypatch.setattr(runner.time, "monotonic", lambda: next(clock))
-    tracker = runner._ProgressTracker("forum", channel, [])
+    monkeypatch.setattr(spider_process.time, "monotonic", lambda: next(clock))
+    tracker = spider_process.ProgressTracker("forum", channel, [])
     spider = _Spider()
     tracker.opened(spider)
     for _ in range(300):

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from crawler import vocab
-from crawler.app.cases import CheckResult, recheck_cases
 from crawler.app.crawling import crawl
 from crawler.config import Config, ScheduleSettings
 from crawler.engine.runner import CrawlReport, ProgressCallback, select_sources
@@ -28,6 +27,7 @@ from crawler.vocab import JobStatus
 
 if TYPE_CHECKING:
     from classifiers.stored import ClassifyOutcome
+    from crawler.app.cases import CheckResult
     from digest.channels import ChannelReport
     from digest.mailer import DeliveryReport
 
@@ -239,6 +239,8 @@ def digest_job(config: Config, now: datetime | None = None) -> JobRun | None:
 
 
 def recheck_cases_job(config: Config) -> list[CheckResult]:
+    from crawler.app.cases import recheck_cases  # scrapy: only when cases are re-checked
+
     started = vocab.now()
     results = recheck_cases(config)
     removed = sum(result.outcome == "removed" for result in results)
