@@ -19,9 +19,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from classifiers.model import SENTIMENTS  # noqa: E402
-from classifiers.schoolset import DATA_FILE  # noqa: E402
 from classifiers.settings import ClassifierSettings  # noqa: E402
-from classifiers.train import read_tweeteval  # noqa: E402
+from classifiers.training.schoolset import DATA_FILE  # noqa: E402
+from classifiers.training.train import read_tweeteval  # noqa: E402
 from classifiers.triage import CATEGORIES, Classifier, ClassifyRequest  # noqa: E402
 
 # From /work/shared/datasets/README.md (TweetEval leaderboard, test sets).

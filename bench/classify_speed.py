@@ -22,8 +22,8 @@ sys.path.insert(0, str(REPO_ROOT))
 import torch  # noqa: E402
 
 from classifiers.model import bundled_encoder_path  # noqa: E402
-from classifiers.schoolset import DATA_FILE  # noqa: E402
 from classifiers.settings import ClassifierSettings  # noqa: E402
+from classifiers.training.schoolset import DATA_FILE  # noqa: E402
 from classifiers.triage import Classifier, ClassifyRequest  # noqa: E402
 
 

@@ -193,7 +193,8 @@ class WeightsInfo:
 def read_weights(path: Path) -> tuple[WeightsInfo, dict[str, torch.Tensor]]:
     if not path.is_file():
         raise ModelLoadError(
-            f"classifier weights {path} not found; train them with `python -m classifiers.train`"
+            f"classifier weights {path} not found; train them with "
+            "`python -m classifiers.training.train`"
         )
     try:
         with safe_open(str(path), framework="pt") as handle:
@@ -257,13 +258,13 @@ class EncoderModel:
             raise ModelLoadError(
                 f"the heads in {self.info.path} were trained for a {self.info.hidden_size}-wide "
                 f"encoder but {folder} is {hidden}-wide; train heads for it with "
-                f"`python -m classifiers.train --model {folder} --out heads.safetensors` and set "
-                "[classifier] weights to that file"
+                f"`python -m classifiers.training.train --model {folder} --out heads.safetensors` "
+                "and set [classifier] weights to that file"
             )
         if encoder_fingerprint(folder) != self.info.fingerprint:
             raise ModelLoadError(
                 f"the adapters in {self.info.path} belong to a different encoder than {folder}; "
-                f"train them for it with `python -m classifiers.train --model {folder} "
+                f"train them for it with `python -m classifiers.training.train --model {folder} "
                 "--out heads.safetensors` and set [classifier] weights to that file"
             )
         add_lora(self.encoder, self.info.rank, self.info.alpha)

@@ -16,7 +16,7 @@ class ClassifierSettings(BaseModel):
         description=(
             "Local Hugging Face encoder folder to use instead of the bundled all-MiniLM-L6-v2. "
             "The bundled heads only fit the bundled encoder: train heads for another encoder "
-            "with `python -m classifiers.train --model DIR --out FILE` and set `weights`."
+            "with `python -m classifiers.training.train --model DIR --out FILE` and set `weights`."
         ),
     )
     weights: Path | None = Field(

@@ -172,7 +172,7 @@ def test_encoder_of_another_width_is_a_clear_domain_error(tmp_path: Path) -> Non
     with pytest.raises(ModelLoadError, match="64-wide") as caught:
         Classifier.from_settings(ClassifierSettings(model=folder, precision="fp32"))
     assert isinstance(caught.value, SchoolwatchError)
-    assert "python -m classifiers.train" in str(caught.value)
+    assert "python -m classifiers.training.train" in str(caught.value)
 
 
 def test_missing_encoder_folder_is_a_domain_error(tmp_path: Path) -> None:

@@ -1,7 +1,8 @@
-"""Trains the LoRA adapters and heads: `python -m classifiers.train [--model DIR] [--out FILE]`.
+"""Trains the LoRA adapters and heads: `python -m classifiers.training.train [--model DIR]`.
 
 Data: TweetEval sentiment (validation split; the train split is not available), offensive and
-hate (train splits), plus the school set's train split (`classifiers/data/school_posts.jsonl`).
+hate (train splits), plus the school set's train split
+(`classifiers/training/data/school_posts.jsonl`).
 TweetEval *test* splits are never read here. Multi-task: each step takes one batch from one
 task and updates the shared adapters plus that task's head. Seeded, so a rerun on the same
 machine reproduces the weights.
@@ -34,9 +35,9 @@ from classifiers.model import (
     load_encoder,
     mean_pool,
 )
-from classifiers.schoolset import DATA_FILE
+from classifiers.training.schoolset import DATA_FILE
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+REPO_ROOT = Path(__file__).resolve().parents[2]
 DEFAULT_DATASETS = REPO_ROOT.parent / "shared" / "datasets"
 # Recall-biased: a missed safeguarding post or threat costs far more than a false alarm.
 DEFAULT_THRESHOLDS = {
