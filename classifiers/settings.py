@@ -35,9 +35,11 @@ class ClassifierSettings(BaseModel):
     threads: int | None = Field(
         None, ge=1, description="CPU threads for inference; default = all cores torch sees."
     )
-    precision: Literal["auto", "fp32", "bf16", "int8"] = Field(
+    precision: Literal["auto", "fp32", "int8", "bf16", "torch-fp32"] = Field(
         "auto",
-        description="Encoder arithmetic: bf16 on CPUs with AMX/AVX512-BF16 (about 2x int8 and "
-        "3x fp32 there), int8 dynamic quantisation elsewhere; 'auto' picks. "
-        "bench/classify_eval.py reports the accuracy of each.",
+        description="Encoder arithmetic. 'int8' and 'fp32' run the encoder exported to ONNX with "
+        "onnxruntime (int8 = dynamic quantisation; exported once per machine into the cache "
+        "folder, $SCHOOLWATCH_CACHE or ~/.cache/schoolwatch); 'torch-fp32' and 'bf16' run it "
+        "with torch. 'auto' = int8, chosen by measurement (bench/classify_speed.py): fastest, "
+        "and within 0.01 of torch fp32 on the dev figures of bench/classify_eval.py.",
     )

@@ -6,11 +6,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from classifiers.model import (
-    MODEL_CATEGORIES,
     NEGATIVE_EVIDENCE,
     SENTIMENTS,
     EncoderModel,
     Prediction,
+    clip,
 )
 from classifiers.rules import (
     RULES_VERSION,
@@ -35,11 +35,15 @@ CATEGORIES = (
     "inspection",
 )
 RISK_LEVELS = ("none", "low", "medium", "high")
-# Any of these means "act today".
-HIGH_CATEGORIES = frozenset(
-    {"safeguarding", "threat", "named_pupil", "personal_data", "allegation", "extremism_hate"}
+# Categories that make a post "act today" when the risk head agrees it is high.
+HIGH_CATEGORIES = (
+    "safeguarding", "threat", "allegation", "extremism_hate", "named_pupil", "personal_data"
 )
-MEDIUM_CATEGORIES = frozenset({"harassment", "media_enquiry"})
+# Deterministic rules that make a post high on their own: each is specific evidence the rubric
+# names (third-party personal data, a named pupil, an explicit threat, an accusation against a
+# configured member of staff). A parent's report of their own child hurt is safeguarding but
+# its level is left to the risk head (a kick in the playground is medium, an assault high).
+HIGH_RULES = frozenset({"personal_data", "named_pupil", "threat", "allegation"})
 
 
 @dataclass(frozen=True)
@@ -73,53 +77,56 @@ def _sentence_around(text: str, phrase: str) -> str:
 def decide(
     request: ClassifyRequest, prediction: Prediction, thresholds: dict[str, float], version: str
 ) -> Classification:
+    text = request.text
     reasons: dict[str, str] = {}
     # A school named after a person ("Sophie Scholl Academy") must not read as a pupil's name.
-    pupil_text = request.text
-    if request.school:
-        pupil_text = pupil_text.replace(request.school, "the school")
+    pupil_text = text.replace(request.school, "the school") if request.school else text
     rule_hits = {
-        "personal_data": find_personal_data(request.text),
+        "personal_data": find_personal_data(text),
         "named_pupil": find_named_pupil(pupil_text),
-        "allegation": find_staff_allegation(request.text, request.staff),
-        "threat": find_threat(request.text),
-        "safeguarding": find_child_harm(request.text),
+        "allegation": find_staff_allegation(text, request.staff),
+        "threat": find_threat(text),
+        "safeguarding": find_child_harm(text),
     }
     for name, phrase in rule_hits.items():
         if phrase:
             # A threat fragment ("wait till I see") only reads as a threat with its sentence.
-            reasons[name] = _sentence_around(request.text, phrase) if name == "threat" else phrase
-    for index, name in enumerate(MODEL_CATEGORIES):
-        if name not in reasons and prediction.categories[index] >= thresholds.get(name, 0.5):
-            reasons[name] = prediction.evidence.get(name, request.text[:160])
+            reasons[name] = _sentence_around(text, phrase) if name == "threat" else phrase
 
-    sentiment_index = int(prediction.sentiment.argmax())
-    sentiment = SENTIMENTS[sentiment_index]
-    negative = float(prediction.sentiment[0])
-    if not reasons and negative >= thresholds.get("criticism", 0.6):
-        # A clearly negative post that no category explains is still criticism ("low"): the
-        # complaint head alone misses plain grumbles that do not use complaint vocabulary.
-        reasons["complaint"] = prediction.evidence.get(NEGATIVE_EVIDENCE, request.text[:160])
-    _, at_least_medium, high = (float(x) for x in prediction.risk_at_least)
+    def evidence(name: str) -> str:
+        span = prediction.evidence.get(name)
+        return clip(text[span[0] : span[1]]) if span else clip(text)
 
-    if HIGH_CATEGORIES & reasons.keys():
+    for name, probability in prediction.categories.items():
+        if name not in reasons and probability >= thresholds.get(name, 0.5):
+            reasons[name] = evidence(name)
+
+    risk_probability = prediction.risk
+    if HIGH_RULES & {k for k, v in rule_hits.items() if v} or risk_probability[
+        "high"
+    ] >= thresholds.get("risk_high", 0.5):
         risk = "high"
-    elif high >= thresholds.get("risk_high", 0.3) and "harassment" in reasons:
-        # "Severe abuse of staff" has no category of its own: the risk head decides how severe
-        # the flagged harassment is. It never upgrades a mere complaint (too many false alarms).
-        risk = "high"
-    elif MEDIUM_CATEGORIES & reasons.keys():
+    elif risk_probability["at_least_medium"] >= thresholds.get("risk_at_least_medium", 0.5):
         risk = "medium"
-    elif "complaint" in reasons:
-        # A complaint "gaining traction" (petitions, shares, MPs, protests) is medium.
-        risk = "medium" if at_least_medium >= thresholds.get("risk_medium", 0.5) else "low"
-    elif "inspection" in reasons and sentiment == "negative":
+    elif risk_probability["at_least_low"] >= thresholds.get("risk_at_least_low", 0.5):
         risk = "low"
     else:
         risk = "none"
+    if risk == "high" and not set(HIGH_CATEGORIES) & reasons.keys():
+        # High on the risk head alone: say which kind of harm it most resembles, and where.
+        likeliest = max(
+            (c for c in HIGH_CATEGORIES if c in prediction.categories),
+            key=lambda c: prediction.categories[c],
+        )
+        reasons[likeliest] = evidence(likeliest)
+    if risk != "none" and not reasons:
+        # A criticism no category explains still needs a sentence a person can check.
+        reasons["complaint"] = evidence(NEGATIVE_EVIDENCE)
+
+    sentiment_index = int(prediction.sentiment.argmax())
     ordered = tuple(c for c in CATEGORIES if c in reasons)
     return Classification(
-        sentiment=sentiment,
+        sentiment=SENTIMENTS[sentiment_index],
         sentiment_score=round(float(prediction.sentiment[sentiment_index]), 4),
         risk=risk,
         categories=ordered,
