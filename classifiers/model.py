@@ -30,6 +30,7 @@ from classifiers.encoder import (
     load_tokenizer,
     load_torch_encoder,
 )
+from classifiers.rules import CUES
 from crawler.errors import ModelLoadError
 
 SENTIMENTS = ("negative", "neutral", "positive")
@@ -168,6 +169,31 @@ def clip(text: str) -> str:
     return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1].rstrip() + "…"
 
 
+def quote(text: str, span: tuple[int, int], category: str) -> str:
+    """The sentence at span, shortened around its first cue for the category if too long."""
+    sentence = " ".join(text[span[0] : span[1]].split())
+    if len(sentence) <= REASON_CHARS:
+        return sentence
+    cue = CUES.get(category) or CUES["complaint"]
+    match = cue.search(sentence)
+    if match is None:
+        return clip(sentence)
+    start = max(0, min(match.start() - REASON_CHARS // 3, len(sentence) - REASON_CHARS + 2))
+    part = sentence[start : start + REASON_CHARS - 2].strip()
+    return ("…" if start else "") + part + ("…" if start + REASON_CHARS - 2 < len(sentence) else "")
+
+
+def pick_sentence(
+    text: str, spans: Sequence[tuple[int, int]], scores: np.ndarray, category: str
+) -> tuple[int, int]:
+    """The model's best sentence for a category, preferring sentences that hold a cue for it."""
+    cue = CUES.get(category)
+    bonus = np.array(
+        [1.0 if cue is not None and cue.search(text[a:b]) else 0.0 for a, b in spans]
+    )
+    return spans[int((scores + bonus).argmax())]
+
+
 class Embedder:
     """Tokenizer + encoder backend: texts in, pooled window and sentence vectors out."""
 
@@ -298,9 +324,10 @@ class EncoderModel:
         return self.embedder.encode(texts)
 
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        return [self.predict_encoded(e) for e in self.encode(texts)]
+        encoded = self.encode(texts)
+        return [self.predict_encoded(t, e) for t, e in zip(texts, encoded, strict=True)]
 
-    def predict_encoded(self, encoded: Encoded) -> Prediction:
+    def predict_encoded(self, text: str, encoded: Encoded) -> Prediction:
         heads = self.heads
         # Sentiment averages the windows; risk signals take the worst window, so a threat in
         # the last paragraph of a long review still counts in full.
@@ -311,9 +338,9 @@ class EncoderModel:
         if len(encoded.spans):
             sent_scores = heads["categories"](encoded.sentences)
             for c, name in enumerate(heads["categories"].labels):
-                evidence[name] = encoded.spans[int(sent_scores[:, c].argmax())]
+                evidence[name] = pick_sentence(text, encoded.spans, sent_scores[:, c], name)
             negative = heads["sentiment"](encoded.sentences)[:, 0]
-            evidence[NEGATIVE_EVIDENCE] = encoded.spans[int(negative.argmax())]
+            evidence[NEGATIVE_EVIDENCE] = pick_sentence(text, encoded.spans, negative, "complaint")
         return Prediction(
             sentiment=sentiment,
             categories=dict(zip(heads["categories"].labels, map(float, categories), strict=True)),

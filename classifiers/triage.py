@@ -11,6 +11,7 @@ from classifiers.model import (
     EncoderModel,
     Prediction,
     clip,
+    quote,
 )
 from classifiers.rules import (
     RULES_VERSION,
@@ -95,7 +96,8 @@ def decide(
 
     def evidence(name: str) -> str:
         span = prediction.evidence.get(name)
-        return clip(text[span[0] : span[1]]) if span else clip(text)
+        category = "complaint" if name == NEGATIVE_EVIDENCE else name
+        return quote(text, span, category) if span else clip(text)
 
     for name, probability in prediction.categories.items():
         if name not in reasons and probability >= thresholds.get(name, 0.5):
