@@ -32,10 +32,22 @@ from classifiers.encoder import (
 )
 from classifiers.rules import CUES
 from crawler.errors import ModelLoadError
+from crawler.vocab import Category, Risk, Sentiment
 
-SENTIMENTS = ("negative", "neutral", "positive")
+SENTIMENTS = tuple(Sentiment)
+# Categories the shipped heads judge by meaning; personal_data and named_pupil are rules only.
+MODEL_CATEGORIES = (
+    Category.SAFEGUARDING,
+    Category.THREAT,
+    Category.HARASSMENT,
+    Category.ALLEGATION,
+    Category.EXTREMISM_HATE,
+    Category.COMPLAINT,
+    Category.MEDIA_ENQUIRY,
+    Category.INSPECTION,
+)
 RISK_HEAD = ("at_least_low", "at_least_medium", "high")
-RISKS = ("none", "low", "medium", "high")
+RISKS = tuple(Risk)
 # Evidence key for "the most negative sentence", used when a criticism has no category of its own.
 NEGATIVE_EVIDENCE = "negative"
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "heads.safetensors"

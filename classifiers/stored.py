@@ -12,14 +12,14 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from classifiers.settings import ClassifierSettings
-from crawler.store import ClassificationRow, Store, pending_classification, write_classifications
+from crawler.store import ClassificationRow, Store
+from crawler.vocab import Risk
 
 if TYPE_CHECKING:
     from classifiers.triage import Classifier
     from crawler.config import Config
 
 WRITE_CHUNK = 512
-RISK_LEVELS = ("high", "medium", "low", "none")
 
 
 @dataclass(frozen=True)
@@ -32,7 +32,8 @@ class ClassifyOutcome:
     def risk_summary(self) -> str:
         """"2 high, 11 low, 10 none": the most urgent first."""
         return ", ".join(
-            f"{self.by_risk[risk]} {risk}" for risk in RISK_LEVELS if self.by_risk.get(risk)
+            f"{self.by_risk[risk]} {risk}" for risk in Risk.most_urgent_first()
+            if self.by_risk.get(risk)
         )
 
 
@@ -55,7 +56,7 @@ def classify_stored(
     from classifiers.triage import ClassifyRequest
 
     classifier = classifier_for(config.classifier)
-    pending = pending_classification(store, classifier.model_version, everything=everything)
+    pending = store.pending_classification(classifier.model_version, everything=everything)
     schools = {school.id: school for school in config.school}
     by_risk: dict[str, int] = {}
     done = 0
@@ -72,8 +73,7 @@ def classify_stored(
                 )
             )
         results = classifier.classify(requests)
-        write_classifications(
-            store,
+        store.write_classifications(
             [
                 ClassificationRow(
                     mention_id=mention.id,

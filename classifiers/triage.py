@@ -22,29 +22,26 @@ from classifiers.rules import (
     find_threat,
 )
 from classifiers.settings import ClassifierSettings
+from crawler.vocab import Category, Risk
 
-CATEGORIES = (
-    "safeguarding",
-    "threat",
-    "harassment",
-    "named_pupil",
-    "personal_data",
-    "allegation",
-    "extremism_hate",
-    "complaint",
-    "media_enquiry",
-    "inspection",
-)
-RISK_LEVELS = ("none", "low", "medium", "high")
+CATEGORIES = tuple(Category)
+RISK_LEVELS = tuple(Risk)
 # Categories that make a post "act today" when the risk head agrees it is high.
 HIGH_CATEGORIES = (
-    "safeguarding", "threat", "allegation", "extremism_hate", "named_pupil", "personal_data"
+    Category.SAFEGUARDING,
+    Category.THREAT,
+    Category.ALLEGATION,
+    Category.EXTREMISM_HATE,
+    Category.NAMED_PUPIL,
+    Category.PERSONAL_DATA,
 )
 # Deterministic rules that make a post high on their own: each is specific evidence the rubric
 # names (third-party personal data, a named pupil, an explicit threat, an accusation against a
 # configured member of staff). A parent's report of their own child hurt is safeguarding but
 # its level is left to the risk head (a kick in the playground is medium, an assault high).
-HIGH_RULES = frozenset({"personal_data", "named_pupil", "threat", "allegation"})
+HIGH_RULES = frozenset(
+    {Category.PERSONAL_DATA, Category.NAMED_PUPIL, Category.THREAT, Category.ALLEGATION}
+)
 
 
 @dataclass(frozen=True)
@@ -107,21 +104,21 @@ def decide(
     if HIGH_RULES & {k for k, v in rule_hits.items() if v} or risk_probability[
         "high"
     ] >= thresholds.get("risk_high", 0.5):
-        risk = "high"
+        risk = Risk.HIGH
     elif risk_probability["at_least_medium"] >= thresholds.get("risk_at_least_medium", 0.5):
-        risk = "medium"
+        risk = Risk.MEDIUM
     elif risk_probability["at_least_low"] >= thresholds.get("risk_at_least_low", 0.5):
-        risk = "low"
+        risk = Risk.LOW
     else:
-        risk = "none"
-    if risk == "high" and not set(HIGH_CATEGORIES) & reasons.keys():
+        risk = Risk.NONE
+    if risk == Risk.HIGH and not set(HIGH_CATEGORIES) & reasons.keys():
         # High on the risk head alone: say which kind of harm it most resembles, and where.
         likeliest = max(
             (c for c in HIGH_CATEGORIES if c in prediction.categories),
             key=lambda c: prediction.categories[c],
         )
         reasons[likeliest] = evidence(likeliest)
-    if risk != "none" and not reasons:
+    if risk != Risk.NONE and not reasons:
         # A criticism no category explains still needs a sentence a person can check.
         reasons["complaint"] = evidence(NEGATIVE_EVIDENCE)
 

@@ -8,11 +8,17 @@ from pathlib import Path
 import click
 from rich.table import Table
 
-from crawler.cases import Case, list_cases, open_case, recheck_cases, update_case
+from crawler.cases import UPDATES, Case, list_cases, open_case, recheck_cases, update_case
 from crawler.store import Store
 from crawler.ui import config_option, console, load_from_option
+from crawler.vocab import CaseStatus
 
-_STATUS_STYLE = {"open": "yellow", "reported": "cyan", "removed": "green", "refused": "red"}
+_STATUS_STYLE = {
+    CaseStatus.OPEN: "yellow",
+    CaseStatus.REPORTED: "cyan",
+    CaseStatus.REMOVED: "green",
+    CaseStatus.REFUSED: "red",
+}
 
 
 @click.group("case")
@@ -37,7 +43,7 @@ def case_open(config_path: Path | None, mention_id: int, note: str | None) -> No
 @case_group.command("update")
 @config_option
 @click.argument("case_id", type=int)
-@click.option("--status", type=click.Choice(["reported", "removed", "refused"]), required=True,
+@click.option("--status", type=click.Choice([str(status) for status in UPDATES]), required=True,
               help="reported: asked the platform; removed / refused: the platform's answer "
                    "(both close the case).")
 @click.option("--note", default=None, help="What was done or said (kept with the case).")

@@ -14,55 +14,27 @@ import re
 import urllib.error
 import urllib.request
 import urllib.robotparser
-from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
-import duckdb
-
 from crawler.config import Config, CrawlSettings
 from crawler.errors import CaseError
-from crawler.store import RawResponse, Store, write_raw_responses
+from crawler.store import Case, CaseCheck, RawResponse, Store
 from crawler.text import html_to_text
+from crawler.vocab import CaseStatus
 
 log = logging.getLogger(__name__)
 
-UNRESOLVED = ("open", "reported")
-CLOSED = ("removed", "refused")
-STATUSES = UNRESOLVED + CLOSED
+# The statuses a person records; open is where every case starts.
+UPDATES = (CaseStatus.REPORTED, CaseStatus.REMOVED, CaseStatus.REFUSED)
 GONE_STATUSES = (404, 410)
 # Share of the post's 8-word runs that must still be on the page for it to count as there:
 # low enough to survive a page that trims or re-wraps the text, high enough that a thread
 # whose one post was deleted reads as gone.
 _PRESENT_SHARE = 0.3
 _SHINGLE = 8
-
-
-@dataclass(frozen=True)
-class Case:
-    id: int
-    mention_id: int
-    school_id: str
-    url: str
-    status: str
-    opened_at: datetime
-    updated_at: datetime
-    reported_at: datetime | None
-    closed_at: datetime | None
-    last_checked_at: datetime | None
-    last_check: str | None
-    title: str | None
-    note: str | None
-
-    @property
-    def unresolved(self) -> bool:
-        return self.status in UNRESOLVED
-
-    def age_days(self, now: datetime | None = None) -> int:
-        end = self.closed_at or now or datetime.now(UTC)
-        return max((end - self.opened_at).days, 0)
 
 
 @dataclass(frozen=True)
@@ -79,94 +51,36 @@ class CheckResult:
     final_url: str | None = None
 
 
-_CASE_SQL = """
-SELECT c.id, c.mention_id, c.school_id, c.url, c.status, c.opened_at, c.updated_at,
-       c.reported_at, c.closed_at, c.last_checked_at, c.last_check, m.title,
-       (SELECT arg_max(e.note, e.event_at) FROM case_events e
-        WHERE e.case_id = c.id AND e.note IS NOT NULL AND e.kind <> 'check') AS note
-FROM cases c LEFT JOIN mention_records m ON m.id = c.mention_id
-"""
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
-
-
 def open_case(store: Store, mention_id: int, note: str | None = None) -> Case:
     """Opens a case on a mention; refuses when the mention is unknown or already has one open."""
-    now = _now()
-    with store.transaction() as con:
-        mention = con.execute(
-            "SELECT school_id, url FROM mention_records WHERE id = ?",
-            [mention_id],
-        ).fetchall()
-        if not mention:
-            raise CaseError(f"no mention with id {mention_id}")
-        existing = con.execute(
-            "SELECT id FROM cases WHERE mention_id = ? AND status IN ('open', 'reported')",
-            [mention_id],
-        ).fetchall()
-        if existing:
-            raise CaseError(
-                f"mention {mention_id} already has case {existing[0][0]} open "
-                f"(use 'schoolwatch case update {existing[0][0]}')"
-            )
-        case_id = con.execute("SELECT coalesce(max(id), 0) + 1 FROM cases").fetchall()[0][0]
-        school_id, url = mention[0]
-        con.execute(
-            "INSERT INTO cases (id, mention_id, school_id, url, status, opened_at, updated_at)"
-            " VALUES (?, ?, ?, ?, 'open', ?, ?)",
-            [case_id, mention_id, school_id, url, now, now],
-        )
-        _event(con, case_id, now, "opened", "open", note)
-    return get_case(store, case_id)
+    return store.get_case(store.open_case(mention_id, note))
 
 
 def update_case(store: Store, case_id: int, status: str, note: str | None = None) -> Case:
     """Records a new status (reported, removed or refused); removed and refused close the case."""
-    if status not in STATUSES[1:]:
+    if status not in UPDATES:
         raise CaseError(f"status must be one of reported, removed, refused (not {status!r})")
-    now = _now()
-    with store.transaction() as con:
-        if not con.execute("SELECT 1 FROM cases WHERE id = ?", [case_id]).fetchall():
-            raise CaseError(f"no case with id {case_id}")
-        _set_status(con, case_id, status, now)
-        _event(con, case_id, now, "status", status, note)
-    return get_case(store, case_id)
+    store.set_case_status(case_id, CaseStatus(status), note)
+    return store.get_case(case_id)
 
 
 def get_case(store: Store, case_id: int) -> Case:
-    rows = store.query(_CASE_SQL + "WHERE c.id = ?", [case_id]).rows
-    if not rows:
-        raise CaseError(f"no case with id {case_id}")
-    return Case(*rows[0])
+    return store.get_case(case_id)
 
 
 def list_cases(
     store: Store, *, school_id: str | None = None, unresolved_only: bool = False
 ) -> list[Case]:
-    conditions, params = [], []
-    if school_id is not None:
-        conditions.append("c.school_id = ?")
-        params.append(school_id)
-    if unresolved_only:
-        conditions.append("c.status IN ('open', 'reported')")
-    where = ("WHERE " + " AND ".join(conditions) + " ") if conditions else ""
-    rows = store.query(_CASE_SQL + where + "ORDER BY c.opened_at, c.id", params).rows
-    return [Case(*row) for row in rows]
+    return store.list_cases(school_id=school_id, unresolved_only=unresolved_only)
 
 
 def open_cases(store: Store, school_id: str) -> list[Case]:
     """A school's unresolved cases (open or reported), oldest first: what the digest lists."""
-    return list_cases(store, school_id=school_id, unresolved_only=True)
+    return store.list_cases(school_id=school_id, unresolved_only=True)
 
 
 def case_events(store: Store, case_id: int) -> list[dict[str, Any]]:
-    return store.query(
-        "SELECT event_at AS at, kind, status, note, http_status, raw_sha256 FROM case_events "
-        "WHERE case_id = ? ORDER BY event_at",
-        [case_id],
-    ).records()
+    return store.case_events(case_id)
 
 
 # ---- re-checking ---------------------------------------------------------------------------
@@ -181,14 +95,7 @@ def recheck_cases(config: Config, store: Store | None = None) -> list[CheckResul
     cases = list_cases(store, unresolved_only=True)
     if not cases:
         return []
-    texts = {
-        row[0]: (row[1] or "", row[2] or "")
-        for row in store.query(
-            "SELECT id, title, text FROM mention_records WHERE id IN "
-            "(SELECT unnest(?::BIGINT[]))",
-            [[case.mention_id for case in cases]],
-        ).rows
-    }
+    texts = store.mention_texts([case.mention_id for case in cases])
     robots = _RobotsCache(config.crawl)
     results = []
     for case in cases:
@@ -196,7 +103,7 @@ def recheck_cases(config: Config, store: Store | None = None) -> list[CheckResul
         result = check_url(case.id, case.url, title, text, config.crawl, robots)
         log.info("case %d %s: %s", case.id, case.url, result.detail)
         results.append(result)
-    _write_checks(store, results)
+    store.record_checks([_as_check(result) for result in results])
     return results
 
 
@@ -301,61 +208,12 @@ class _RobotsCache:
         return parser
 
 
-def _write_checks(store: Store, results: Sequence[CheckResult]) -> None:
-    now = _now()
-    with store.transaction() as con:
-        for result in results:
-            sha256 = _keep_response(con, result, now)
-            current = con.execute(
-                "SELECT status FROM cases WHERE id = ?", [result.case_id]
-            ).fetchall()
-            if not current or current[0][0] not in UNRESOLVED:
-                continue  # closed by hand while we were fetching: that decision stands
-            status = current[0][0]
-            if result.outcome == "removed":
-                status = "removed"
-                _set_status(con, result.case_id, status, now)
-            con.execute(
-                "UPDATE cases SET last_checked_at = ?, last_check = ? WHERE id = ?",
-                [now, result.detail, result.case_id],
-            )
-            _event(con, result.case_id, now, "check", status, result.detail,
-                   result.http_status, sha256)
-
-
-def _keep_response(
-    con: duckdb.DuckDBPyConnection, result: CheckResult, now: datetime
-) -> str | None:
-    if result.body is None or result.http_status is None:
-        return None
-    sha256 = hashlib.sha256(result.body).hexdigest()
-    write_raw_responses(con, [RawResponse(
-        sha256, result.final_url or result.url, result.http_status, result.content_type, now,
-        result.body,
-    )])
-    return sha256
-
-
-def _set_status(con: duckdb.DuckDBPyConnection, case_id: int, status: str, now: datetime) -> None:
-    con.execute(
-        "UPDATE cases SET status = ?, updated_at = ?, "
-        "reported_at = CASE WHEN ? = 'reported' THEN coalesce(reported_at, ?) ELSE reported_at END,"
-        " closed_at = CASE WHEN ? IN ('removed', 'refused') THEN ? ELSE NULL END WHERE id = ?",
-        [status, now, status, now, status, now, case_id],
-    )
-
-
-def _event(
-    con: duckdb.DuckDBPyConnection,
-    case_id: int,
-    at: datetime,
-    kind: str,
-    status: str,
-    note: str | None,
-    http_status: int | None = None,
-    raw_sha256: str | None = None,
-) -> None:
-    con.execute(
-        "INSERT INTO case_events VALUES (?, ?, ?, ?, ?, ?, ?)",
-        [case_id, at, kind, status, note, http_status, raw_sha256],
-    )
+def _as_check(result: CheckResult) -> CaseCheck:
+    response = None
+    if result.body is not None and result.http_status is not None:
+        response = RawResponse(
+            hashlib.sha256(result.body).hexdigest(), result.final_url or result.url,
+            result.http_status, result.content_type, datetime.now(UTC), result.body,
+        )
+    return CaseCheck(result.case_id, result.outcome == "removed", result.detail,
+                     result.http_status, response)

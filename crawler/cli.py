@@ -17,7 +17,6 @@ from rich.table import Table
 from classifiers.commands import classify_command
 from crawler.case_commands import case_group
 from crawler.config import Config, CrawlSettings, Source
-from crawler.dates import LONDON
 from crawler.errors import ConfigError, SchoolwatchError
 from crawler.items import SourceRun
 from crawler.jobs import AfterCrawl, after_crawl
@@ -35,6 +34,7 @@ from crawler.ui import (
     print_error,
     print_result,
 )
+from crawler.vocab import LONDON
 from digest import commands as digest_commands
 from digest.check_command import check_command
 from spiders import SOURCE_KINDS

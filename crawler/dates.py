@@ -7,9 +7,9 @@ import email.utils
 import re
 import time
 from datetime import UTC, datetime
-from zoneinfo import ZoneInfo
 
-LONDON = ZoneInfo("Europe/London")
+from crawler.vocab import LONDON
+
 _ISO_LIKE = re.compile(
     r"^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2}(?:\.\d+)?)?)?(?:Z|[+-]\d{2}:?\d{2})?$"
 )

@@ -6,6 +6,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from crawler.vocab import RunStatus
+
 
 @dataclass
 class Document:
@@ -74,7 +76,7 @@ class SourceRun:
     source: str
     started_at: datetime
     finished_at: datetime | None = None
-    status: str = "ok"  # ok | not_modified | warning | partial | failed
+    status: RunStatus = RunStatus.OK
     pages_fetched: int = 0
     unreadable_pages: int = 0  # fetched, but holding nothing this source kind can read
     items_seen: int = 0
@@ -89,7 +91,7 @@ class SourceRun:
 
     @property
     def failed(self) -> bool:
-        return self.status == "failed"
+        return self.status == RunStatus.FAILED
 
 
 @dataclass(frozen=True)

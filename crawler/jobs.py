@@ -11,17 +11,18 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
 from apscheduler.triggers.cron import CronTrigger
 
+from crawler import vocab
 from crawler.cases import CheckResult, recheck_cases
 from crawler.config import Config, ScheduleSettings
-from crawler.retention import PurgeResult, purge
 from crawler.runner import CrawlReport, ProgressCallback, crawl, select_sources
-from crawler.store import Store
+from crawler.store import PurgeResult, Store
+from crawler.vocab import JobStatus
 
 if TYPE_CHECKING:
     from classifiers.stored import ClassifyOutcome
@@ -44,7 +45,7 @@ class JobRun:
     slot: datetime
     started_at: datetime
     finished_at: datetime
-    status: str  # ok | skipped | failed
+    status: JobStatus
     detail: str | None
 
 
@@ -120,14 +121,14 @@ def crawl_job(
 ) -> CrawlReport:
     """Crawls the sources in a child process with the [schedule] crawl_timeout, then
     `after_crawl`."""
-    started = _now()
+    started = vocab.now()
     sources = select_sources(config, source_names)
     name = crawl_job_name(",".join(source_names))
     try:
         report = crawl(config, sources, on_progress=on_progress,
                        timeout=config.schedule.crawl_timeout.total_seconds())
     except Exception as exc:
-        _record(config, name, started, started, "failed", str(exc))
+        _record(config, name, started, started, JobStatus.FAILED, str(exc))
         raise
     for run in report.runs:
         problem = run.last_error or "; ".join(run.warnings)
@@ -138,7 +139,7 @@ def crawl_job(
         )
     after_crawl(config, report)
     failed = [run.source for run in report.failed]
-    _record(config, name, started, started, "failed" if failed else "ok",
+    _record(config, name, started, started, JobStatus.FAILED if failed else JobStatus.OK,
             f"{report.new_mentions} new" + (f"; failed: {', '.join(failed)}" if failed else ""))
     return report
 
@@ -149,7 +150,7 @@ def digest_job(config: Config, now: datetime | None = None) -> JobRun | None:
     Safe to call any number of times: a slot already done is skipped, so the start-up catch-up
     and the weekly trigger never double up.
     """
-    now = now or _now()
+    now = now or vocab.now()
     slot = last_digest_slot(config.schedule, now)
     store = Store(config.store.path)
     if slot_done(store, DIGEST, slot):
@@ -161,29 +162,30 @@ def digest_job(config: Config, now: datetime | None = None) -> JobRun | None:
             "digest for %s missed by %s, more than misfire_grace: skipped",
             f"{slot:%a %d %b %H:%M %Z}", _words(late),
         )
-        return _record(config, DIGEST, slot, now, "skipped", f"missed by {_words(late)}")
+        return _record(config, DIGEST, slot, now, JobStatus.SKIPPED, f"missed by {_words(late)}")
     detail = send_digest(config, slot)
     log.info("digest for %s: %s", f"{slot:%a %d %b %H:%M %Z}", detail)
-    return _record(config, DIGEST, slot, now, "ok", detail)
+    return _record(config, DIGEST, slot, now, JobStatus.OK, detail)
 
 
 def recheck_cases_job(config: Config) -> list[CheckResult]:
-    started = _now()
+    started = vocab.now()
     results = recheck_cases(config)
     removed = sum(result.outcome == "removed" for result in results)
     log.info("re-checked %d case(s): %d removed", len(results), removed)
-    _record(config, RECHECK, started, started, "ok", f"{len(results)} checked, {removed} removed")
+    _record(config, RECHECK, started, started, JobStatus.OK,
+            f"{len(results)} checked, {removed} removed")
     return results
 
 
 def retention_job(config: Config) -> PurgeResult | None:
     if config.store.keep_days is None:
         return None
-    started = _now()
-    result = purge(Store(config.store.path), config.store.keep_days)
+    started = vocab.now()
+    result = Store(config.store.path).purge(config.store.keep_days)
     log.info("retention (keep_days = %d): %d mention(s) deleted, %d kept for open cases",
              config.store.keep_days, result.mentions, result.kept_for_cases)
-    _record(config, RETENTION, started, started, "ok",
+    _record(config, RETENTION, started, started, JobStatus.OK,
             f"{result.mentions} mention(s) and {result.raw_responses} raw response(s) deleted")
     return result
 
@@ -214,13 +216,7 @@ def digest_trigger(settings: ScheduleSettings) -> CronTrigger:
 
 
 def slot_done(store: Store, job: str, slot: datetime) -> bool:
-    return bool(
-        store.query(
-            "SELECT 1 FROM schedule_runs WHERE job = ? AND slot = ? "
-            "AND status IN ('ok', 'skipped')",
-            [job, slot],
-        ).rows
-    )
+    return store.slot_done(job, slot)
 
 
 def last_runs(store: Store) -> dict[str, datetime]:
@@ -229,33 +225,27 @@ def last_runs(store: Store) -> dict[str, datetime]:
     A crawl that failed or was stopped by a shutdown does not count, so a restart retries it.
     """
     runs = {
-        crawl_job_name(row[0]): row[1]
-        for row in store.query(
-            "SELECT source, max(started_at) FROM crawl_runs WHERE status <> 'failed' "
-            "AND coalesce(warnings, '') NOT LIKE '%stopped early%' GROUP BY source"
-        ).rows
+        crawl_job_name(source): started
+        for source, started in store.last_completed_crawls().items()
     }
-    for job, started in store.query(
-        "SELECT job, max(started_at) FROM schedule_runs WHERE status = 'ok' GROUP BY job"
-    ).rows:
+    for job, started in store.last_job_runs().items():
         runs.setdefault(job, started)
     return runs
 
 
 def _record(
-    config: Config, job: str, slot: datetime, started: datetime, status: str, detail: str | None
+    config: Config,
+    job: str,
+    slot: datetime,
+    started: datetime,
+    status: JobStatus,
+    detail: str | None,
 ) -> JobRun:
-    run = JobRun(job, slot, started, _now(), status, detail)
-    with Store(config.store.path).writer() as con:
-        con.execute(
-            "INSERT INTO schedule_runs VALUES (?, ?, ?, ?, ?, ?)",
-            [run.job, run.slot, run.started_at, run.finished_at, run.status, run.detail],
-        )
+    run = JobRun(job, slot, started, vocab.now(), status, detail)
+    Store(config.store.path).record_schedule_run(
+        run.job, run.slot, run.started_at, run.finished_at, run.status, run.detail
+    )
     return run
-
-
-def _now() -> datetime:
-    return datetime.now(UTC)
 
 
 def _words(delta: timedelta) -> str:

@@ -20,6 +20,7 @@ from crawler import errors
 from crawler.config import Config, CrawlSettings, Source
 from crawler.errors import CrawlProcessError, CrawlTimeoutError, UnknownNameError
 from crawler.items import MatchedDocument, SourceRun
+from crawler.vocab import RunStatus
 
 
 @dataclass(frozen=True)
@@ -223,8 +224,8 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
         if run.finished_at is None:  # a second SIGTERM / Ctrl-C stopped Scrapy without closing
             run.finished_at = datetime.now(UTC)
             run.warnings.append("stopped early (interrupted)")
-            if run.status == "ok":
-                run.status = "warning"
+            if run.status != RunStatus.FAILED:
+                run.status = RunStatus.INTERRUPTED
     documents = [
         item for spider in spiders for item in spider.collected if isinstance(item, MatchedDocument)
     ]
@@ -341,11 +342,15 @@ class _ProgressTracker:
     def closed(self, spider: Any, reason: str) -> None:
         run: SourceRun = spider.run
         run.finished_at = datetime.now(UTC)
-        if reason not in ("finished", "closespider_pagecount"):
+        stopped_early = reason not in ("finished", "closespider_pagecount")
+        if stopped_early:
             run.warnings.append(f"stopped early ({reason})")
         if run.errors:
             readable = run.pages_fetched - run.unreadable_pages
-            run.status = "partial" if readable > 0 else "failed"
-        elif run.status == "ok" and run.warnings:
-            run.status = "warning"
+            run.status = RunStatus.PARTIAL if readable > 0 else RunStatus.FAILED
+        elif run.status == RunStatus.OK and run.warnings:
+            run.status = RunStatus.WARNING
+        if stopped_early and run.status != RunStatus.FAILED:
+            # The next start retries an interrupted crawl (see Store.last_completed_crawls).
+            run.status = RunStatus.INTERRUPTED
         self._send(spider, "finished")

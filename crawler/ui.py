@@ -17,16 +17,18 @@ from rich.table import Table
 
 from crawler.config import Config, load_config, resolve_config_path
 from crawler.store import QueryResult
+from crawler.vocab import RunStatus
 
 console = Console()
 errors_console = Console(stderr=True)
 
 STATUS_STYLE = {
-    "ok": "green",
-    "not_modified": "green",
-    "warning": "yellow",
-    "partial": "yellow",
-    "failed": "bold red",
+    RunStatus.OK: "green",
+    RunStatus.NOT_MODIFIED: "green",
+    RunStatus.WARNING: "yellow",
+    RunStatus.PARTIAL: "yellow",
+    RunStatus.INTERRUPTED: "yellow",
+    RunStatus.FAILED: "bold red",
 }
 
 

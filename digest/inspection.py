@@ -18,13 +18,13 @@ from typing import Any
 from crawler.cases import Case, list_cases
 from crawler.config import Config, School
 from crawler.store import Store
+from crawler.vocab import ACTION_RISKS, CLOSED_CASES, LONDON
 from digest import policy
 from digest.chart import monthly_sentiment_chart, rating_trend_chart
 from digest.render import html_environment
-from digest.report import _MENTION_COLUMNS, SENTIMENTS, Item, SourceLine, _item, source_lines
+from digest.report import SENTIMENTS, Item, SourceLine, _item, source_lines
 from digest.safety import excerpt
 from digest.themes import negative_themes
-from digest.weeks import LONDON
 
 DEFAULT_PERIOD = timedelta(days=365)
 THEME_EXCERPTS = 2
@@ -99,12 +99,7 @@ def build_report(
     if since is None:
         since, reason = default_since(school, now)
     start = datetime.combine(since, time(0), LONDON).astimezone(UTC)
-    rows = store.query(
-        f"SELECT {_MENTION_COLUMNS}, source_kind FROM mentions WHERE school_id = ? "
-        "AND coalesce(published_at, first_seen_at) >= ? "
-        "AND coalesce(published_at, first_seen_at) <= ? ORDER BY happened_at DESC, id",
-        [school.id, start, now],
-    ).records()
+    rows = store.school_mentions(school.id, start, now, include_end=True)
     items = {row["id"]: _item(row) for row in rows}
     cases = list_cases(store, school_id=school.id)
     latest_case = {case.mention_id: case for case in cases}  # in opening order: last one wins
@@ -119,10 +114,10 @@ def build_report(
 
     action_items = [
         (item, latest_case.get(item.id)) for item in items.values()
-        if item.risk in ("high", "medium")
-        and not (item.id in latest_case and latest_case[item.id].status in ("removed", "refused"))
+        if item.risk in ACTION_RISKS
+        and not (item.id in latest_case and latest_case[item.id].status in CLOSED_CASES)
     ]
-    action_items.sort(key=lambda pair: (policy.RISK_ORDER.get(pair[0].risk or "none", 4),
+    action_items.sort(key=lambda pair: (policy.risk_rank(pair[0].risk),
                                         -pair[0].when.timestamp()))
 
     reviews = sorted((i for i in items.values() if i.rating is not None),

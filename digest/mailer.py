@@ -48,18 +48,14 @@ def deliver_pending(config: Config, store: Store) -> DeliveryReport:
     """Sends every queued message once; what fails stays queued with attempts+1 and last_error."""
     email = config.email
     if email is None or email.smtp_host is None:
-        return DeliveryReport(outbox_only=True, pending=_pending(store))
+        return DeliveryReport(outbox_only=True, pending=store.unsent_count())
     password = _password(email)
     claimed = claim_pending(store, CLAIM_LEASE)
     report = DeliveryReport()
     if claimed:
         _send_all(email, password, claimed, store, report)
-    report.pending = _pending(store)
+    report.pending = store.unsent_count()
     return report
-
-
-def _pending(store: Store) -> int:
-    return store.query("SELECT count(*) FROM email_messages WHERE sent_at IS NULL").rows[0][0]
 
 
 def _password(email: EmailSettings) -> str | None:

@@ -4,64 +4,71 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from crawler.vocab import Category, Risk
+
 
 @dataclass(frozen=True)
-class Category:
+class Guidance:
     label: str
     action: str
 
 
 # Most urgent first: an item's first category decides its headline action.
-CATEGORIES: dict[str, Category] = {
-    "threat": Category(
+CATEGORIES: dict[Category, Guidance] = {
+    Category.THREAT: Guidance(
         "Threat",
         "Call the police (999 if anyone is in immediate danger, 101 otherwise) and tell the "
         "Designated Safeguarding Lead. Keep the evidence.",
     ),
-    "safeguarding": Category(
+    Category.SAFEGUARDING: Guidance(
         "Safeguarding concern",
         "Tell the Designated Safeguarding Lead today and follow the safeguarding policy.",
     ),
-    "named_pupil": Category(
+    Category.NAMED_PUPIL: Guidance(
         "Named pupil",
         "Ask the poster or site to remove it and report it to the platform; do not reply "
         "publicly. Tell the DSL if the pupil may be at risk.",
     ),
-    "personal_data": Category(
+    Category.PERSONAL_DATA: Guidance(
         "Personal data",
         "Ask for removal and report it to the platform; do not repeat the details anywhere.",
     ),
-    "allegation": Category(
+    Category.ALLEGATION: Guidance(
         "Allegation against staff",
         "Tell the head teacher (the chair of governors if it concerns the head), who follows "
         "the LADO route; do not investigate or respond online.",
     ),
-    "extremism_hate": Category(
+    Category.EXTREMISM_HATE: Guidance(
         "Hate or extremism",
         "Report it to the platform (and to the police if it may be a hate crime); consider the "
         "Prevent duty with the DSL.",
     ),
-    "harassment": Category(
+    Category.HARASSMENT: Guidance(
         "Harassment",
         "Keep the evidence and report it to the platform; support the person targeted and "
         "follow the staff or pupil behaviour policy.",
     ),
-    "complaint": Category(
+    Category.COMPLAINT: Guidance(
         "Complaint",
         "Invite the parent to talk to the school and point them to the complaints procedure; "
         "do not argue online.",
     ),
-    "media_enquiry": Category(
+    Category.MEDIA_ENQUIRY: Guidance(
         "Media interest",
         "Pass it to the head teacher or press contact and agree a response before replying.",
     ),
-    "inspection": Category(
+    Category.INSPECTION: Guidance(
         "Inspection",
         "Let the head teacher know; usually nothing to do online.",
     ),
 }
 
-RISK_ORDER = {"high": 0, "medium": 1, "low": 2, "none": 3}
+RISK_ORDER = {risk: risk.urgency for risk in Risk}
+
+
+def risk_rank(risk: str | None) -> int:
+    """0 for high ... 3 for none (unclassified counts as none); unknown words sort last."""
+    return RISK_ORDER.get(risk or Risk.NONE, len(RISK_ORDER))
 
 
 def ordered(categories: list[str] | tuple[str, ...] | None) -> list[str]:

@@ -8,9 +8,9 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from crawler.vocab import LONDON
 from digest.chart import LABELS as SENTIMENT_LABELS
 from digest.report import Item, WeekDigest
-from digest.weeks import LONDON
 
 REDACTION_NOTE = (
     "Phone numbers, email addresses, street addresses and pupils' names are removed from "

@@ -15,16 +15,17 @@ from typing import Any
 from crawler.cases import open_cases
 from crawler.config import Config, School
 from crawler.store import Store
+from crawler.vocab import ACTION_RISKS, LONDON, Sentiment
 from digest import policy
 from digest.redact import redact
 from digest.safety import excerpt, one_line, safe_url
 from digest.themes import negative_themes
-from digest.weeks import LONDON, Week
+from digest.weeks import Week
 
 AVERAGE_WEEKS = 8
 OTHER_ITEMS_SHOWN = 25
-SENTIMENTS = ("positive", "neutral", "negative", "unclassified")
-FAILED_STATUSES = ("failed", "partial")
+# The order the digest and the report show them in.
+SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE, "unclassified")
 
 
 @dataclass(frozen=True)
@@ -69,6 +70,7 @@ class SourceLine:
     last_run: datetime | None
     last_status: str | None
     last_error: str | None
+    last_failed: bool = False  # the latest run failed (or was interrupted after errors)
 
     @property
     def failed(self) -> bool:
@@ -78,7 +80,7 @@ class SourceLine:
     @property
     def failing(self) -> bool:
         """Did not run, or its latest run failed (the report's warning: is it broken now?)."""
-        return self.runs == 0 or self.last_status in ("failed", "partial")
+        return self.runs == 0 or self.last_failed
 
 
 @dataclass(frozen=True)
@@ -124,13 +126,6 @@ class WeekDigest:
         return self.mentions - self.unclassified
 
 
-_MENTION_COLUMNS = (
-    "id, title, text, url, source, coalesce(published_at, first_seen_at) AS happened_at, risk, "
-    "categories, risk_reasons, sentiment, rating, first_seen_at, fetched_at, raw_sha256, "
-    "match_context"
-)
-
-
 def _item(row: dict[str, Any]) -> Item:
     reasons_raw = row["risk_reasons"]
     reasons: dict[str, str] = {}
@@ -168,27 +163,22 @@ def _item(row: dict[str, Any]) -> Item:
 
 
 def _sort_key(item: Item) -> tuple[int, float]:
-    return (policy.RISK_ORDER.get(item.risk or "none", 4), -item.when.timestamp())
+    return (policy.risk_rank(item.risk), -item.when.timestamp())
 
 
 def build_digest(config: Config, store: Store, school: School, week: Week) -> WeekDigest:
     """Everything the digest of one school for one week shows."""
     history_start = week.minus(AVERAGE_WEEKS).start
-    rows = store.query(
-        f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE school_id = ? "
-        "AND coalesce(published_at, first_seen_at) >= ? "
-        "AND coalesce(published_at, first_seen_at) < ? ORDER BY happened_at DESC, id",
-        [school.id, history_start, week.end],
-    ).records()
+    rows = store.school_mentions(school.id, history_start, week.end)
     per_week: Counter[Week] = Counter(Week.containing(row["happened_at"]) for row in rows)
     this_week = [row for row in rows if row["happened_at"] >= week.start]
     items = [_item(row) for row in this_week]
     items.sort(key=_sort_key)
 
-    action_items = [item for item in items if item.risk in ("high", "medium")]
+    action_items = [item for item in items if item.risk in ACTION_RISKS]
     # Reviews have their own section; everything else that needs no action is listed here.
     others = [
-        item for item in items if item.risk not in ("high", "medium") and item.rating is None
+        item for item in items if item.risk not in ACTION_RISKS and item.rating is None
     ]
     sentiment = Counter(item.sentiment or "unclassified" for item in items)
     negative = [row for row in this_week if row["sentiment"] == "negative"]
@@ -247,18 +237,7 @@ def source_lines(
 ) -> list[SourceLine]:
     """Each source that covers the school: its runs from start to end and whether any failed."""
     names = [source.name for source in config.source if school in config.schools_for(source)]
-    runs = {
-        row["source"]: row
-        for row in store.query(
-            "SELECT source, count(*) AS runs, "
-            "count(*) FILTER (WHERE status IN ('failed', 'partial')) AS failed_runs, "
-            "max(started_at) AS last_run, arg_max(status, started_at) AS last_status, "
-            "arg_max(last_error, started_at) FILTER (WHERE last_error IS NOT NULL) AS last_error "
-            "FROM crawl_runs WHERE started_at >= ? AND started_at < ? "
-            "AND source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source",
-            [start, end, names],
-        ).records()
-    }
+    runs = store.source_runs(names, start, end)
     lines = []
     for source in config.source:
         if source.name not in names:
@@ -274,6 +253,7 @@ def source_lines(
                 failed_runs=run.get("failed_runs", 0),
                 last_run=last_run.astimezone(LONDON) if last_run else None,
                 last_status=run.get("last_status"),
+                last_failed=bool(run.get("last_failed")),
                 last_error=one_line(run.get("last_error")) or None,
             )
         )
@@ -284,10 +264,4 @@ def high_risk_unalerted(
     store: Store, school_id: str, since: datetime
 ) -> list[Item]:
     """High-risk mentions of the school fetched since `since` that no alert has covered yet."""
-    rows = store.query(
-        f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE school_id = ? AND risk = 'high' "
-        "AND fetched_at >= ? AND id NOT IN (SELECT mention_id FROM alerted_mentions) "
-        "ORDER BY first_seen_at, id",
-        [school_id, since],
-    ).records()
-    return [_item(row) for row in rows]
+    return [_item(row) for row in store.high_risk_unalerted(school_id, since)]

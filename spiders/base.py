@@ -34,6 +34,7 @@ from crawler.errors import (
 from crawler.items import Document, SourceRun, Validators
 from crawler.matching import Matcher
 from crawler.urls import canonical_url
+from crawler.vocab import RunStatus
 
 
 class SourceSpider(scrapy.Spider):
@@ -99,7 +100,7 @@ class SourceSpider(scrapy.Spider):
     def unchanged(self, response: Response) -> bool:
         """Conditional GET: a 304 means nothing new; any other answer brings new validators."""
         if response.status == 304:
-            self.run.status = "not_modified"
+            self.run.status = RunStatus.NOT_MODIFIED
             return True
         self.remember_validators(response)
         return False

@@ -7,7 +7,6 @@ import pytest
 
 from crawler.cases import open_case, update_case
 from crawler.config import ConfigError
-from crawler.retention import purge
 from crawler.store import ClassificationRow, Store, write_classifications
 from tests.store_helpers import Post, unattended_config, write_posts
 
@@ -47,7 +46,7 @@ def test_purge_deletes_old_mentions_and_their_evidence_but_keeps_open_cases(
     update_case(store, open_case(store, cased, "asked for removal").id, "reported")
     update_case(store, open_case(store, closed).id, "refused")
 
-    result = purge(store, keep_days=365)
+    result = store.purge(keep_days=365)
 
     assert (result.mentions, result.cases, result.kept_for_cases) == (2, 1, 1)
     assert result.raw_responses == 2
@@ -70,9 +69,9 @@ def test_the_case_evidence_goes_once_the_case_closes(unattended_store: Store) ->
     (cased,) = write_posts(store, [Post(url="http://f.test/cased", text=CASED)])
     _age(store, cased, 400)
     case = open_case(store, cased)
-    assert purge(store, keep_days=30).mentions == 0
+    assert store.purge(keep_days=30).mentions == 0
     update_case(store, case.id, "removed")
-    assert purge(store, keep_days=30).mentions == 1
+    assert store.purge(keep_days=30).mentions == 1
     assert _count(store, "mention_records") == 0
     assert _count(store, "case_events") == 0
 
@@ -81,7 +80,7 @@ def test_a_purged_post_still_online_does_not_come_back_as_new(unattended_store: 
     store = unattended_store
     (old,) = write_posts(store, [Post(url="http://f.test/old", text=OLD)])
     _age(store, old, 100)
-    purge(store, keep_days=90)
+    store.purge(keep_days=90)
     assert write_posts(store, [Post(url="http://f.test/old", text=OLD)]) == []
     assert write_posts(store, [Post(url="http://f.test/copy", text=OLD)]) == []
     assert write_posts(store, [Post(url="http://f.test/new", text=NEW)]) != []
@@ -93,3 +92,24 @@ def test_keep_days_is_validated(tmp_path: Path) -> None:
     assert unattended_config(tmp_path).store.keep_days is None
     with pytest.raises(ConfigError, match=r"store\.keep_days"):
         unattended_config(tmp_path, store={"keep_days": 0})
+
+
+def test_retention_names_every_table_keyed_by_mention_or_holding_evidence(
+    unattended_store: Store,
+) -> None:
+    from crawler.store.retention import EVIDENCE_TABLES, MENTION_TABLES
+
+    def tables_with(column: str) -> set[str]:
+        return {
+            row[0]
+            for row in unattended_store.query(
+                "SELECT c.table_name FROM information_schema.columns c "
+                "JOIN information_schema.tables t ON t.table_name = c.table_name "
+                "AND t.table_schema = c.table_schema WHERE c.column_name = ? "
+                "AND t.table_type = 'BASE TABLE' AND c.table_schema = 'main'",
+                [column],
+            ).rows
+        }
+
+    assert tables_with("mention_id") == set(MENTION_TABLES)
+    assert tables_with("raw_sha256") == set(EVIDENCE_TABLES)

@@ -282,7 +282,7 @@ def test_on_start_each_job_is_due_at_its_last_complete_run_plus_its_interval(
     with Store(config.store.path).writer() as con:
         for run_id, (source, status, warnings) in enumerate([
             ("fine", "ok", None), ("failed", "failed", None),
-            ("stopped", "warning", "stopped early (shutdown)"),
+            ("stopped", "interrupted", "stopped early (shutdown)"),
         ]):
             con.execute("INSERT INTO crawl_runs VALUES (?, ?, ?, ?, ?, 1, 1, 0, 0, 0, NULL, ?)",
                         [run_id, source, earlier, earlier, status, warnings])

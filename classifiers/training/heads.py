@@ -32,7 +32,13 @@ from typing import Any
 import numpy as np
 
 from classifiers.encoder import bundled_encoder_path, encoder_fingerprint
-from classifiers.model import DEFAULT_WEIGHTS, RISK_HEAD, SENTIMENTS, WEIGHTS_FORMAT
+from classifiers.model import (
+    DEFAULT_WEIGHTS,
+    MODEL_CATEGORIES,
+    RISK_HEAD,
+    SENTIMENTS,
+    WEIGHTS_FORMAT,
+)
 from classifiers.training.data import (
     ADAPTERS,
     DEFAULT_CACHE,
@@ -43,18 +49,6 @@ from classifiers.training.data import (
 )
 from classifiers.training.heads_embed import load_embedder, read_adapters
 
-# Categories the model learns from the real posts. personal_data and named_pupil are left to
-# the deterministic rules (6 and 3 training examples, and their evidence is a pattern).
-MODEL_CATEGORIES = (
-    "safeguarding",
-    "threat",
-    "harassment",
-    "allegation",
-    "extremism_hate",
-    "complaint",
-    "media_enquiry",
-    "inspection",
-)
 HIGH_RECALL = 0.92
 MEDIUM_RECALL = 0.88
 LOW_RECALL = 0.85

@@ -119,13 +119,7 @@ def run_demo(
         crawl_and_show(config)
     store = Store(config.store.path)
     console.print("\n[bold]What was found[/]")
-    show_result(
-        store.query(
-            "SELECT school_id, source, strftime(published_at, '%d %b %H:%M') AS published, "
-            "title, matched_alias FROM mentions ORDER BY school_id, published_at DESC"
-        ),
-        "table",
-    )
+    show_result(store.mention_listing(), "table")
     _show_messages(config, store, directory, console)
     console.print("\n[bold]Try it yourself[/]")
     for title, sql in EXAMPLE_QUERIES:
@@ -150,17 +144,14 @@ def _show_messages(config: Config, store: Store, directory: Path, console: Conso
         console.print(f"    message: {outcome.eml_path}", highlight=False, soft_wrap=True)
         console.print(f"    preview: {preview}", highlight=False, soft_wrap=True)
     queue_alerts(config, store)  # the crawl queued them already; this finds nothing new
-    alerts = store.query(
-        "SELECT subject, eml_path, body FROM email_messages WHERE kind = 'alert' "
-        "ORDER BY created_at"
-    ).rows
+    alerts = store.queued_alerts()
     if not alerts:
         console.print("  No high-risk alerts.")
-    for number, (subject, eml_path, body) in enumerate(alerts, 1):
-        html = message_from_bytes(body, policy=default).get_body(("html",))
+    for number, alert in enumerate(alerts, 1):
+        html = message_from_bytes(alert.body, policy=default).get_body(("html",))
         preview = directory / f"alert-{number}.html"
         if html is not None:
             preview.write_text(html.get_content(), encoding="utf-8")
-        console.print(f"  [bold red]Alert[/]: {subject}", highlight=False)
-        console.print(f"    message: {eml_path}", highlight=False, soft_wrap=True)
+        console.print(f"  [bold red]Alert[/]: {alert.subject}", highlight=False)
+        console.print(f"    message: {alert.eml_path}", highlight=False, soft_wrap=True)
         console.print(f"    preview: {preview}", highlight=False, soft_wrap=True)

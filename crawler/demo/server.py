@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from crawler.dates import LONDON
+from crawler.vocab import LONDON
 
 Route = Callable[[BaseHTTPRequestHandler], None]
 # {{iso:-3d 09:15}}: three days ago; {{iso:w-1+2d 09:15}}: Wednesday of last week (London).

@@ -1,0 +1,76 @@
+"""The store: a DuckDB file, and the only package that holds SQL.
+
+One module per table family, each a mixin of typed methods on `Store`: mentions (with versions
+and sightings), evidence (raw responses, HTTP validators, crawl state), runs (crawls and the
+scheduler's), classifications, cases, outbox, digests (what the digest and report read) and
+retention. Schema changes are named migrations in migrations/, recorded in schema_migrations.
+"""
+
+from __future__ import annotations
+
+from crawler.store.base import (
+    LOCK_WAIT_READ,
+    LOCK_WAIT_WRITE,
+    QueryResult,
+    connect,
+    migration_names,
+)
+from crawler.store.cases import CLOSED, UNRESOLVED, Case, CaseCheck, CaseStore
+from crawler.store.classifications import (
+    ClassificationRow,
+    ClassificationStore,
+    PendingMention,
+    pending_classification,
+    write_classifications,
+)
+from crawler.store.digests import DigestStore
+from crawler.store.evidence import EvidenceStore, RawResponse, write_raw_responses
+from crawler.store.mentions import MentionStore, WriteResult
+from crawler.store.outbox import (
+    ClaimedMessage,
+    OutboxStore,
+    OutgoingMessage,
+    QueuedAlert,
+    QueueResult,
+)
+from crawler.store.retention import PurgeResult, RetentionStore
+from crawler.store.runs import RunStore
+
+
+class Store(
+    MentionStore,
+    EvidenceStore,
+    RunStore,
+    ClassificationStore,
+    CaseStore,
+    OutboxStore,
+    DigestStore,
+    RetentionStore,
+):
+    """A DuckDB file of mentions. Each method opens the file for as short a time as it can."""
+
+
+__all__ = [
+    "CLOSED",
+    "LOCK_WAIT_READ",
+    "LOCK_WAIT_WRITE",
+    "UNRESOLVED",
+    "Case",
+    "CaseCheck",
+    "ClaimedMessage",
+    "ClassificationRow",
+    "OutgoingMessage",
+    "PendingMention",
+    "PurgeResult",
+    "QueryResult",
+    "QueueResult",
+    "QueuedAlert",
+    "RawResponse",
+    "Store",
+    "WriteResult",
+    "connect",
+    "migration_names",
+    "pending_classification",
+    "write_classifications",
+    "write_raw_responses",
+]

@@ -1,0 +1,179 @@
+"""Opening the DuckDB file, named migrations, transactions and Arrow inserts: what every table
+family's module builds on.
+
+DuckDB allows one read-write process and no reader beside it, so every writer opens the file,
+writes in one transaction and closes it; readers retry for a few seconds while a write is on.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from crawler.errors import QueryError, StoreError, StoreLockedError
+from crawler.vocab import now
+
+LOCK_WAIT_READ = 5.0
+LOCK_WAIT_WRITE = 120.0
+TIMESTAMP = pa.timestamp("us", tz="UTC")
+MIGRATIONS = "crawler.store.migrations"
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    rows: list[tuple[Any, ...]]
+
+    def records(self) -> list[dict[str, Any]]:
+        return [dict(zip(self.columns, row, strict=True)) for row in self.rows]
+
+
+def connect(path: Path, *, read_only: bool, wait: float) -> duckdb.DuckDBPyConnection:
+    """Opens the file, retrying while another process holds the lock."""
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower():
+                raise StoreError(f"cannot open the store {path}: {exc}") from None
+            if time.monotonic() >= deadline:
+                raise StoreLockedError(
+                    f"the store {path} is locked by another process (a crawl is writing); "
+                    "try again in a moment"
+                ) from None
+            time.sleep(0.2)
+
+
+def migration_names() -> list[str]:
+    folder = resources.files(MIGRATIONS)
+    return sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".sql"))
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
+    """Runs each migration not yet recorded in schema_migrations, each in its own transaction."""
+    con.execute(
+        "CREATE TABLE IF NOT EXISTS schema_migrations "
+        "(name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
+    )
+    done = {row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()}
+    applied = []
+    folder = resources.files(MIGRATIONS)
+    for name in migration_names():
+        if name in done:
+            continue
+        with in_transaction(con):
+            con.execute(folder.joinpath(name).read_text(encoding="utf-8"))
+            con.execute(
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", [name, now()]
+            )
+        applied.append(name)
+    return applied
+
+
+@contextmanager
+def in_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyConnection]:
+    """Committed when the block ends, rolled back if it raises."""
+    con.execute("BEGIN")
+    try:
+        yield con
+    except BaseException:
+        con.execute("ROLLBACK")
+        raise
+    con.execute("COMMIT")
+
+
+def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> None:
+    """Inserts an Arrow table by column name (never by position)."""
+    if batch.num_rows == 0:
+        return
+    con.register("_batch", batch)
+    try:
+        names = ", ".join(batch.column_names)
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {names} FROM _batch")
+    finally:
+        con.unregister("_batch")
+
+
+def draw_ids(con: duckdb.DuckDBPyConnection, sequence: str, count: int) -> list[int]:
+    """`count` fresh ids from a DuckDB sequence (see migrations/0040_id_sequences.sql)."""
+    if count == 0:
+        return []
+    rows = con.execute(f"SELECT nextval('{sequence}') FROM range(?)", [count]).fetchall()
+    return [row[0] for row in rows]
+
+
+class StoreBase:
+    """A DuckDB file. Each method opens the file for as short a time as it can."""
+
+    def __init__(self, path: Path | str) -> None:
+        self.path = Path(path)
+
+    @contextmanager
+    def writer(self, wait: float = LOCK_WAIT_WRITE) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-write connection on a migrated store, closed on exit."""
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = connect(self.path, read_only=False, wait=wait)
+        try:
+            apply_migrations(con)
+            yield con
+        finally:
+            con.close()
+
+    @contextmanager
+    def transaction(self, wait: float = LOCK_WAIT_WRITE) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One write transaction: the file is locked for the block and committed as a whole."""
+        with self.writer(wait) as con, in_transaction(con):
+            yield con
+
+    @contextmanager
+    def reader(self, wait: float = LOCK_WAIT_READ) -> Iterator[duckdb.DuckDBPyConnection]:
+        """A read-only connection; creates and migrates the store first if it is new."""
+        if not self.path.exists():
+            with self.writer(wait=wait):
+                pass
+        con = connect(self.path, read_only=True, wait=wait)
+        try:
+            pending = set(migration_names()) - {
+                row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()
+            }
+        except duckdb.Error:
+            pending = {"schema_migrations"}
+        if pending:
+            con.close()
+            with self.writer(wait=wait):
+                pass
+            con = connect(self.path, read_only=True, wait=wait)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def migrate(self) -> list[str]:
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        con = connect(self.path, read_only=False, wait=LOCK_WAIT_WRITE)
+        try:
+            return apply_migrations(con)
+        finally:
+            con.close()
+
+    def query(self, sql: str, params: Sequence[Any] | None = None) -> QueryResult:
+        """Runs read-only SQL (the `query` command's user SQL too): writes are refused by
+        DuckDB's read-only mode."""
+        with self.reader() as con:
+            try:
+                cursor = con.execute(sql, params or [])
+            except duckdb.Error as exc:
+                raise QueryError(str(exc).splitlines()[0]) from None
+            if cursor.description is None:
+                return QueryResult([], [])
+            columns = [column[0] for column in cursor.description]
+            return QueryResult(columns, cursor.fetchall())

@@ -1,0 +1,94 @@
+"""What the classifier said about each mention: sentiment, risk, categories and reasons."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import pyarrow as pa
+
+from crawler.store.base import TIMESTAMP, StoreBase, insert_arrow, now
+
+
+@dataclass(frozen=True)
+class PendingMention:
+    id: int
+    school_id: str
+    title: str
+    text: str
+
+
+@dataclass(frozen=True)
+class ClassificationRow:
+    mention_id: int
+    sentiment: str
+    sentiment_score: float
+    risk: str
+    categories: tuple[str, ...]
+    risk_reasons: dict[str, str]
+    model_version: str
+
+
+class ClassificationStore(StoreBase):
+    def pending_classification(
+        self, model_version: str, *, everything: bool = False, ids: Sequence[int] | None = None
+    ) -> list[PendingMention]:
+        """Mentions never classified, or classified by another model version."""
+        sql = (
+            "SELECT m.id, m.school_id, coalesce(m.title, ''), m.text FROM mention_records m "
+            "LEFT JOIN classifications c ON c.mention_id = m.id "
+        )
+        params: list[Any] = []
+        conditions = []
+        if not everything:
+            conditions.append("(c.mention_id IS NULL OR c.model_version <> ?)")
+            params.append(model_version)
+        if ids is not None:
+            conditions.append("m.id IN (SELECT unnest(?::BIGINT[]))")
+            params.append(list(ids))
+        if conditions:
+            sql += "WHERE " + " AND ".join(conditions) + " "
+        rows = self.query(sql + "ORDER BY m.id", params).rows
+        return [PendingMention(*row) for row in rows]
+
+    def write_classifications(self, rows: Sequence[ClassificationRow]) -> None:
+        """Replaces the classification of each mention given, in one transaction."""
+        if not rows:
+            return
+        stamp = now()
+        batch = pa.table(
+            {
+                "mention_id": pa.array([r.mention_id for r in rows], pa.int64()),
+                "sentiment": [str(r.sentiment) for r in rows],
+                "sentiment_score": pa.array(
+                    [float(r.sentiment_score) for r in rows], pa.float64()
+                ),
+                "risk": [str(r.risk) for r in rows],
+                "categories": pa.array(
+                    [[str(c) for c in r.categories] for r in rows], pa.list_(pa.string())
+                ),
+                "risk_reasons": [json.dumps(r.risk_reasons) for r in rows],
+                "model_version": [r.model_version for r in rows],
+                "classified_at": pa.array([stamp] * len(rows), TIMESTAMP),
+            }
+        )
+        with self.transaction() as con:
+            con.register("_ids", pa.table({"id": batch.column("mention_id")}))
+            con.execute("DELETE FROM classifications WHERE mention_id IN (SELECT id FROM _ids)")
+            con.unregister("_ids")
+            insert_arrow(con, "classifications", batch)
+
+
+def pending_classification(
+    store: ClassificationStore, model_version: str, *, everything: bool = False,
+    ids: Sequence[int] | None = None,
+) -> list[PendingMention]:
+    """Store.pending_classification as a function (kept for callers of the old module)."""
+    return store.pending_classification(model_version, everything=everything, ids=ids)
+
+
+def write_classifications(store: ClassificationStore, rows: Sequence[ClassificationRow]) -> None:
+    """Store.write_classifications as a function (kept for callers of the old module)."""
+    store.write_classifications(rows)

@@ -1,0 +1,149 @@
+"""Evidence and crawl memory: raw responses (the bytes exactly as fetched, zlib-compressed, by
+SHA-256), HTTP validators (ETag / Last-Modified per URL) and each spider's remembered state."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import datetime
+
+import duckdb
+import pyarrow as pa
+
+from crawler.items import MatchedDocument, Validators
+from crawler.store.base import TIMESTAMP, StoreBase, insert_arrow, now
+
+_RAW_SCHEMA = pa.schema(
+    [
+        ("sha256", pa.string()),
+        ("url", pa.string()),
+        ("http_status", pa.int32()),
+        ("content_type", pa.string()),
+        ("fetched_at", TIMESTAMP),
+        ("size_bytes", pa.int64()),
+        ("body_zlib", pa.binary()),
+    ]
+)
+
+
+class EvidenceStore(StoreBase):
+    def validators(self, urls: Sequence[str]) -> dict[str, Validators]:
+        if not urls or not self.path.exists():
+            return {}
+        result = self.query(
+            "SELECT url, etag, last_modified FROM http_validators WHERE url IN "
+            "(SELECT unnest(?::VARCHAR[]))",
+            [list(urls)],
+        )
+        return {row[0]: Validators(*row) for row in result.rows}
+
+    def crawl_state(self, sources: Sequence[str]) -> dict[str, dict[str, str]]:
+        """Per source, what its spider remembered from the last run (see crawl_state)."""
+        if not sources or not self.path.exists():
+            return {}
+        result = self.query(
+            "SELECT source, key, value FROM crawl_state "
+            "WHERE source IN (SELECT unnest(?::VARCHAR[]))",
+            [list(sources)],
+        )
+        state: dict[str, dict[str, str]] = {}
+        for source, key, value in result.rows:
+            state.setdefault(source, {})[key] = value
+        return state
+
+    def raw_body(self, sha256: str) -> bytes | None:
+        result = self.query("SELECT body_zlib FROM raw_responses WHERE sha256 = ?", [sha256])
+        return zlib.decompress(result.rows[0][0]) if result.rows else None
+
+
+@dataclass(frozen=True)
+class RawResponse:
+    """The exact bytes of one response, kept as evidence under their SHA-256."""
+
+    sha256: str
+    url: str
+    http_status: int
+    content_type: str | None
+    fetched_at: datetime
+    body: bytes
+
+
+def write_raw_responses(con: duckdb.DuckDBPyConnection, responses: Sequence[RawResponse]) -> None:
+    """Keeps each body once (zlib-compressed); bodies already stored are left as they are."""
+    if not responses:
+        return
+    known = {
+        row[0]
+        for row in con.execute(
+            "SELECT sha256 FROM raw_responses WHERE sha256 IN (SELECT unnest(?::VARCHAR[]))",
+            [[r.sha256 for r in responses]],
+        ).fetchall()
+    }
+    rows = []
+    for response in responses:
+        if response.sha256 in known:
+            continue
+        known.add(response.sha256)
+        rows.append(
+            {
+                "sha256": response.sha256,
+                "url": response.url,
+                "http_status": response.http_status,
+                "content_type": response.content_type,
+                "fetched_at": response.fetched_at,
+                "size_bytes": len(response.body),
+                "body_zlib": zlib.compress(response.body, 6),
+            }
+        )
+    insert_arrow(con, "raw_responses", pa.Table.from_pylist(rows, schema=_RAW_SCHEMA))
+
+
+def write_evidence(con: duckdb.DuckDBPyConnection, evidence: dict[str, MatchedDocument]) -> None:
+    write_raw_responses(
+        con,
+        [
+            RawResponse(sha256, m.document.final_url, m.document.http_status,
+                        m.document.content_type, m.document.fetched_at, m.document.raw_body)
+            for sha256, m in evidence.items()
+        ],
+    )
+
+
+def write_validators(con: duckdb.DuckDBPyConnection, validators: Sequence[Validators]) -> None:
+    if not validators:
+        return
+    urls = [v.url for v in validators]
+    con.execute("DELETE FROM http_validators WHERE url IN (SELECT unnest(?::VARCHAR[]))", [urls])
+    batch = pa.table(
+        {
+            "url": urls,
+            "etag": [v.etag for v in validators],
+            "last_modified": [v.last_modified for v in validators],
+            "updated_at": pa.array([now()] * len(validators), type=TIMESTAMP),
+        }
+    )
+    insert_arrow(con, "http_validators", batch)
+
+
+def write_state(con: duckdb.DuckDBPyConnection, state: dict[str, dict[str, str]]) -> None:
+    rows = [(source, key, value) for source, pairs in state.items() for key, value in pairs.items()]
+    if not rows:
+        return
+    batch = pa.table(
+        {
+            "source": [row[0] for row in rows],
+            "key": [row[1] for row in rows],
+            "value": [row[2] for row in rows],
+            "updated_at": pa.array([now()] * len(rows), type=TIMESTAMP),
+        }
+    )
+    con.register("_state", batch)
+    try:
+        con.execute(
+            "DELETE FROM crawl_state USING _state "
+            "WHERE crawl_state.source = _state.source AND crawl_state.key = _state.key"
+        )
+    finally:
+        con.unregister("_state")
+    insert_arrow(con, "crawl_state", batch)

@@ -1,0 +1,136 @@
+"""Crawl runs (one row per source per crawl) and the scheduler's runs (one per job and slot)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+from typing import Any
+
+import duckdb
+import pyarrow as pa
+
+from crawler.items import SourceRun
+from crawler.store.base import TIMESTAMP, QueryResult, StoreBase, draw_ids, insert_arrow, now
+from crawler.vocab import FAILED_RUN_STATUSES, JobStatus, RunStatus
+
+# A run that failed, or was interrupted after errors (what was a partial run before it stopped).
+_FAILED = "(status IN (SELECT unnest(?::VARCHAR[])) OR (status = ? AND errors > 0))"
+_FAILED_PARAMS = [list(FAILED_RUN_STATUSES), RunStatus.INTERRUPTED]
+
+
+def write_runs(con: duckdb.DuckDBPyConnection, runs: Sequence[SourceRun]) -> None:
+    """One crawl_runs row per source run, inside the crawl's write transaction."""
+    if not runs:
+        return
+    ids = draw_ids(con, "crawl_runs_id", len(runs))
+    stamp = now()
+    batch = pa.table(
+        {
+            "id": pa.array(ids, pa.int64()),
+            "source": pa.array([run.source for run in runs], pa.string()),
+            "started_at": pa.array([run.started_at for run in runs], TIMESTAMP),
+            "finished_at": pa.array([run.finished_at or stamp for run in runs], TIMESTAMP),
+            "status": pa.array([str(run.status) for run in runs], pa.string()),
+            "pages_fetched": pa.array([run.pages_fetched for run in runs], pa.int32()),
+            "items_seen": pa.array([run.items_seen for run in runs], pa.int32()),
+            "new_mentions": pa.array([run.new_mentions for run in runs], pa.int32()),
+            "updated_mentions": pa.array([run.updated_mentions for run in runs], pa.int32()),
+            "errors": pa.array([len(run.errors) for run in runs], pa.int32()),
+            "last_error": pa.array([run.last_error for run in runs], pa.string()),
+            "warnings": pa.array(["; ".join(run.warnings) or None for run in runs], pa.string()),
+        }
+    )
+    insert_arrow(con, "crawl_runs", batch)
+
+
+class RunStore(StoreBase):
+    def source_overview(self) -> QueryResult:
+        """Per source: the latest run, its status, the last error seen, and mentions found."""
+        return self.query(
+            """
+            WITH latest AS (
+                SELECT * FROM crawl_runs
+                QUALIFY row_number() OVER (PARTITION BY source ORDER BY started_at DESC) = 1
+            ), last_failure AS (
+                SELECT source, arg_max(last_error, started_at) AS last_error,
+                       max(started_at) AS failed_at
+                FROM crawl_runs WHERE last_error IS NOT NULL GROUP BY source
+            ), found AS (
+                SELECT source, count(*) AS mentions FROM mention_records GROUP BY source
+            )
+            SELECT l.source, l.started_at AS last_run, l.status, l.pages_fetched,
+                   l.new_mentions, coalesce(l.last_error, f.last_error) AS last_error,
+                   f.failed_at, coalesce(m.mentions, 0) AS mentions
+            FROM latest l
+            LEFT JOIN last_failure f ON f.source = l.source
+            LEFT JOIN found m ON m.source = l.source
+            ORDER BY l.source
+            """
+        )
+
+    def source_runs(
+        self, sources: Sequence[str], start: datetime, end: datetime
+    ) -> dict[str, dict[str, Any]]:
+        """Per source, its runs that started from start to end: how many, how many failed
+        (or were partial), the last run, its status and the last error seen."""
+        return {
+            row["source"]: row
+            for row in self.query(
+                "SELECT source, count(*) AS runs, "
+                f"count(*) FILTER (WHERE {_FAILED}) AS failed_runs, "
+                "max(started_at) AS last_run, arg_max(status, started_at) AS last_status, "
+                f"arg_max({_FAILED}, started_at) AS last_failed, "
+                "arg_max(last_error, started_at) FILTER (WHERE last_error IS NOT NULL) "
+                "AS last_error "
+                "FROM crawl_runs WHERE started_at >= ? AND started_at < ? "
+                "AND source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source",
+                [*_FAILED_PARAMS, *_FAILED_PARAMS, start, end, list(sources)],
+            ).records()
+        }
+
+    def last_completed_crawls(self) -> dict[str, datetime]:
+        """Per source, when its last crawl that neither failed nor was stopped early started."""
+        return {
+            row[0]: row[1]
+            for row in self.query(
+                "SELECT source, max(started_at) FROM crawl_runs "
+                "WHERE status NOT IN (?, ?) GROUP BY source",
+                [RunStatus.FAILED, RunStatus.INTERRUPTED],
+            ).rows
+        }
+
+    # ---- the scheduler's own runs -----------------------------------------------------------
+
+    def slot_done(self, job: str, slot: datetime) -> bool:
+        return bool(
+            self.query(
+                "SELECT 1 FROM schedule_runs WHERE job = ? AND slot = ? AND status IN (?, ?)",
+                [job, slot, JobStatus.OK, JobStatus.SKIPPED],
+            ).rows
+        )
+
+    def last_job_runs(self) -> dict[str, datetime]:
+        """Per job, when it last started a run that ended well."""
+        return {
+            row[0]: row[1]
+            for row in self.query(
+                "SELECT job, max(started_at) FROM schedule_runs WHERE status = ? GROUP BY job",
+                [JobStatus.OK],
+            ).rows
+        }
+
+    def record_schedule_run(
+        self,
+        job: str,
+        slot: datetime,
+        started_at: datetime,
+        finished_at: datetime,
+        status: JobStatus,
+        detail: str | None,
+    ) -> None:
+        with self.writer() as con:
+            con.execute(
+                "INSERT INTO schedule_runs (job, slot, started_at, finished_at, status, detail) "
+                "VALUES (?, ?, ?, ?, ?, ?)",
+                [job, slot, started_at, finished_at, str(status), detail],
+            )

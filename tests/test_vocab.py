@@ -1,0 +1,26 @@
+from __future__ import annotations
+
+from classifiers.model import MODEL_CATEGORIES, RISKS, SENTIMENTS
+from classifiers.triage import CATEGORIES
+from crawler.vocab import Category, Risk, RunStatus, Sentiment
+from digest import policy
+
+
+def test_every_category_has_guidance_and_the_classifier_lists_them_all() -> None:
+    assert set(policy.CATEGORIES) == set(Category)
+    assert tuple(Category) == CATEGORIES
+    assert set(MODEL_CATEGORIES) <= set(Category)
+
+
+def test_the_model_heads_use_the_vocabulary_order() -> None:
+    assert RISKS == (Risk.NONE, Risk.LOW, Risk.MEDIUM, Risk.HIGH)
+    assert SENTIMENTS == (Sentiment.NEGATIVE, Sentiment.NEUTRAL, Sentiment.POSITIVE)
+
+
+def test_risks_sort_most_urgent_first_and_unknown_words_last() -> None:
+    ranked = sorted(["none", None, "high", "odd", "low", "medium"], key=policy.risk_rank)
+    assert ranked == ["high", "medium", "low", "none", None, "odd"]
+
+
+def test_a_member_is_its_stored_word() -> None:
+    assert RunStatus.INTERRUPTED == "interrupted" and f"{Risk.HIGH}" == "high"
