@@ -105,3 +105,28 @@ def test_classify_pending_tags_stored_mentions_once(
     assert "Tagged 0 mention(s)" in again.output
     everything = CliRunner().invoke(cli, ["classify", "--all", "--config", path])
     assert "Tagged 4 mention(s)" in everything.output
+
+
+def test_an_upgraded_model_retags_old_mentions_visibly(
+    site: FixtureServer, write_config: Callable[..., Config]
+) -> None:
+    from crawler.runner import crawl
+
+    config = write_config(feed_source("news", f"{site.base_url}/news/rss.xml"))
+    crawl(config, config.source)
+    store = Store(config.store.path)
+    path = str(config.store.path.parent / "schoolwatch.toml")
+    assert CliRunner().invoke(cli, ["classify", "--pending", "--config", path]).exit_code == 0
+    current = store.query("SELECT DISTINCT model_version FROM classifications").rows
+    # As if an older model had tagged them: one at another risk level than the current gives.
+    with store.transaction() as con:
+        con.execute("UPDATE classifications SET model_version = 'heads-old-rules1-int8'")
+        con.execute(
+            "UPDATE classifications SET risk = CASE WHEN risk = 'high' THEN 'none' ELSE 'high' "
+            "END WHERE mention_id = (SELECT min(mention_id) FROM classifications)"
+        )
+    upgraded = CliRunner().invoke(cli, ["classify", "--pending", "--config", path])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "Tagged 4 mention(s)" in upgraded.output
+    assert "4 re-tagged from an older model, 1 at a new risk level" in upgraded.output
+    assert store.query("SELECT DISTINCT model_version FROM classifications").rows == current
