@@ -84,3 +84,17 @@ def test_reasons_on_dev_posts_quote_the_signal(classifier: Classifier) -> None:
     # Ids and categories only: the posts are their authors' and are never printed.
     assert checked >= 10
     assert not failures, failures
+
+
+def test_school_context_check_ranks_school_talk_above_village_talk() -> None:
+    from classifiers.school_context import SchoolContextCheck
+
+    check = SchoolContextCheck()
+    school, village = check.probabilities(
+        [
+            ("my daughter is being picked on at", "and her form tutor does nothing"),
+            ("bin collections in", "are delayed because of the bank holiday"),
+        ]
+    )
+    assert 0.0 <= village < school <= 1.0
+    assert school >= 0.9 and village < 0.1
