@@ -67,10 +67,14 @@ def classify_stored(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ClassifyOutcome:
     """Tags every mention not yet classified by this model version (or all, with everything)."""
-    from classifiers.triage import ClassifyRequest
+    from classifiers.triage import ClassifyRequest, model_version
 
+    version = model_version(config.classifier)
+    pending = store.pending_classification(version, everything=everything)
+    if not pending:
+        # Nothing to tag: the model is never loaded (a crawl of unchanged sources stays light).
+        return ClassifyOutcome(classified=0, by_risk={}, model_version=version)
     classifier = classifier_for(config.classifier)
-    pending = store.pending_classification(classifier.model_version, everything=everything)
     schools = {school.id: school for school in config.school}
     by_risk: dict[str, int] = {}
     done = retagged = risk_changed = 0

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from classifiers.model import (
+    DEFAULT_WEIGHTS,
     NEGATIVE_EVIDENCE,
     SENTIMENTS,
     EncoderModel,
     Prediction,
     clip,
     quote,
+    resolve_precision,
 )
 from classifiers.rules import (
     RULES_VERSION,
@@ -22,6 +25,7 @@ from classifiers.rules import (
     find_threat,
 )
 from classifiers.settings import ClassifierSettings
+from crawler.errors import ModelLoadError
 from crawler.vocab import Category, Risk
 
 CATEGORIES = tuple(Category)
@@ -134,16 +138,30 @@ def decide(
     )
 
 
+def version_string(weights: Path, digest: str, precision: str) -> str:
+    # Precision is part of the version: int8/fp32/bf16 can differ near a threshold.
+    return f"{weights.stem}-{digest}-rules{RULES_VERSION}-{precision}"
+
+
+def model_version(settings: ClassifierSettings) -> str:
+    """The version a Classifier of these settings stamps, without loading any model (so a
+    crawl with nothing pending never imports onnxruntime or torch)."""
+    import hashlib
+
+    weights = settings.weights or DEFAULT_WEIGHTS
+    try:
+        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+    except OSError as exc:
+        raise ModelLoadError(f"classifier weights {weights} cannot be read: {exc}") from exc
+    return version_string(weights, digest, resolve_precision(settings.precision))
+
+
 class Classifier:
     """Loads the encoder and heads once; `classify` is batched and keeps input order."""
 
     def __init__(self, model: EncoderModel) -> None:
         self.model = model
-        info = model.info
-        # Precision is part of the version: bf16/int8/fp32 can differ near a threshold.
-        self.model_version = (
-            f"{info.path.stem}-{info.digest}-rules{RULES_VERSION}-{model.precision}"
-        )
+        self.model_version = version_string(model.info.path, model.info.digest, model.precision)
 
     @classmethod
     def from_settings(cls, settings: ClassifierSettings) -> Classifier:

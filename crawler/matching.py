@@ -152,15 +152,18 @@ class Matcher:
         cls, schools: Iterable[object], disambiguate: Disambiguate | None = None
     ) -> Matcher:
         return cls(
-            SchoolTerms(
-                school_id=s.id,  # type: ignore[attr-defined]
-                name=s.name,  # type: ignore[attr-defined]
-                aliases=s.aliases,  # type: ignore[attr-defined]
-                ambiguous=s.ambiguous,  # type: ignore[attr-defined]
-                exclude=s.exclude,  # type: ignore[attr-defined]
-            )
-            for s in schools
-        ), disambiguate
+            (
+                SchoolTerms(
+                    school_id=s.id,  # type: ignore[attr-defined]
+                    name=s.name,  # type: ignore[attr-defined]
+                    aliases=s.aliases,  # type: ignore[attr-defined]
+                    ambiguous=s.ambiguous,  # type: ignore[attr-defined]
+                    exclude=s.exclude,  # type: ignore[attr-defined]
+                )
+                for s in schools
+            ),
+            disambiguate,
+        )
 
     def match(self, title: str, text: str, only: set[str] | None = None) -> list[Match]:
         """The best match per school found in the title or the text; title wins ties."""

@@ -5,9 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
+from classifiers.settings import ClassifierSettings
 from crawler.cli import cli
 from crawler.config import Config
 from crawler.demo.server import FixtureServer
@@ -130,3 +133,26 @@ def test_an_upgraded_model_retags_old_mentions_visibly(
     assert "Tagged 4 mention(s)" in upgraded.output
     assert "4 re-tagged from an older model, 1 at a new risk level" in upgraded.output
     assert store.query("SELECT DISTINCT model_version FROM classifications").rows == current
+
+
+def test_nothing_pending_never_loads_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from classifiers import stored
+    from tests.store_helpers import unattended_config
+
+    def no_model(settings: object) -> None:
+        raise AssertionError("the model was loaded with nothing to classify")
+
+    monkeypatch.setattr(stored, "classifier_for", no_model)
+    config = unattended_config(tmp_path)
+    outcome = stored.classify_stored(config, Store(config.store.path))
+    assert outcome.classified == 0 and outcome.model_version.startswith("heads-")
+
+
+def test_the_version_known_without_loading_is_the_loaded_models() -> None:
+    from classifiers.stored import classifier_for
+    from classifiers.triage import model_version
+
+    settings = ClassifierSettings()
+    assert model_version(settings) == classifier_for(settings).model_version
