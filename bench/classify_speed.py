@@ -30,9 +30,9 @@ sys.path.insert(0, str(REPO_ROOT))
 
 from classifiers.encoder import bundled_encoder_path  # noqa: E402
 from classifiers.model import AUTO_PRECISION  # noqa: E402
-from classifiers.settings import ClassifierSettings  # noqa: E402
 from classifiers.training.schoolset import DATA_FILE  # noqa: E402
 from classifiers.triage import Classifier, ClassifyRequest  # noqa: E402
+from crawler.config import ClassifierSettings  # noqa: E402
 
 BIN = Path(sys.executable).parent
 

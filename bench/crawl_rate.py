@@ -20,8 +20,8 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from crawler.app.crawling import crawl
 from crawler.config import load_config
-from crawler.runner import crawl
 from crawler.store import Store
 
 THREADS_PER_BOARD_PAGE = 50

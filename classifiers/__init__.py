@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from classifiers.settings import ClassifierSettings
     from classifiers.stream import classify_jsonl
     from classifiers.triage import Classification, Classifier, ClassifyRequest
+    from crawler.config import ClassifierSettings
 
 __all__ = [
     "Classification",
@@ -25,7 +25,7 @@ _WHERE = {
     "Classification": "classifiers.triage",
     "Classifier": "classifiers.triage",
     "ClassifyRequest": "classifiers.triage",
-    "ClassifierSettings": "classifiers.settings",
+    "ClassifierSettings": "crawler.config",
     "classify_jsonl": "classifiers.stream",
 }
 

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from classifiers.settings import ClassifierSettings
+from crawler.config import ClassifierSettings
 from crawler.store import ClassificationRow, Store
 from crawler.vocab import Risk
 

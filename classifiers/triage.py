@@ -24,7 +24,7 @@ from classifiers.rules import (
     find_staff_allegation,
     find_threat,
 )
-from classifiers.settings import ClassifierSettings
+from crawler.config import ClassifierSettings
 from crawler.errors import ModelLoadError
 from crawler.vocab import Category, Risk
 

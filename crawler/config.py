@@ -7,7 +7,7 @@ import re
 import tomllib
 from datetime import date, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import (
     BaseModel,
@@ -18,11 +18,9 @@ from pydantic import (
     model_validator,
 )
 
-from classifiers.settings import ClassifierSettings
 from crawler.durations import Duration, parse_duration  # noqa: F401  (re-exported)
 from crawler.errors import ConfigError
-from digest.settings import EmailSettings
-from spiders import SOURCE_KINDS
+from crawler.vocab import PLATFORM_NAMES, SOURCE_KINDS, Category, Risk
 
 CONFIG_FILENAME = "schoolwatch.toml"
 CONFIG_ENV = "SCHOOLWATCH_CONFIG"
@@ -97,6 +95,16 @@ class School(_Section):
     last_inspection: date | None = Field(
         None, description="Date of the last Ofsted inspection: where `schoolwatch check` starts."
     )
+    urn: int | None = Field(
+        None, ge=100000, le=999999,
+        description="The DfE unique reference number; Ofsted and Parent View pages use it.",
+    )
+    website: str | None = Field(None, description="The school's own website.")
+    context: list[str] = Field(
+        default_factory=list,
+        description="Place names (the town, the locality) that, near an ambiguous name, also "
+        "mean the school.",
+    )
 
     @field_validator("leads")
     @classmethod
@@ -131,8 +139,6 @@ class Source(_Section):
     @field_validator("platform")
     @classmethod
     def _known_platform(cls, platform: str | None) -> str | None:
-        from spiders.platforms import PLATFORM_NAMES
-
         if platform is not None and platform not in PLATFORM_NAMES:
             raise ValueError(
                 f"unknown platform {platform!r}; expected one of: {', '.join(PLATFORM_NAMES)}"
@@ -145,6 +151,106 @@ class Source(_Section):
         if not re.match(r"^https?://[^/\s]+", url):
             raise ValueError(f"{url!r} is not an http(s) URL")
         return url
+
+
+CHANNEL_TYPES = ("email", "teams", "slack", "google_chat", "webhook", "apprise")
+_RISKS = tuple(risk.value for risk in Risk.most_urgent_first() if risk is not Risk.NONE)
+_CATEGORIES = tuple(category.value for category in Category)
+
+
+class Channel(_Section):
+    """One recipient with its own rules: a person's email, a chat channel or a webhook."""
+
+    name: str = Field(pattern=_SLUG, description="Short unique name, shown in the outbox.")
+    type: str = Field(
+        description="email (addresses in `to`, sent through [email]), teams (a Power Automate "
+        "workflow URL), slack (an incoming webhook), google_chat (a space webhook), webhook "
+        "(any URL taking JSON) or apprise (any Apprise URL: Discord, Telegram, ntfy...)."
+    )
+    url_env: str | None = Field(
+        None,
+        description="NAME of the environment variable holding the webhook URL (a secret: "
+        "never the URL itself); every type but email needs it.",
+    )
+    to: list[str] = Field(
+        default_factory=list, description="For type = email: the recipients' addresses."
+    )
+    schools: list[str] | None = Field(None, description="School ids; default: every school.")
+    risks: list[str] = Field(
+        default_factory=lambda: ["high"],
+        description="Alert on mentions at these risk levels: high, medium, low.",
+    )
+    categories: list[str] = Field(
+        default_factory=list,
+        description="Only mentions with one of these categories (e.g. safeguarding, "
+        "named_pupil); default: any.",
+    )
+    digest: bool = Field(False, description="Also send the weekly digest's summary here.")
+    quiet_hours: str | None = Field(
+        None,
+        description="'21:00-07:00' in UK time: anything but a high-risk alert waits until the "
+        "end (high risk is never held).",
+    )
+
+    @field_validator("type")
+    @classmethod
+    def _known_type(cls, kind: str) -> str:
+        if kind not in CHANNEL_TYPES:
+            raise ValueError(f"unknown type {kind!r}; expected one of: {', '.join(CHANNEL_TYPES)}")
+        return kind
+
+    @field_validator("url_env")
+    @classmethod
+    def _variable_name(cls, name: str | None) -> str | None:
+        if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(
+                f"{name!r} is not an environment variable name (put the URL in the "
+                "environment, and its name here)"
+            )
+        return name
+
+    @field_validator("to")
+    @classmethod
+    def _addresses(cls, addresses: list[str]) -> list[str]:
+        for address in addresses:
+            if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+", address):
+                raise ValueError(f"{address!r} is not an email address")
+        return addresses
+
+    @model_validator(mode="after")
+    def _where_to(self) -> Channel:
+        if self.type == "email" and not self.to:
+            raise ValueError("a channel of type email needs `to` (the addresses)")
+        if self.type != "email" and not self.url_env:
+            raise ValueError(f"a channel of type {self.type} needs `url_env` (the NAME of the "
+                             "environment variable holding its URL)")
+        return self
+
+    @field_validator("risks")
+    @classmethod
+    def _known_risks(cls, risks: list[str]) -> list[str]:
+        for risk in risks:
+            if risk not in _RISKS:
+                raise ValueError(f"unknown risk {risk!r}; expected: {', '.join(_RISKS)}")
+        return risks
+
+    @field_validator("categories")
+    @classmethod
+    def _known_categories(cls, categories: list[str]) -> list[str]:
+        for category in categories:
+            if category not in _CATEGORIES:
+                raise ValueError(
+                    f"unknown category {category!r}; expected: {', '.join(_CATEGORIES)}"
+                )
+        return categories
+
+    @field_validator("quiet_hours")
+    @classmethod
+    def _hours(cls, value: str | None) -> str | None:
+        clock = r"(?:[01]\d|2[0-3]):[0-5]\d"
+        if value is not None and not re.fullmatch(f"{clock}-{clock}", value.replace(" ", "")):
+            raise ValueError(f"{value!r} is not a time range like '21:00-07:00'")
+        return value.replace(" ", "") if value else value
 
 
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
@@ -177,6 +283,11 @@ class ScheduleSettings(_Section):
     retention_every: Duration = Field(
         timedelta(days=1), description="How often [store] keep_days is applied."
     )
+    deliver_every: Duration = Field(
+        timedelta(minutes=5),
+        description="With [[channel]]s: how often held (quiet hours) and failed channel "
+        "messages are tried again between crawls.",
+    )
 
     @field_validator("digest_day")
     @classmethod
@@ -198,6 +309,126 @@ class ScheduleSettings(_Section):
         return name
 
 
+class ClassifierSettings(_Section):
+    """The [classifier] section."""
+
+    model: Path | None = Field(
+        None,
+        description=(
+            "Local Hugging Face encoder folder to use instead of the bundled all-MiniLM-L6-v2. "
+            "The bundled heads only fit the bundled encoder: train heads for another encoder "
+            "with `python -m classifiers.training.train --model DIR --out FILE` and set `weights`."
+        ),
+    )
+    weights: Path | None = Field(
+        None,
+        description="Trained heads/adapters (.safetensors); default = the ones shipped with "
+        "schoolwatch for the bundled encoder.",
+    )
+    batch_size: int = Field(32, ge=1, le=1024, description="Posts encoded together.")
+    max_tokens: int = Field(
+        256,
+        ge=16,
+        le=512,
+        description="Tokens per window; longer posts are split into overlapping windows so "
+        "nothing at the end of a long post is ignored.",
+    )
+    threads: int | None = Field(
+        None, ge=1, description="CPU threads for inference; default = all cores torch sees."
+    )
+    precision: Literal["auto", "fp32", "int8", "bf16", "torch-fp32"] = Field(
+        "auto",
+        description="Encoder arithmetic. 'int8' and 'fp32' run the encoder exported to ONNX with "
+        "onnxruntime (int8 = dynamic quantisation; exported once per machine into the cache "
+        "folder, $SCHOOLWATCH_CACHE or ~/.cache/schoolwatch); 'torch-fp32' and 'bf16' run it "
+        "with torch. 'auto' is chosen by measurement (bench/classify_speed.py and "
+        "bench/classify_eval.py --precision): see classifiers/README.md.",
+    )
+
+
+DEFAULT_SENDER = "schoolwatch@localhost"
+
+
+class EmailSettings(_Section):
+    """The [email] section."""
+
+    sender: str = Field(description="From address of every digest and alert.")
+    smtp_host: str | None = Field(
+        None, description="SMTP server; leave out to write messages to the outbox only."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 for STARTTLS).")
+    starttls: bool = Field(True, description="Upgrade the connection with STARTTLS before login.")
+    username: str | None = Field(None, description="SMTP login; leave out for a local relay.")
+    password_env: str | None = Field(
+        None,
+        description="Name of the environment variable holding the SMTP password (never the "
+        "password itself).",
+    )
+    outbox: Path = Field(
+        Path("data/outbox"),
+        description="Folder for a .eml copy of every message; relative to the config file.",
+    )
+    timeout: Duration = Field(
+        timedelta(seconds=30), description="Give up on the SMTP server after this long."
+    )
+    alert_window: Duration = Field(
+        timedelta(days=7),
+        description="Alert only on high-risk mentions fetched within this long (so a first "
+        "run over old data does not flood the inbox).",
+    )
+
+    @field_validator("sender")
+    @classmethod
+    def _email(cls, sender: str) -> str:
+        if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", sender):
+            raise ValueError(f"{sender!r} is not an email address")
+        return sender
+
+    @field_validator("password_env")
+    @classmethod
+    def _variable_name(cls, name: str | None) -> str | None:
+        if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+            raise ValueError(
+                f"{name!r} is not an environment variable name (put the password in the "
+                "environment, and its name here)"
+            )
+        return name
+
+
+class WebSettings(_Section):
+    """The [web] section: the inbox served by `schoolwatch serve`."""
+
+    base_url: str | None = Field(
+        None,
+        description="The inbox's address as the leads reach it (e.g. "
+        "'https://schoolwatch.school.example.org'): digests, alerts and reports link each "
+        "mention to base_url/mentions/ID. Leave out for no links.",
+    )
+    secret_file: Path | None = Field(
+        None,
+        description="File holding the session-signing secret, created on first use (mode 600). "
+        "Default: ~/.local/state/schoolwatch/session-secret. $SCHOOLWATCH_SECRET_KEY wins.",
+    )
+    session_hours: int = Field(12, ge=1, le=24 * 30, description="A login lasts this long.")
+    secure_cookies: bool = Field(
+        False,
+        description="Send the session cookie over HTTPS only: turn on behind a TLS proxy.",
+    )
+    login_attempts: int = Field(
+        5, ge=1, le=100, description="Failed logins allowed per email address (four times "
+        "as many per client) in 15 minutes before login is refused for a while.",
+    )
+
+    @field_validator("base_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
+            raise ValueError(f"{url!r} is not an http(s) address")
+        return url.rstrip("/")
+
+
 class Config(_Section):
     store: StoreSettings = Field(default_factory=StoreSettings)
     crawl: CrawlSettings = Field(default_factory=CrawlSettings)
@@ -210,6 +441,11 @@ class Config(_Section):
     email: EmailSettings | None = Field(
         None, description="How digests and alerts are sent; without it they go to the outbox only."
     )
+    web: WebSettings = Field(default_factory=WebSettings, description="The web inbox.")
+    channel: list[Channel] = Field(
+        default_factory=list,
+        description="Chat channels and webhooks, each with its own schools, risks and hours.",
+    )
 
     @model_validator(mode="after")
     def _cross_references(self) -> Config:
@@ -221,6 +457,13 @@ class Config(_Section):
                 if school_id not in school_ids:
                     raise _KeyedError(
                         f"source[{index}].schools", f"no school has id {school_id!r}"
+                    )
+        _no_duplicates("channel", [channel.name for channel in self.channel])
+        for index, channel in enumerate(self.channel):
+            for school_id in channel.schools or []:
+                if school_id not in school_ids:
+                    raise _KeyedError(
+                        f"channel[{index}].schools", f"no school has id {school_id!r}"
                     )
         return self
 
@@ -292,6 +535,10 @@ def config_from_dict(raw: dict[str, Any], shown: str, base_dir: Path) -> Config:
     update: dict[str, Any] = {
         "store": config.store.model_copy(update={"path": anchored(config.store.path)})
     }
+    if config.web.secret_file is not None:
+        update["web"] = config.web.model_copy(
+            update={"secret_file": anchored(config.web.secret_file)}
+        )
     if config.email is not None:
         update["email"] = config.email.model_copy(update={"outbox": anchored(config.email.outbox)})
     models = {"model": config.classifier.model, "weights": config.classifier.weights}

@@ -93,3 +93,11 @@ class SchedulerLockedError(SchoolwatchError):
 
 class ModelLoadError(SchoolwatchError):
     """The classifier's encoder or trained heads cannot be loaded, or do not fit together."""
+
+
+class TriageError(SchoolwatchError):
+    """A status change, correction or assignment the inbox refuses."""
+
+
+class AuthError(SchoolwatchError):
+    """A user that cannot be added, or a login that is refused."""

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from crawler.vocab import RunStatus
@@ -101,3 +101,18 @@ class Validators:
     url: str
     etag: str | None
     last_modified: str | None
+
+
+@dataclass(frozen=True)
+class SeriesPoint:
+    """One measured value at one time (a Parent View question's agree share): a time series
+    kept beside the mentions, never as one."""
+
+    source: str
+    school_id: str
+    series: str  # e.g. parent_view
+    observed_at: datetime  # when schoolwatch read it
+    as_of: date | None  # the date the publisher gives the figures
+    metric: str  # e.g. "submissions", "Q1. My child is happy at this school."
+    value: float
+    detail: dict[str, Any] = field(default_factory=dict)

@@ -112,6 +112,7 @@ class SchoolTerms:
     aliases: Sequence[str] = ()
     ambiguous: Sequence[str] = ()
     exclude: Sequence[str] = ()
+    context: Sequence[str] = ()  # place names that, near an ambiguous name, also mean the school
 
 
 # Automaton payload: (school_id, original phrase, role, normalised length).
@@ -129,8 +130,12 @@ class Matcher:
         self._automaton = ahocorasick.Automaton()
         keys: dict[str, list[_Entry]] = {}
         self.school_ids: list[str] = []
+        self._context: dict[str, re.Pattern[str]] = {}
         for school in schools:
             self.school_ids.append(school.school_id)
+            places = [re.escape(normalise(place)) for place in school.context if normalise(place)]
+            if places:
+                self._context[school.school_id] = re.compile(rf"\b(?:{'|'.join(places)})\b")
             phrases = (
                 [(school.name, "name")]
                 + [(alias, "alias") for alias in school.aliases]
@@ -159,6 +164,7 @@ class Matcher:
                     aliases=s.aliases,  # type: ignore[attr-defined]
                     ambiguous=s.ambiguous,  # type: ignore[attr-defined]
                     exclude=s.exclude,  # type: ignore[attr-defined]
+                    context=getattr(s, "context", ()),
                 )
                 for s in schools
             ),
@@ -200,16 +206,18 @@ class Matcher:
                 continue
             if OTHER_ORGANISATION.match(norm[end:].lstrip()):
                 continue  # "X Cricket Club", "X Road": a namesake, not the school
-            if role == "ambiguous" and not self._about_school(norm, start, end):
+            if role == "ambiguous" and not self._about_school(school_id, norm, start, end):
                 continue
             offset, context = _locate(value, norm, start, end)
             found.append((Match(school_id, phrase, field, offset, context), role))
         return found
 
 
-    def _about_school(self, norm: str, start: int, end: int) -> bool:
+    def _about_school(self, school_id: str, norm: str, start: int, end: int) -> bool:
         before, name, after = context_window(norm, start, end)
-        if SCHOOL_CONTEXT.search(f"{before} {after}") is not None:
+        window = f"{before} {after}"
+        places = self._context.get(school_id)
+        if SCHOOL_CONTEXT.search(window) or (places is not None and places.search(window)):
             return True
         if self._disambiguate is None:
             return False

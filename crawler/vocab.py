@@ -116,3 +116,9 @@ class MentionStatus(StrEnum):
     FALSE_POSITIVE = "false_positive"
     FOLLOW_UP = "follow_up"
     CASE_OPENED = "case_opened"
+
+
+# The kinds of source a config may name, one spider each (spiders.SPIDERS maps them to classes).
+SOURCE_KINDS = ("feed", "forum", "reviews", "reddit", "wikipedia", "page", "ofsted", "parent_view")
+# Forum engines a source may name (spiders/platforms/ describes each).
+PLATFORM_NAMES = ("phpbb", "xenforo", "vbulletin", "smf", "discourse", "mumsnet", "generic")

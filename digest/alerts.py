@@ -13,7 +13,7 @@ from crawler.store import Store
 from digest.compose import compose_alert
 from digest.mailer import outbox_dir, sender
 from digest.outbox import OutgoingMessage, QueueResult, queue_messages
-from digest.report import high_risk_unalerted
+from digest.weekly import high_risk_unalerted
 
 DEFAULT_WINDOW = timedelta(days=7)
 
@@ -31,7 +31,7 @@ def queue_alerts(config: Config, store: Store, now: datetime | None = None) -> Q
     for school in config.school:
         if not school.leads:
             continue
-        items = high_risk_unalerted(store, school.id, now - window)
+        items = high_risk_unalerted(store, school.id, now - window, config.web.base_url)
         if items:
             messages.append(compose_alert(school, items, sender(config), tuple(school.leads)))
     return queue_messages(store, messages, outbox_dir(config))

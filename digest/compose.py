@@ -14,13 +14,16 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
+from typing import TYPE_CHECKING
 
 from crawler.config import School
 from digest.chart import sentiment_chart
 from digest.outbox import OutgoingMessage
 from digest.render import render_alert, render_digest
-from digest.report import Item, WeekDigest
 from digest.safety import header_value
+
+if TYPE_CHECKING:
+    from digest.weekly import Item, WeekDigest
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,10 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from crawler.config import Config
+from crawler.config import DEFAULT_SENDER, Config, EmailSettings
 from crawler.errors import SchoolwatchError
 from crawler.store import Store
 from digest.outbox import ClaimedMessage, claim_pending, mark_failed, mark_sent, release
-from digest.settings import DEFAULT_SENDER, EmailSettings
 
 # Long enough for one run to send everything it claimed; a crashed sender's claim lapses after.
 CLAIM_LEASE = timedelta(minutes=10)
@@ -171,3 +170,8 @@ def _send_each(
 def _fail(store: Store, report: DeliveryReport, message: ClaimedMessage, error: str) -> None:
     mark_failed(store, [message.message_id], error)
     report.failed[message.message_id] = error
+
+
+# The same login and connection serve the email channels (digest/channels.py).
+connect = _connect
+smtp_password = _password

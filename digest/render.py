@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from crawler.vocab import LONDON
 from digest.chart import LABELS as SENTIMENT_LABELS
-from digest.report import Item, WeekDigest
+
+if TYPE_CHECKING:
+    from digest.weekly import Item, WeekDigest
 
 REDACTION_NOTE = (
     "Phone numbers, email addresses, street addresses and pupils' names are removed from "

@@ -1,10 +1,13 @@
-"""Scrapy spiders, one module per source kind. SOURCE_KINDS maps a config `kind` to its spider."""
+"""Scrapy spiders, one module per source kind. SPIDERS maps each config `kind` (the names in
+crawler.vocab.SOURCE_KINDS) to its spider class, by dotted path, for the crawl engine."""
 
-SOURCE_KINDS: dict[str, str] = {
+SPIDERS: dict[str, str] = {
     "feed": "spiders.feed.FeedSpider",
     "forum": "spiders.forum.ForumSpider",
     "reviews": "spiders.reviews.ReviewsSpider",
     "reddit": "spiders.reddit.RedditSpider",
     "wikipedia": "spiders.wikipedia.WikipediaSpider",
     "page": "spiders.page.PageSpider",
+    "ofsted": "spiders.ofsted.OfstedSpider",
+    "parent_view": "spiders.parent_view.ParentViewSpider",
 }

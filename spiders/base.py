@@ -31,7 +31,7 @@ from crawler.errors import (
     ResponseTooLargeError,
     RobotsDisallowedError,
 )
-from crawler.items import Document, SourceRun, Validators
+from crawler.items import Document, SeriesPoint, SourceRun, Validators
 from crawler.matching import Matcher
 from crawler.urls import canonical_url
 from crawler.vocab import RunStatus
@@ -72,6 +72,7 @@ class SourceSpider(scrapy.Spider):
         self.known_urls = known_urls or set()
         self.state = state or {}
         self.new_state: dict[str, str] = {}
+        self.series: list[SeriesPoint] = []  # measurements (Parent View), stored beside mentions
 
     # ---- requests ------------------------------------------------------------------------
 

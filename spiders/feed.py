@@ -48,10 +48,11 @@ class FeedSpider(SourceSpider):
             return
         if parsed.bozo:
             self.warn(f"ill-formed feed, kept what parsed: {_bozo_reason(parsed)}")
+        feed_title = html_to_text(parsed.feed.get("title", ""))
         for entry in parsed.entries:
-            yield self._document(response, entry)
+            yield self._document(response, entry, feed_title)
 
-    def _document(self, response: Response, entry: Any) -> Document:
+    def _document(self, response: Response, entry: Any, feed_title: str = "") -> Document:
         fetched_at = datetime.now(UTC)
         title = html_to_text(entry.get("title", ""))
         return self.document(
@@ -59,7 +60,7 @@ class FeedSpider(SourceSpider):
             url=_entry_url(response, entry, title),
             title=title,
             text=_without_trailers(html_to_text(_entry_body(entry))),
-            author=_entry_author(entry),
+            author=_entry_author(entry) or _author_from_address(entry, feed_title),
             published_at=_entry_date(entry, fetched_at),
             fetched_at=fetched_at,
             platform="feed",
@@ -94,10 +95,12 @@ def _bozo_reason(parsed: Any) -> str:
 
 
 def _entry_body(entry: Any) -> str:
+    """The fullest text: content:encoded or Atom content, else the summary. feedparser also
+    files a media:description (Mastodon's image alt text) under content, so the summary
+    competes on length rather than losing to it."""
     contents = [c.get("value", "") for c in entry.get("content", []) if c.get("value")]
-    if contents:
-        return max(contents, key=len)
-    return entry.get("summary", "") or entry.get("description", "") or ""
+    summary = entry.get("summary", "") or entry.get("description", "") or ""
+    return max([*contents, summary], key=len)
 
 
 def _entry_url(response: Response, entry: Any, title: str) -> str:
@@ -116,6 +119,22 @@ def _entry_author(entry: Any) -> str | None:
     detail = entry.get("author_detail") or {}
     name = detail.get("name") or entry.get("author") or ""
     return html_to_text(name) or None
+
+
+_MASTODON_POST = re.compile(r"^https?://[^/]+/(@[\w.-]+(?:@[\w.-]+)?)/\d+")
+_BLUESKY_POST = re.compile(r"^https?://bsky\.app/profile/[^/]+/post/")
+
+
+def _author_from_address(entry: Any, feed_title: str) -> str | None:
+    """Feeds that name no author: a Mastodon post's address holds it (/@user/123); a Bluesky
+    author feed's title does ("@handle - Name")."""
+    link = entry.get("link") or ""
+    mastodon = _MASTODON_POST.match(link)
+    if mastodon:
+        return mastodon.group(1)
+    if _BLUESKY_POST.match(link) and feed_title.startswith("@"):
+        return feed_title.split(" - ", 1)[0].strip() or None
+    return None
 
 
 def _entry_date(entry: Any, fetched_at: datetime) -> datetime | None:

@@ -8,9 +8,9 @@ from typing import Any
 
 import pytest
 
+from crawler.app.demo import sites_folder
+from crawler.app.demo.server import FixtureServer
 from crawler.config import Config, load_config
-from crawler.demo import sites_folder
-from crawler.demo.server import FixtureServer
 from crawler.store import Store
 from tests.helpers import SCHOOLS_TOML, MutableFeed, failure_routes
 from tests.mail_helpers import SmtpSink, free_port

@@ -8,7 +8,7 @@ from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from typing import Any
 
-from crawler.demo.server import send
+from crawler.app.demo.server import send
 
 REALWORLD = Path(__file__).resolve().parents[1].parent / "shared" / "realworld"
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
 from crawler.store import Store
 from digest.alerts import queue_alerts
 from digest.mailer import deliver_pending

@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cases import (
+from crawler.app.cases import (
     case_events,
     get_case,
     list_cases,
@@ -16,8 +16,8 @@ from crawler.cases import (
     text_still_present,
     update_case,
 )
-from crawler.cli import cli
-from crawler.demo.server import FixtureServer, send
+from crawler.app.cli import cli
+from crawler.app.demo.server import FixtureServer, send
 from crawler.errors import CaseError
 from crawler.store import Store
 from tests.store_helpers import Post, unattended_config, write_posts
@@ -181,7 +181,7 @@ def test_case_commands(tmp_path: Path) -> None:
 
 def test_the_weekly_digest_lists_open_cases_with_their_age(tmp_path: Path) -> None:
     from digest.compose import compose_digest
-    from digest.report import build_digest
+    from digest.weekly import build_digest
     from digest.weeks import Week
 
     config = unattended_config(tmp_path)

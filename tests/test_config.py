@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
 from crawler.config import load_config, parse_duration, resolve_config_path
 from crawler.errors import ConfigError
 
@@ -22,6 +22,14 @@ def test_the_documented_example_loads_and_store_path_is_relative_to_it() -> None
     assert config.store.path == EXAMPLE.resolve().parent / "data" / "schoolwatch.duckdb"
     assert config.source[0].every == timedelta(hours=1)
     assert config.crawl.obey_robots is True
+
+
+def test_the_documented_example_is_a_real_file_and_what_init_writes() -> None:
+    from importlib import resources
+
+    packaged = resources.files("crawler").joinpath("example_config.toml").read_text("utf-8")
+    assert not EXAMPLE.is_symlink()
+    assert EXAMPLE.read_text(encoding="utf-8") == packaged
 
 
 @pytest.mark.parametrize(

@@ -8,9 +8,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
+from crawler.app.demo.server import render_template
+from crawler.app.web.auth import verify_password
 from crawler.config import load_config
-from crawler.demo.server import render_template
 from crawler.store import Store
 
 
@@ -54,3 +55,9 @@ def test_demo_runs_offline_and_shows_what_it_found(
         "SELECT sum(new_mentions) FROM crawl_runs WHERE id > (SELECT count(*) / 2 FROM crawl_runs)"
     ).rows[0][0]
     assert second == 0
+    # ... and leaves a login for the web inbox, with the command that serves it.
+    assert "schoolwatch serve --config demo-data/schoolwatch.toml" in result.output
+    password = result.output.split("demo@school.example with password ", 1)[1].split()[0]
+    (user,) = store.users()
+    assert (user.email, user.role) == ("demo@school.example", "admin")
+    assert verify_password(user.password_hash, password)

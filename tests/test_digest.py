@@ -11,12 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
 from crawler.config import Config, load_config
 from crawler.items import SourceRun
 from crawler.store import Store
-from digest.report import build_digest
 from digest.safety import excerpt, header_value, safe_url
+from digest.weekly import build_digest
 from digest.weeks import Week, WeekError
 from tests.mail_helpers import Post, SmtpSink, make_config, parts, run, write_posts
 

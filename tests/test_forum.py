@@ -7,11 +7,11 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
+from crawler.app.crawling import crawl
+from crawler.app.demo import sites_folder
+from crawler.app.demo.server import FixtureServer
 from crawler.config import config_from_dict
-from crawler.demo import sites_folder
-from crawler.demo.server import FixtureServer
-from crawler.runner import crawl
 from crawler.store import Store
 from spiders.forum import ForumSpider
 from tests.fixtures_spiders import documents, make_spider

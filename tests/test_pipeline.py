@@ -10,10 +10,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from classifiers.settings import ClassifierSettings
-from crawler.cli import cli
-from crawler.config import Config
-from crawler.demo.server import FixtureServer
+from crawler.app.cli import cli
+from crawler.app.demo.server import FixtureServer
+from crawler.config import ClassifierSettings, Config
 from crawler.store import Store
 from tests.helpers import MutableFeed, feed_source
 from tests.mail_helpers import SmtpSink
@@ -92,7 +91,7 @@ def test_classify_reads_json_lines_and_keeps_their_order() -> None:
 def test_classify_pending_tags_stored_mentions_once(
     site: FixtureServer, write_config: Callable[..., Config]
 ) -> None:
-    from crawler.runner import crawl
+    from crawler.app.crawling import crawl
 
     config = write_config(feed_source("news", f"{site.base_url}/news/rss.xml"))
     crawl(config, config.source)  # the runner alone stores, without tagging
@@ -113,7 +112,7 @@ def test_classify_pending_tags_stored_mentions_once(
 def test_an_upgraded_model_retags_old_mentions_visibly(
     site: FixtureServer, write_config: Callable[..., Config]
 ) -> None:
-    from crawler.runner import crawl
+    from crawler.engine.runner import crawl
 
     config = write_config(feed_source("news", f"{site.base_url}/news/rss.xml"))
     crawl(config, config.source)

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.cases import open_case, update_case
+from crawler.app.cases import open_case, update_case
 from crawler.config import ConfigError
 from crawler.store import ClassificationRow, Store, write_classifications
 from tests.store_helpers import Post, unattended_config, write_posts

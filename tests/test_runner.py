@@ -6,10 +6,10 @@ from collections.abc import Callable
 
 from click.testing import CliRunner
 
-from crawler.cli import cli
+from crawler.app.cli import cli
+from crawler.app.crawling import crawl
+from crawler.app.demo.server import FixtureServer
 from crawler.config import Config
-from crawler.demo.server import FixtureServer
-from crawler.runner import crawl
 from crawler.store import Store
 from tests.helpers import MutableFeed, feed_source
 

@@ -24,3 +24,14 @@ def test_risks_sort_most_urgent_first_and_unknown_words_last() -> None:
 
 def test_a_member_is_its_stored_word() -> None:
     assert RunStatus.INTERRUPTED == "interrupted" and f"{Risk.HIGH}" == "high"
+
+
+def test_every_source_kind_has_a_spider_and_every_platform_a_description() -> None:
+    from crawler.vocab import PLATFORM_NAMES, SOURCE_KINDS
+    from spiders import SPIDERS
+    from spiders.platforms import get_platform
+
+    assert tuple(SPIDERS) == SOURCE_KINDS
+    for name in PLATFORM_NAMES:
+        options = {"post": "div.post", "text": "div.text"} if name == "generic" else None
+        assert get_platform(name, options).name == name

@@ -3,11 +3,13 @@
 One module per table family, each a mixin of typed methods on `Store`: mentions (with versions
 and sightings), evidence (raw responses, HTTP validators, crawl state), runs (crawls and the
 scheduler's), classifications, cases, outbox, digests (what the digest and report read) and
-retention. Schema changes are named migrations in migrations/, recorded in schema_migrations.
+retention; users, triage (statuses, notes, corrections) and the audit log of the web
+inbox. Schema changes are named migrations in migrations/, recorded in schema_migrations.
 """
 
 from __future__ import annotations
 
+from crawler.store.audit import AuditEntry, AuditStore
 from crawler.store.base import (
     LOCK_WAIT_READ,
     LOCK_WAIT_WRITE,
@@ -16,6 +18,7 @@ from crawler.store.base import (
     migration_names,
 )
 from crawler.store.cases import CLOSED, UNRESOLVED, Case, CaseCheck, CaseStore
+from crawler.store.channels import ChannelDelivery, ChannelStore, ClaimedDelivery
 from crawler.store.classifications import (
     ClassificationRow,
     ClassificationStore,
@@ -35,6 +38,9 @@ from crawler.store.outbox import (
 )
 from crawler.store.retention import PurgeResult, RetentionStore
 from crawler.store.runs import RunStore
+from crawler.store.series import SeriesStore
+from crawler.store.triage import InboxFilter, InboxPage, TriageStore
+from crawler.store.users import User, UserStore
 
 
 class Store(
@@ -44,8 +50,13 @@ class Store(
     ClassificationStore,
     CaseStore,
     OutboxStore,
+    ChannelStore,
     DigestStore,
     RetentionStore,
+    UserStore,
+    TriageStore,
+    AuditStore,
+    SeriesStore,
 ):
     """A DuckDB file of mentions. Each method opens the file for as short a time as it can."""
 
@@ -55,10 +66,15 @@ __all__ = [
     "LOCK_WAIT_READ",
     "LOCK_WAIT_WRITE",
     "UNRESOLVED",
+    "AuditEntry",
     "Case",
     "CaseCheck",
+    "ChannelDelivery",
+    "ClaimedDelivery",
     "ClaimedMessage",
     "ClassificationRow",
+    "InboxFilter",
+    "InboxPage",
     "OutgoingMessage",
     "PendingMention",
     "PurgeResult",
@@ -67,6 +83,7 @@ __all__ = [
     "QueuedAlert",
     "RawResponse",
     "Store",
+    "User",
     "WriteResult",
     "connect",
     "migration_names",

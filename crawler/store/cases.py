@@ -12,6 +12,7 @@ import duckdb
 from crawler.errors import CaseError
 from crawler.store.base import StoreBase, draw_ids, now
 from crawler.store.evidence import RawResponse, write_raw_responses
+from crawler.store.triage import mark_case_opened
 from crawler.vocab import CLOSED_CASES, UNRESOLVED_CASES, CaseStatus
 
 UNRESOLVED = UNRESOLVED_CASES
@@ -68,9 +69,9 @@ FROM cases c LEFT JOIN mention_records m ON m.id = c.mention_id
 
 
 class CaseStore(StoreBase):
-    def open_case(self, mention_id: int, note: str | None = None) -> int:
+    def open_case(self, mention_id: int, note: str | None = None, actor: str = "cli") -> int:
         """Opens a case on a mention and returns its id; refuses when the mention is unknown or
-        already has one open."""
+        already has one open. The mention's status becomes case_opened (audited as `actor`)."""
         stamp = now()
         with self.transaction() as con:
             mention = con.execute(
@@ -96,6 +97,7 @@ class CaseStore(StoreBase):
                 [case_id, mention_id, school_id, url, CaseStatus.OPEN, stamp, stamp],
             )
             _event(con, case_id, stamp, "opened", CaseStatus.OPEN, note)
+            mark_case_opened(con, mention_id, case_id, actor)
         return case_id
 
     def set_case_status(

@@ -11,7 +11,8 @@ from crawler.store.base import QueryResult, StoreBase
 _MENTION_COLUMNS = (
     "id, title, text, url, source, source_kind, "
     "coalesce(published_at, first_seen_at) AS happened_at, risk, categories, risk_reasons, "
-    "sentiment, rating, first_seen_at, fetched_at, raw_sha256, match_context"
+    "sentiment, rating, first_seen_at, fetched_at, raw_sha256, match_context, status, "
+    "status_reason"
 )
 
 
@@ -31,9 +32,11 @@ class DigestStore(StoreBase):
         ).records()
 
     def high_risk_unalerted(self, school_id: str, since: datetime) -> list[dict[str, Any]]:
-        """High-risk mentions of the school fetched since `since` that no alert covered yet."""
+        """High-risk mentions of the school fetched since `since` that no alert covered yet
+        (a person's false positive is never alerted)."""
         return self.query(
             f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE school_id = ? AND risk = 'high' "
+            "AND status <> 'false_positive' "
             "AND fetched_at >= ? AND id NOT IN (SELECT mention_id FROM alerted_mentions) "
             "ORDER BY first_seen_at, id",
             [school_id, since],

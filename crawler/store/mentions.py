@@ -17,10 +17,11 @@ from typing import Any
 import duckdb
 import pyarrow as pa
 
-from crawler.items import Match, MatchedDocument, SourceRun, Validators
-from crawler.store.base import TIMESTAMP, StoreBase, draw_ids, insert_arrow, now
+from crawler.items import Match, MatchedDocument, SeriesPoint, SourceRun, Validators
+from crawler.store.base import TIMESTAMP, StoreBase, draw_ids, gc_paused, insert_arrow, now
 from crawler.store.evidence import write_evidence, write_state, write_validators
 from crawler.store.runs import write_runs
+from crawler.store.series import write_series
 
 
 @dataclass
@@ -62,10 +63,11 @@ class MentionStore(StoreBase):
         documents: Sequence[MatchedDocument],
         validators: Sequence[Validators],
         state: dict[str, dict[str, str]] | None = None,
+        series: Sequence[SeriesPoint] = (),
     ) -> WriteResult:
         """Writes one crawl in one transaction: mentions (deduplicated), evidence, runs, and
         the spiders' state (keys given replace the stored ones; others are kept)."""
-        with self.transaction() as con:
+        with self.transaction() as con, gc_paused():
             _replace_all(con, "schools", ["id", "name"], schools)
             _replace_all(con, "sources", ["name", "kind", "url", "platform"], sources)
             result = _write_mentions(con, documents)
@@ -75,6 +77,7 @@ class MentionStore(StoreBase):
             write_runs(con, runs)
             write_validators(con, validators)
             write_state(con, state or {})
+            write_series(con, series)
         return result
 
 
@@ -262,7 +265,7 @@ def _mention_batch(
         "title": pa.array([d.title for d in docs], pa.string()),
         "author": pa.array([d.author for d in docs], pa.string()),
         "published_at": pa.array([d.published_at for d in docs], TIMESTAMP),
-        "first_seen_at": pa.array([stamp] * count, TIMESTAMP),
+        "first_seen_at": pa.repeat(pa.scalar(stamp, TIMESTAMP), count),
         "fetched_at": pa.array([d.fetched_at for d in docs], TIMESTAMP),
         "final_url": pa.array([d.final_url for d in docs], pa.string()),
         "http_status": pa.array([d.http_status for d in docs], pa.int32()),
@@ -276,7 +279,7 @@ def _mention_batch(
         "extra": pa.array(
             [json.dumps(d.extra, default=str) if d.extra else None for d in docs], pa.string()
         ),
-        "version": pa.array([1] * count, pa.int32()),
+        "version": pa.repeat(pa.scalar(1, pa.int32()), count),
     }
     return pa.table(columns)
 

@@ -20,9 +20,14 @@ from crawler.vocab import UNRESOLVED_CASES
 # Deleted with their mention (case_events go first, through their case).
 MENTION_TABLES = (
     "alerted_mentions",
+    "audit_log",
     "cases",
+    "channel_alerted",
     "classifications",
+    "mention_feedback",
+    "mention_notes",
     "mention_sightings",
+    "mention_triage",
     "mention_versions",
 )
 # The tables whose raw_sha256 keeps a raw response alive.

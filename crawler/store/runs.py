@@ -88,6 +88,17 @@ class RunStore(StoreBase):
             ).records()
         }
 
+    def watched_since(self, sources: Sequence[str]) -> dict[str, datetime]:
+        """Per source, when it first ran without failing: since when it has been watched."""
+        return {
+            row[0]: row[1]
+            for row in self.query(
+                f"SELECT source, min(started_at) FROM crawl_runs WHERE NOT {_FAILED} "
+                "AND source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source",
+                [*_FAILED_PARAMS, list(sources)],
+            ).rows
+        }
+
     def last_completed_crawls(self) -> dict[str, datetime]:
         """Per source, when its last crawl that neither failed nor was stopped early started."""
         return {

@@ -13,6 +13,7 @@ from typing import Any
 
 from parsel import Selector
 
+from crawler import vocab
 from crawler.errors import SchoolwatchError
 
 Selectors = tuple[str, ...]
@@ -54,7 +55,7 @@ def _registry() -> dict[str, Platform]:
     return {platform.name: platform for platform in platforms}
 
 
-PLATFORM_NAMES = ("phpbb", "xenforo", "vbulletin", "smf", "discourse", "mumsnet", "generic")
+PLATFORM_NAMES = vocab.PLATFORM_NAMES
 GENERIC_KEYS = ("post", "author", "date", "text", "permalink", "title", "next", "thread_links",
                 "quotes", "drop")
 

@@ -1,0 +1,374 @@
+"""The `schoolwatch` command: the only place that turns domain errors into messages and exits."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Sequence
+from datetime import datetime
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
+from rich.table import Table
+
+from crawler.app import digest_commands
+from crawler.app.case_commands import case_group
+from crawler.app.classify_commands import classify_command
+from crawler.app.crawling import crawl, extract
+from crawler.app.jobs import AfterCrawl, after_crawl
+from crawler.app.report_commands import check_command
+from crawler.app.run_commands import run_command
+from crawler.app.school_commands import school_group
+from crawler.app.sources_commands import suggest_command
+from crawler.app.ui import (
+    STATUS_STYLE,
+    config_if_any,
+    config_option,
+    console,
+    errors_console,
+    json_value,
+    load_from_option,
+    print_error,
+    print_result,
+)
+from crawler.app.web_commands import (
+    demo_login,
+    feedback_group,
+    mention_group,
+    serve_command,
+    user_group,
+)
+from crawler.config import Config, CrawlSettings, Source
+from crawler.engine.runner import CrawlReport, ProgressEvent, select_sources
+from crawler.errors import ConfigError, SchoolwatchError
+from crawler.items import SourceRun
+from crawler.store import Store
+from crawler.vocab import LONDON, SOURCE_KINDS
+
+
+class _Group(click.Group):
+    """Turns SchoolwatchError into one readable line: exit 2 for config errors, 1 for the rest."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            print_error(str(exc))
+            ctx.exit(2)
+        except SchoolwatchError as exc:
+            print_error(str(exc))
+            ctx.exit(1)
+
+
+
+@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="schoolwatch")
+def cli() -> None:
+    """schoolwatch: know what is being said about your school online.
+
+    Collects public mentions of each school from feeds, forums and review sites into a DuckDB
+    file, with the evidence (address, time, exact bytes) school policies ask for.
+    """
+
+
+# ---- init ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path), default="schoolwatch.toml")
+@click.option("--force", is_flag=True, help="Overwrite an existing file.")
+def init(path: Path, force: bool) -> None:
+    """Write a commented example config to PATH (default ./schoolwatch.toml)."""
+    if path.exists() and not force:
+        raise SchoolwatchError(f"{path} already exists (use --force to overwrite it)")
+    example = resources.files("crawler").joinpath("example_config.toml").read_text("utf-8")
+    path.write_text(example, encoding="utf-8")
+    console.print(f"Wrote [bold]{path}[/]. Edit the schools and sources, then run "
+                  f"[bold]schoolwatch crawl --config {path}[/].")
+
+
+# ---- crawl --------------------------------------------------------------------------------
+
+
+@cli.command("crawl")
+@config_option
+@click.option("--source", "source_names", multiple=True, metavar="NAME",
+              help="Crawl only this source (repeatable). Default: every source.")
+@click.option("--school", "school_id", metavar="ID",
+              help="Look only for this school, on the sources that cover it.")
+@click.option("--verbose", "-v", is_flag=True, help="Show Scrapy's log as it crawls.")
+def crawl_command(
+    config_path: Path | None, source_names: tuple[str, ...], school_id: str | None, verbose: bool
+) -> None:
+    """Fetch every source once, store new mentions, and show a summary.
+
+    Exits 0 when every source ran and 1 when any failed, naming each failed source.
+    """
+    config = load_from_option(config_path)
+    report = run_crawl_with_progress(config, source_names, school_id, verbose=verbose)
+    _exit_on_failures(report)
+
+
+def run_crawl_with_progress(
+    config: Config,
+    source_names: Sequence[str] = (),
+    school_id: str | None = None,
+    *,
+    verbose: bool = False,
+) -> CrawlReport:
+    sources = select_sources(config, source_names, school_id)
+    if not sources:
+        raise SchoolwatchError("no sources to crawl: add [[source]] entries to the config")
+    with Progress(
+        SpinnerColumn(finished_text="•"),
+        TextColumn("[bold]{task.description:<24}"),
+        BarColumn(bar_width=20),
+        TextColumn("{task.fields[pages]:>4} pages {task.fields[items]:>5} items "
+                   "{task.fields[kept]:>4} matched  {task.fields[note]}"),
+        console=console,
+        transient=False,
+    ) as progress:
+        tasks: dict[str, TaskID] = {
+            source.name: progress.add_task(
+                source.name, total=source.max_pages or config.crawl.max_pages,
+                pages=0, items=0, kept=0, note="[dim]waiting[/]",
+            )
+            for source in sources
+        }
+
+        def show(event: ProgressEvent) -> None:
+            task = tasks[event.source]
+            note = "[cyan]fetching[/]"
+            if event.event == "finished":
+                style = STATUS_STYLE.get(event.status or "", "white")
+                note = f"[{style}]{event.status}[/]"
+                progress.update(task, total=max(event.pages, 1), completed=max(event.pages, 1))
+            else:
+                progress.update(task, completed=event.pages)
+            progress.update(
+                task, pages=event.pages, items=event.items, kept=event.kept, note=note
+            )
+
+        report = crawl(
+            config, sources, school_id=school_id, on_progress=show,
+            log_level="INFO" if verbose else "CRITICAL",
+        )
+    _print_summary(report.runs)
+    with console.status("Tagging new mentions for sentiment and risk..."):
+        followed = after_crawl(config, report)
+    _print_after_crawl(followed)
+    return report
+
+
+def _print_after_crawl(followed: AfterCrawl) -> None:
+    tagged = followed.classified
+    if tagged.classified:
+        console.print(f"Tagged {tagged.classified} mention(s) for risk: {tagged.risk_summary}.")
+    if followed.alerts_queued:
+        console.print(f"[bold red]{followed.alerts_queued} alert(s) queued[/] for high-risk posts.")
+    delivery = followed.delivery
+    if delivery.sent:
+        console.print(f"Sent {len(delivery.sent)} message(s).")
+    for message_id, error in delivery.failed.items():
+        print_error(f"could not send {message_id}: {error} (it stays queued)")
+    if followed.channels is not None:
+        if followed.channels.sent:
+            console.print(f"Delivered {len(followed.channels.sent)} channel message(s).")
+        for delivery_id, error in followed.channels.failed.items():
+            print_error(f"could not deliver {delivery_id}: {error} (it stays queued)")
+    if delivery.outbox_only and followed.alerts_queued:
+        console.print("No SMTP server is configured: alerts wait in the outbox "
+                      "([bold]schoolwatch outbox[/]).")
+
+
+def _print_summary(runs: Sequence[SourceRun]) -> None:
+    table = Table(title="Crawl summary", title_justify="left")
+    for column in ("source", "status", "pages", "items", "new", "updated"):
+        table.add_column(
+            column, justify="right" if column not in ("source", "status") else "left",
+            no_wrap=True,
+        )
+    for run in runs:
+        style = STATUS_STYLE.get(run.status, "white")
+        table.add_row(
+            run.source,
+            f"[{style}]{run.status}[/]",
+            str(run.pages_fetched),
+            str(run.items_seen),
+            str(run.new_mentions),
+            str(run.updated_mentions),
+        )
+    console.print(table)
+    # Errors of failed sources go to stderr (_exit_on_failures); the rest are shown here.
+    for run in runs:
+        if run.last_error and not run.failed:
+            console.print(f"  [yellow]{run.source}[/]: {run.last_error}", highlight=False)
+        for warning in run.warnings:
+            console.print(f"  [yellow]{run.source}[/]: {warning}", highlight=False)
+
+
+def _exit_on_failures(report: CrawlReport) -> None:
+    failed = report.failed
+    for run in failed:
+        print_error(f"source {run.source!r} failed: {run.last_error}")
+    if failed:
+        sys.exit(1)
+
+
+# ---- query --------------------------------------------------------------------------------
+
+
+@cli.command()
+@config_option
+@click.argument("sql")
+@click.option("--format", "output_format", type=click.Choice(["table", "csv", "json"]),
+              default="table", show_default=True, help="How to print the rows.")
+def query(config_path: Path | None, sql: str, output_format: str) -> None:
+    """Run read-only SQL against the store, e.g. "SELECT * FROM mentions LIMIT 10".
+
+    Safe while a crawl is running: waits a few seconds if a write is in progress.
+    """
+    config = load_from_option(config_path)
+    result = Store(config.store.path).query(sql)
+    print_result(result, output_format)
+
+
+# ---- sources ------------------------------------------------------------------------------
+
+
+@cli.group(invoke_without_command=True)
+@config_option
+@click.pass_context
+def sources(ctx: click.Context, config_path: Path | None) -> None:
+    """List each source with its last run, status, last error and mentions found.
+
+    `schoolwatch sources suggest --school ID` prints ready-made sources for a school.
+    """
+    if ctx.invoked_subcommand is not None:
+        return
+    config = load_from_option(config_path)
+    overview = {row["source"]: row for row in Store(config.store.path).source_overview().records()}
+    table = Table(title="Sources", title_justify="left")
+    for column in ("source", "kind", "every", "last run", "status", "mentions"):
+        table.add_column(column, no_wrap=True, justify="right" if column == "mentions" else "left")
+    errors = []
+    for source in config.source:
+        row = overview.get(source.name, {})
+        status = row.get("status") or "never run"
+        style = STATUS_STYLE.get(status, "dim")
+        last_run = row.get("last_run")
+        table.add_row(
+            source.name,
+            source.kind,
+            _duration(source.every.total_seconds()),
+            _moment(last_run),
+            f"[{style}]{status}[/]",
+            str(row.get("mentions") or 0),
+        )
+        if row.get("last_error"):
+            errors.append((source.name, row.get("failed_at"), row["last_error"]))
+    console.print(table)
+    if errors:
+        console.print("[bold]Last errors[/]")
+    for name, when, error in errors:
+        console.print(f"  [bold]{name}[/] ({_moment(when)}): {error}", highlight=False)
+
+
+def _moment(value: datetime | None) -> str:
+    return value.astimezone(LONDON).strftime("%d %b %H:%M") if value else "-"
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{int(seconds)}s"
+
+
+# ---- extract ------------------------------------------------------------------------------
+
+
+def _parse_options(values: Sequence[str]) -> dict[str, str]:
+    options = {}
+    for value in values:
+        key, sep, setting = value.partition("=")
+        if not sep or not key.strip():
+            raise click.BadParameter(f"{value!r} is not key=value", param_hint="--option")
+        options[key.strip()] = setting.strip()
+    return options
+
+
+@cli.command("extract")
+@config_option
+@click.option("--kind", type=click.Choice(list(SOURCE_KINDS)), required=True,
+              help="Which spider reads the URL.")
+@click.option("--platform", default=None, help="Force a forum engine instead of detecting it.")
+@click.option("--option", "option_values", multiple=True, metavar="KEY=VALUE",
+              help="A kind-specific option, as in a source's `options` (repeatable).")
+@click.argument("url")
+def extract_command(
+    config_path: Path | None, kind: str, platform: str | None, option_values: tuple[str, ...],
+    url: str,
+) -> None:
+    """Try a source: fetch URL and print each document as a JSON line, storing nothing.
+
+    Uses the [crawl] settings of the config when there is one, the defaults otherwise.
+    """
+    config = config_if_any(config_path)
+    crawl_settings = config.crawl if config is not None else CrawlSettings()
+    try:
+        source = Source(name="extract", kind=kind, url=url, platform=platform,
+                        options=_parse_options(option_values))
+    except ValueError as exc:
+        raise SchoolwatchError(str(exc).splitlines()[-1].strip()) from None
+    documents, run = extract(source, crawl_settings)
+    for document in documents:
+        click.echo(json.dumps(document, ensure_ascii=False, default=json_value))
+    for warning in run.warnings:
+        errors_console.print(f"[yellow]warning:[/] {warning}", highlight=False)
+    if run.failed:
+        raise SchoolwatchError(f"{url}: {run.last_error}")
+    errors_console.print(f"[dim]{len(documents)} document(s) from {url}[/]", highlight=False)
+
+
+# ---- demo ---------------------------------------------------------------------------------
+
+
+@cli.command()
+@click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
+              default=Path("demo-data"), show_default=True,
+              help="Where the demo writes its config and a fresh DuckDB file.")
+def demo(directory: Path) -> None:
+    """Run the whole pipeline offline on bundled fixture sites and show what it found."""
+    from crawler.app.demo import run_demo
+
+    run_demo(directory, console=console, crawl_and_show=run_crawl_with_progress,
+             show_result=print_result)
+    demo_login(directory)
+
+
+# Commands of the later stages live beside their code and register here.
+cli.add_command(classify_command)
+cli.add_command(case_group)
+cli.add_command(run_command)
+cli.add_command(check_command)
+cli.add_command(digest_commands.digest_command)
+cli.add_command(digest_commands.alerts_command)
+cli.add_command(digest_commands.outbox_command)
+cli.add_command(serve_command)
+cli.add_command(user_group)
+cli.add_command(mention_group)
+cli.add_command(feedback_group)
+cli.add_command(school_group)
+sources.add_command(suggest_command)
+
+
+def main() -> None:
+    cli(prog_name="schoolwatch")
+
+
+if __name__ == "__main__":
+    main()

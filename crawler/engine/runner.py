@@ -1,0 +1,406 @@
+"""Runs a crawl in a child process and writes its results to the store in one transaction.
+
+A child process because Twisted's reactor cannot restart in-process, and because the scheduler
+needs a hard timeout it can enforce by ending the process. The CLI and the scheduler both call
+`crawl()` and `extract()`; progress comes back over a queue as ProgressEvents.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import queue as queue_module
+import time
+import traceback
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from crawler import errors
+from crawler.config import Config, CrawlSettings, Source
+from crawler.errors import CrawlProcessError, CrawlTimeoutError, UnknownNameError
+from crawler.items import MatchedDocument, SourceRun
+from crawler.vocab import RunStatus
+
+
+@dataclass(frozen=True)
+class ProgressEvent:
+    source: str
+    event: str  # started | page | item | finished
+    pages: int = 0
+    items: int = 0
+    kept: int = 0
+    status: str | None = None
+    error: str | None = None
+
+
+@dataclass
+class CrawlReport:
+    runs: list[SourceRun]
+    new_mention_ids: list[int] = field(default_factory=list)
+    updated_mention_ids: list[int] = field(default_factory=list)
+
+    @property
+    def failed(self) -> list[SourceRun]:
+        return [run for run in self.runs if run.failed]
+
+    @property
+    def new_mentions(self) -> int:
+        return sum(run.new_mentions for run in self.runs)
+
+
+ProgressCallback = Callable[[ProgressEvent], None]
+# Source kind -> dotted path of the Scrapy spider class that reads it. The roof passes
+# spiders.SPIDERS: the engine loads spiders by name, as Scrapy loads any component, and never
+# imports them.
+SpiderPaths = Mapping[str, str]
+
+
+def select_sources(
+    config: Config, names: Sequence[str] = (), school_id: str | None = None
+) -> list[Source]:
+    """The sources to crawl: those named (all by default), narrowed to one school's if given."""
+    if school_id is not None and config.get_school(school_id) is None:
+        raise UnknownNameError(
+            f"no school with id {school_id!r} (known: {', '.join(s.id for s in config.school)})"
+        )
+    chosen = []
+    for name in names:
+        source = config.get_source(name)
+        if source is None:
+            known = ", ".join(s.name for s in config.source) or "none configured"
+            raise UnknownNameError(f"no source named {name!r} (known: {known})")
+        chosen.append(source)
+    sources = chosen or list(config.source)
+    if school_id is not None:
+        sources = [s for s in sources if s.schools is None or school_id in s.schools]
+    return sources
+
+
+def crawl(
+    config: Config,
+    sources: Sequence[Source],
+    *,
+    spiders: SpiderPaths,
+    school_id: str | None = None,
+    on_progress: ProgressCallback | None = None,
+    timeout: float | None = None,
+    log_level: str = "CRITICAL",
+) -> CrawlReport:
+    """Crawls the sources in a child process, which writes what it found to the store."""
+    job = {
+        "mode": "crawl",
+        "config": config,
+        "sources": list(sources),
+        "spiders": dict(spiders),
+        "school_id": school_id,
+        "log_level": log_level,
+    }
+    return _run_child(job, on_progress, timeout)
+
+
+def extract(
+    source: Source,
+    crawl_settings: CrawlSettings,
+    *,
+    spiders: SpiderPaths,
+    timeout: float | None = None,
+    log_level: str = "CRITICAL",
+) -> tuple[list[dict[str, Any]], SourceRun]:
+    """Fetches one source with its spider and returns the documents, storing nothing."""
+    job = {
+        "mode": "extract",
+        "crawl": crawl_settings,
+        "sources": [source],
+        "spiders": dict(spiders),
+        "log_level": log_level,
+    }
+    return _run_child(job, None, timeout)
+
+
+def run_spider(
+    crawl_settings: CrawlSettings,
+    spider: str,
+    *,
+    timeout: float | None = None,
+    log_level: str = "CRITICAL",
+    **arguments: Any,
+) -> list[Any]:
+    """Runs one spider (by dotted path) in a child process under the crawl's Scrapy settings
+    (robots.txt, user agent, timeout, size cap, retries) and returns its `collected` list.
+    The take-down re-check uses it; the arguments and results must pickle."""
+    job = {
+        "mode": "spider",
+        "crawl": crawl_settings,
+        "spider": spider,
+        "arguments": arguments,
+        "log_level": log_level,
+    }
+    return _run_child(job, None, timeout)
+
+
+# ---- parent side --------------------------------------------------------------------------
+
+
+def _run_child(job: dict[str, Any], on_progress: ProgressCallback | None, timeout: float | None):
+    context = multiprocessing.get_context("spawn")
+    channel = context.Queue()
+    process = context.Process(target=_child_main, args=(job, channel), name="schoolwatch-crawl")
+    process.start()
+    deadline = time.monotonic() + timeout if timeout else None
+    result: Any = None
+    failure: tuple[str, str] | None = None
+    interrupted = False
+    while True:
+        try:
+            kind, payload = channel.get(timeout=0.2)
+        except queue_module.Empty:
+            if not process.is_alive():
+                break
+            if deadline is not None and time.monotonic() > deadline:
+                _stop(process)
+                raise CrawlTimeoutError(
+                    f"the crawl did not finish within {timeout:g}s and was stopped"
+                ) from None
+            continue
+        except KeyboardInterrupt:
+            # The child got the same Ctrl-C: it stops fetching and still writes what it has.
+            if interrupted:
+                _stop(process)
+                raise
+            interrupted = True
+            continue
+        if kind == "progress" and on_progress is not None:
+            on_progress(payload)
+        elif kind == "result":
+            result = payload
+        elif kind == "error":
+            failure = payload
+    process.join()
+    if failure is not None:
+        raise _rebuild_error(*failure)
+    if result is None:
+        raise CrawlProcessError(
+            f"the crawl process ended without a result (exit code {process.exitcode})"
+        )
+    return result
+
+
+def _stop(process: Any) -> None:
+    process.terminate()
+    process.join(10)
+    if process.is_alive():
+        process.kill()
+        process.join()
+
+
+def _rebuild_error(type_name: str, message: str) -> Exception:
+    error_type = getattr(errors, type_name, None)
+    if isinstance(error_type, type) and issubclass(error_type, errors.SchoolwatchError):
+        try:
+            return error_type(message)
+        except TypeError:
+            pass
+    return CrawlProcessError(message)
+
+
+# ---- child side ---------------------------------------------------------------------------
+
+
+def _child_main(job: dict[str, Any], channel: Any) -> None:
+    try:
+        if job["mode"] == "crawl":
+            channel.put(("result", _crawl_in_child(job, channel)))
+        elif job["mode"] == "spider":
+            channel.put(("result", _spider_in_child(job)))
+        else:
+            channel.put(("result", _extract_in_child(job)))
+    except errors.SchoolwatchError as exc:
+        channel.put(("error", (type(exc).__name__, str(exc))))
+    except BaseException as exc:
+        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
+        channel.put(("error", ("CrawlProcessError", f"the crawl process failed: {detail}")))
+
+
+def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
+    from crawler.matching import Matcher
+    from crawler.store import Store
+
+    config: Config = job["config"]
+    sources: list[Source] = job["sources"]
+    school_id: str | None = job["school_id"]
+    store = Store(config.store.path)
+    validators = store.validators([source.url for source in sources])
+    known_urls = store.known_urls([source.name for source in sources])
+    state = store.crawl_state([source.name for source in sources])
+    schools = [s for s in config.school if school_id is None or s.id == school_id]
+    matcher = Matcher.from_config(schools)
+
+    spiders = _run_spiders(
+        config.crawl,
+        sources,
+        job["spiders"],
+        job["log_level"],
+        channel,
+        spider_kwargs=lambda source: {
+            "matcher": matcher,
+            "school_ids": {s.id for s in config.schools_for(source)}
+            & {s.id for s in schools},
+            "validators": validators,
+            "known_urls": known_urls.get(source.name, set()),
+            "state": state.get(source.name, {}),
+        },
+    )
+    runs = [spider.run for spider in spiders]
+    for run in runs:
+        if run.finished_at is None:  # a second SIGTERM / Ctrl-C stopped Scrapy without closing
+            run.finished_at = datetime.now(UTC)
+            run.warnings.append("stopped early (interrupted)")
+            if run.status != RunStatus.FAILED:
+                run.status = RunStatus.INTERRUPTED
+    documents = [
+        item for spider in spiders for item in spider.collected if isinstance(item, MatchedDocument)
+    ]
+    written = store.write_crawl(
+        schools=[(s.id, s.name) for s in config.school],
+        sources=[(s.name, s.kind, s.url, s.platform) for s in config.source],
+        runs=runs,
+        documents=documents,
+        validators=[v for spider in spiders for v in spider.new_validators],
+        state={spider.source.name: spider.new_state for spider in spiders if spider.new_state},
+        series=[point for spider in spiders for point in getattr(spider, "series", [])],
+    )
+    return CrawlReport(
+        runs=runs,
+        new_mention_ids=written.new_mention_ids,
+        updated_mention_ids=written.updated_mention_ids,
+    )
+
+
+def _extract_in_child(job: dict[str, Any]) -> tuple[list[dict[str, Any]], SourceRun]:
+    (spider,) = _run_spiders(
+        job["crawl"], job["sources"], job["spiders"], job["log_level"], None
+    )
+    return [item.as_json() for item in spider.collected], spider.run
+
+
+def _spider_in_child(job: dict[str, Any]) -> list[Any]:
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.misc import load_object
+
+    from crawler.engine.settings import scrapy_settings
+
+    settings = scrapy_settings(job["crawl"], log_level=job["log_level"])
+    settings["ITEM_PIPELINES"] = {}  # it collects results itself; no documents to match
+    process = CrawlerProcess(settings)
+    crawler = process.create_crawler(load_object(job["spider"]))
+    process.crawl(crawler, **job["arguments"])
+    process.start()
+    return list(crawler.spider.collected)
+
+
+def _run_spiders(
+    crawl_settings: CrawlSettings,
+    sources: Sequence[Source],
+    spider_paths: SpiderPaths,
+    log_level: str,
+    channel: Any,
+    spider_kwargs: Callable[[Source], dict[str, Any]] | None = None,
+) -> list[Any]:
+    from scrapy import signals
+    from scrapy.crawler import CrawlerProcess
+    from scrapy.utils.misc import load_object
+
+    from crawler.engine.settings import scrapy_settings
+
+    process = CrawlerProcess(scrapy_settings(crawl_settings, log_level=log_level))
+    spiders: list[Any] = []
+    trackers: list[_ProgressTracker] = []  # Scrapy holds signal receivers weakly
+    for source in sources:
+        spider_class = load_object(spider_paths[source.kind])
+        crawler = process.create_crawler(spider_class)
+        tracker = _ProgressTracker(source.name, channel, spiders)
+        trackers.append(tracker)
+        crawler.signals.connect(tracker.opened, signal=signals.spider_opened)
+        crawler.signals.connect(tracker.response, signal=signals.response_received)
+        crawler.signals.connect(tracker.scraped, signal=signals.item_scraped)
+        crawler.signals.connect(tracker.dropped, signal=signals.item_dropped)
+        crawler.signals.connect(tracker.error, signal=signals.spider_error)
+        crawler.signals.connect(tracker.closed, signal=signals.spider_closed)
+        process.crawl(
+            crawler,
+            source=source,
+            run=SourceRun(source=source.name, started_at=datetime.now(UTC)),
+            max_pages=source.max_pages or crawl_settings.max_pages,
+            **(spider_kwargs(source) if spider_kwargs else {}),
+        )
+    process.start()
+    return spiders
+
+
+class _ProgressTracker:
+    """Keeps a source's run record current from Scrapy's signals and reports progress."""
+
+    def __init__(self, source: str, channel: Any, spiders: list[Any]) -> None:
+        self.source = source
+        self.channel = channel
+        self.spiders = spiders
+        self.items = 0
+        self.kept = 0
+
+    def _send(self, spider: Any, event: str) -> None:
+        if self.channel is None:
+            return
+        run: SourceRun = spider.run
+        self.channel.put(
+            (
+                "progress",
+                ProgressEvent(
+                    source=self.source,
+                    event=event,
+                    pages=run.pages_fetched,
+                    items=self.items,
+                    kept=self.kept,
+                    status=run.status if event == "finished" else None,
+                    error=run.last_error if event == "finished" else None,
+                ),
+            )
+        )
+
+    def opened(self, spider: Any) -> None:
+        self.spiders.append(spider)
+        self._send(spider, "started")
+
+    def response(self, response: Any, request: Any, spider: Any) -> None:
+        if response.url.endswith("/robots.txt") or response.status >= 400:
+            return
+        spider.run.pages_fetched += 1
+        self._send(spider, "page")
+
+    def scraped(self, item: Any, response: Any, spider: Any) -> None:
+        self.items += 1
+        self.kept += 1
+        self._send(spider, "item")
+
+    def dropped(self, item: Any, response: Any, exception: Any, spider: Any) -> None:
+        self.items += 1
+        self._send(spider, "item")
+
+    def error(self, failure: Any, response: Any, spider: Any) -> None:
+        spider.run.errors.append(f"could not read {response.url}: {failure.value!r}")
+
+    def closed(self, spider: Any, reason: str) -> None:
+        run: SourceRun = spider.run
+        run.finished_at = datetime.now(UTC)
+        stopped_early = reason not in ("finished", "closespider_pagecount")
+        if stopped_early:
+            run.warnings.append(f"stopped early ({reason})")
+        if run.errors:
+            readable = run.pages_fetched - run.unreadable_pages
+            run.status = RunStatus.PARTIAL if readable > 0 else RunStatus.FAILED
+        elif run.status == RunStatus.OK and run.warnings:
+            run.status = RunStatus.WARNING
+        if stopped_early and run.status != RunStatus.FAILED:
+            # The next start retries an interrupted crawl (see Store.last_completed_crawls).
+            run.status = RunStatus.INTERRUPTED
+        self._send(spider, "finished")

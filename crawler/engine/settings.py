@@ -1,0 +1,40 @@
+"""Scrapy settings built from the validated [crawl] config: politeness, limits, user agent."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from crawler.config import CrawlSettings
+
+ITEM_PIPELINES = {
+    "crawler.engine.pipelines.TidyDocumentPipeline": 100,
+    "crawler.engine.pipelines.SchoolMatchPipeline": 200,
+    "crawler.engine.pipelines.CollectPipeline": 900,
+}
+
+
+def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "CRITICAL") -> dict[str, Any]:
+    delay = crawl.delay.total_seconds() if crawl.delay else 0.0
+    return {
+        "BOT_NAME": "schoolwatch",
+        "USER_AGENT": crawl.user_agent,
+        "ROBOTSTXT_OBEY": crawl.obey_robots,
+        "DOWNLOAD_TIMEOUT": crawl.timeout.total_seconds(),
+        "DOWNLOAD_MAXSIZE": crawl.max_bytes,
+        "DOWNLOAD_WARNSIZE": 0,
+        "RETRY_ENABLED": crawl.retries > 0,
+        "RETRY_TIMES": crawl.retries,
+        "DOWNLOAD_DELAY": delay,
+        "DOWNLOAD_DELAY_JITTER": 0.5 if delay > 0 else 0,
+        "AUTOTHROTTLE_ENABLED": delay > 0,
+        "AUTOTHROTTLE_START_DELAY": max(delay, 0.5),
+        "CONCURRENT_REQUESTS": 16,
+        "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_site,
+        "COOKIES_ENABLED": False,
+        "TELNETCONSOLE_ENABLED": False,  # no listening ports on a school server
+        "REMOTE_CONTROL_ENABLED": False,
+        "LOG_LEVEL": log_level,
+        "LOGSTATS_INTERVAL": 0,
+        "DEFAULT_DROPITEM_LOG_LEVEL": "DEBUG",
+        "ITEM_PIPELINES": ITEM_PIPELINES,
+    }

@@ -1,0 +1,259 @@
+"""Alerts and digests through chat channels and webhooks, each with its own rules.
+
+Each [[channel]] says which schools, which risk levels and categories it wants, whether it gets
+the weekly digest, and its quiet hours (UK time): during them anything but a high-risk alert is
+held until they end. Deliveries are recorded in the store before sending (crawler/store/
+channels.py), marked sent only after a 2xx answer, and retried on the next run otherwise: never
+lost, never twice. The webhook URL is read from the environment at send time and never stored.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, time, timedelta
+from typing import Any
+
+from crawler.config import Channel, Config, School
+from crawler.store import ChannelDelivery, ClaimedDelivery, Store
+from crawler.vocab import LONDON, Risk
+from digest.channel_formats import plain_text, render
+from digest.weekly import Item, WeekDigest, mention_item
+
+CLAIM_LEASE = timedelta(minutes=10)
+TIMEOUT_SECONDS = 20
+DEFAULT_WINDOW = timedelta(days=7)
+
+
+@dataclass
+class ChannelReport:
+    sent: list[str] = field(default_factory=list)
+    failed: dict[str, str] = field(default_factory=dict)  # delivery id -> error
+
+
+def schools_of(config: Config, channel: Channel) -> list[School]:
+    if channel.schools is None:
+        return list(config.school)
+    return [school for school in config.school if school.id in channel.schools]
+
+
+def quiet_until(quiet_hours: str | None, at: datetime) -> datetime | None:
+    """When the quiet hours that contain `at` end (UTC), or None outside them."""
+    if not quiet_hours:
+        return None
+    start_text, end_text = quiet_hours.split("-")
+    start, end = time.fromisoformat(start_text), time.fromisoformat(end_text)
+    local = at.astimezone(LONDON)
+    now = local.time().replace(tzinfo=None)
+    inside = start <= now < end if start < end else (now >= start or now < end)
+    if not inside:
+        return None
+    day: date = local.date() if now < end else local.date() + timedelta(days=1)
+    return datetime.combine(day, end, tzinfo=LONDON).astimezone(UTC)
+
+
+def queue_channel_alerts(config: Config, store: Store, at: datetime | None = None) -> list[str]:
+    """One delivery per (channel, school) for the mentions that channel wants and has not had."""
+    at = at or datetime.now(UTC)
+    window = config.email.alert_window if config.email is not None else DEFAULT_WINDOW
+    deliveries = []
+    for channel in config.channel:
+        for school in schools_of(config, channel):
+            rows = store.unalerted_for_channel(channel.name, school.id, channel.risks, at - window)
+            if channel.categories:
+                wanted = set(channel.categories)
+                rows = [row for row in rows if wanted & set(row["categories"] or [])]
+            if rows:
+                items = [mention_item(row, config.web.base_url) for row in rows]
+                deliveries.append(_alert(channel, school, items, at))
+    return store.queue_deliveries(deliveries)
+
+
+def queue_channel_digests(
+    config: Config, store: Store, digests: Sequence[WeekDigest], subjects: dict[str, str],
+    at: datetime | None = None,
+) -> list[str]:
+    """The week's digest summary for each channel that asked for it (once per week)."""
+    at = at or datetime.now(UTC)
+    deliveries = []
+    for channel in config.channel:
+        if not channel.digest:
+            continue
+        ids = {school.id for school in schools_of(config, channel)}
+        for digest in digests:
+            if digest.school_id in ids:
+                deliveries.append(_digest(channel, digest, subjects[digest.school_id], at))
+    return store.queue_deliveries(deliveries)
+
+
+def deliver_channels(config: Config, store: Store, at: datetime | None = None) -> ChannelReport:
+    """Sends every due delivery once; a failure stays queued with attempts+1 and its error."""
+    report = ChannelReport()
+    if not config.channel:
+        return report
+    channels = {channel.name: channel for channel in config.channel}
+    for delivery in store.claim_deliveries(CLAIM_LEASE, at):
+        channel = channels.get(delivery.channel)
+        try:
+            if channel is None:
+                raise ChannelSendError(f"no [[channel]] named {delivery.channel!r} any more")
+            if channel.type == "email":
+                _send_email(config, channel, delivery)
+            else:
+                send(channel, delivery)
+        except ChannelSendError as exc:
+            store.mark_delivery_failed(delivery.delivery_id, str(exc))
+            report.failed[delivery.delivery_id] = str(exc)
+            continue
+        store.mark_delivered(delivery.delivery_id)
+        report.sent.append(delivery.delivery_id)
+    return report
+
+
+class ChannelSendError(Exception):
+    """One delivery could not be made; it stays queued."""
+
+
+def send(channel: Channel, delivery: ClaimedDelivery) -> None:
+    url = os.environ.get(channel.url_env or "")
+    if not url:
+        raise ChannelSendError(f"the environment variable {channel.url_env} (the "
+                               f"{channel.type} URL) is not set")
+    if channel.type == "apprise":
+        _send_apprise(url, delivery)
+        return
+    if not url.startswith(("https://", "http://")):
+        raise ChannelSendError(f"{channel.url_env} does not hold an http(s) URL")
+    body = json.dumps(render(channel.type, delivery.payload)).encode("utf-8")
+    request = urllib.request.Request(
+        url, data=body, method="POST",
+        headers={"Content-Type": "application/json", "User-Agent": "schoolwatch"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
+            response.read(65536)
+    except urllib.error.HTTPError as exc:
+        raise ChannelSendError(f"{channel.type} answered HTTP {exc.code}") from None
+    except (OSError, urllib.error.URLError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise ChannelSendError(f"cannot reach the {channel.type} webhook: {reason}") from None
+
+
+def _send_email(config: Config, channel: Channel, delivery: ClaimedDelivery) -> None:
+    """A plain-text message to the channel's own addresses through the [email] server."""
+    import smtplib
+    from email.message import EmailMessage
+    from email.policy import SMTP
+    from email.utils import formatdate, make_msgid
+
+    from digest.mailer import MailSettingsError, connect, smtp_password
+    from digest.safety import header_value
+
+    settings = config.email
+    if settings is None or settings.smtp_host is None:
+        raise ChannelSendError("no SMTP server: set [email] smtp_host to send to this channel")
+    message = EmailMessage(policy=SMTP)
+    message["Subject"] = header_value(delivery.title)
+    message["From"] = settings.sender
+    message["To"] = ", ".join(channel.to)
+    message["Date"] = formatdate(localtime=False)
+    message["Message-ID"] = make_msgid(idstring=delivery.delivery_id.replace(".", "-")[:60],
+                                       domain=settings.sender.rsplit("@", 1)[-1])
+    message.set_content(plain_text(delivery.payload))
+    try:
+        connection = connect(settings, smtp_password(settings))
+    except MailSettingsError as exc:
+        raise ChannelSendError(str(exc)) from None
+    except (OSError, smtplib.SMTPException) as exc:
+        raise ChannelSendError(f"cannot reach {settings.smtp_host}: {exc}") from None
+    try:
+        connection.send_message(message)
+    except (OSError, smtplib.SMTPException) as exc:
+        raise ChannelSendError(f"SMTP refused the message: {exc}") from None
+    finally:
+        try:
+            connection.quit()
+        except (OSError, smtplib.SMTPException):
+            connection.close()
+
+
+def _send_apprise(url: str, delivery: ClaimedDelivery) -> None:
+    import warnings
+
+    # Apprise loads its plugins on first use; one imports the deprecated standard imghdr.
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        import apprise
+
+        notifier = apprise.Apprise()
+        if not notifier.add(url):
+            raise ChannelSendError("Apprise does not recognise the URL in the environment")
+        body = plain_text(delivery.payload)
+        try:
+            delivered = notifier.notify(
+                title=delivery.title, body=body, body_format=apprise.NotifyFormat.TEXT
+            )
+        except Exception as exc:  # a plugin's own failure must not lose the delivery
+            raise ChannelSendError(f"Apprise failed: {type(exc).__name__}: {exc}") from None
+    if not delivered:
+        raise ChannelSendError("Apprise could not deliver the message")
+
+
+def _alert(channel: Channel, school: School, items: list[Item], at: datetime) -> ChannelDelivery:
+    top = min((Risk(item.risk or Risk.LOW) for item in items), key=lambda risk: risk.urgency)
+    ids = tuple(sorted(item.id for item in items))
+    fingerprint = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
+    what = f"{len(items)} {top}-risk post{'s' if len(items) > 1 else ''}"
+    title = (f"Action needed today: {what} about {school.name}" if top is Risk.HIGH
+             else f"{what.capitalize()} about {school.name}")
+    payload = {
+        "schema": "schoolwatch.alert/1", "kind": "alert", "risk": top.value, "title": title,
+        "school": {"id": school.id, "name": school.name},
+        "facts": [["School", school.name], ["Risk", top.value], ["Posts", str(len(items))]],
+        "items": [_item_payload(item) for item in items],
+    }
+    return ChannelDelivery(
+        delivery_id=f"alert.{channel.name}.{school.id}.{fingerprint}", channel=channel.name,
+        kind="alert", school_id=school.id, title=title, payload=payload, risk=top.value,
+        not_before=None if top is Risk.HIGH else quiet_until(channel.quiet_hours, at),
+        mention_ids=ids,
+    )
+
+
+def _digest(channel: Channel, digest: WeekDigest, subject: str, at: datetime) -> ChannelDelivery:
+    failed = digest.failed_sources
+    facts = [
+        ["Week", digest.week.label], ["Mentions", str(digest.mentions)],
+        ["Last week", str(digest.last_week)], ["Need action", str(digest.need_action)],
+        ["Sources", f"{len(digest.sources)} watched, {len(failed)} failed this week"],
+    ]
+    facts += [[f"Failed: {line.name}", line.last_error or "failed"] for line in failed]
+    payload = {
+        "schema": "schoolwatch.digest/1", "kind": "digest", "title": subject,
+        "school": {"id": digest.school_id, "name": digest.school_name},
+        "week": digest.week.label, "facts": facts,
+        "items": [_item_payload(item) for item in digest.action_items],
+    }
+    return ChannelDelivery(
+        delivery_id=f"digest.{channel.name}.{digest.school_id}.{digest.week.label}",
+        channel=channel.name, kind="digest", school_id=digest.school_id, title=subject,
+        payload=payload, week=digest.week.label,
+        not_before=quiet_until(channel.quiet_hours, at),
+    )
+
+
+def _item_payload(item: Item) -> dict[str, Any]:
+    return {
+        "id": item.id, "title": item.title, "url": item.url, "link": item.link,
+        "source": item.source,
+        "when": item.when.strftime("%a %d %b %H:%M"), "risk": item.risk,
+        "categories": item.category_labels,
+        "reasons": [{"category": r.category, "phrase": r.phrase} for r in item.reasons],
+        "excerpt": item.excerpt, "actions": list(item.actions),
+        "evidence": {"fetched_at": item.fetched_at.isoformat(), "sha256": item.raw_sha256},
+    }

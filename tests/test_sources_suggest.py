@@ -1,0 +1,167 @@
+"""`schoolwatch sources suggest`: exactly quoted search feeds, Ofsted pages by URN, and the whole
+set-up (school add + sources suggest --add + crawl) on the demo's fixture sites, untouched."""
+
+from __future__ import annotations
+
+import json
+from http.server import BaseHTTPRequestHandler
+from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
+
+from click.testing import CliRunner
+
+from crawler.app.cli import cli
+from crawler.app.demo import sites_folder
+from crawler.app.demo.server import FixtureServer, send
+from crawler.config import School, load_config
+from crawler.store import Store
+from spiders.suggest import (
+    find_wikipedia_article,
+    google_news_url,
+    on_mirror,
+    search_names,
+    suggest_sources,
+)
+
+GIAS = Path(__file__).parent / "fixtures" / "gias" / "edubasealldata-fictional.csv"
+
+ST_ALDHELMS = School(
+    id="st-aldhelms-academy",
+    name="St Aldhelm’s Church of England Academy",
+    urn=141002,
+    aliases=["St Aldhelm's Academy", "St Aldhelm's Church of England", "St Aldhelm's Ashcombe"],
+    ambiguous=["St Aldhelm's"],
+    context=["Ashcombe"],
+)
+
+
+def test_search_names_are_the_shortest_forms_that_cover_the_rest() -> None:
+    # "St Aldhelm's Church of England" also finds the full name; "...Ashcombe" is for the matcher.
+    assert search_names(ST_ALDHELMS) == ["St Aldhelm's Academy", "St Aldhelm's Church of England"]
+
+
+def test_google_news_url_is_exactly_quoted_and_encoded() -> None:
+    url = google_news_url(search_names(ST_ALDHELMS))
+    assert url == (
+        "https://news.google.com/rss/search?q=%22St+Aldhelm%27s+Academy%22+OR+"
+        "%22St+Aldhelm%27s+Church+of+England%22+when%3A7d&hl=en-GB&gl=GB&ceid=GB:en"
+    )
+    query = parse_qs(urlsplit(url).query)
+    assert query["q"] == ['"St Aldhelm\'s Academy" OR "St Aldhelm\'s Church of England" when:7d']
+    assert query["ceid"] == ["GB:en"]
+
+
+def test_a_name_with_an_ampersand_or_quotes_stays_one_phrase() -> None:
+    school = School(id="smith-jones", name='Smith & Jones "New" Academy')
+    url = google_news_url(search_names(school), window="")
+    assert parse_qs(urlsplit(url).query)["q"] == ['"Smith & Jones New Academy"']
+    assert "%26" in url and "&Jones" not in url
+
+
+def test_suggestions_cover_news_reddit_and_ofsted_by_urn() -> None:
+    by_name = {s.name: s for s in suggest_sources(ST_ALDHELMS, wikipedia_title="St Aldhelm's")}
+    bing = by_name["st-aldhelms-academy-bing-news"].url
+    assert parse_qs(urlsplit(bing).query)["format"] == ["RSS"]
+    local = by_name["st-aldhelms-academy-reddit-ashcombe"].url
+    assert local.startswith("https://www.reddit.com/r/Ashcombe/search.rss?")
+    local_query = parse_qs(urlsplit(local).query)
+    assert local_query["restrict_sr"] == ["on"] and local_query["sort"] == ["new"]
+    assert '"St Aldhelm\'s"' in local_query["q"][0]  # the short name, within the town's subreddit
+    assert by_name["st-aldhelms-academy-ofsted"].url == (
+        "https://reports.ofsted.gov.uk/provider/21/141002"
+    )
+    assert by_name["st-aldhelms-academy-parent-view"].url.endswith("/urn/141002")
+    assert by_name["st-aldhelms-academy-wikipedia"].url == (
+        "https://en.wikipedia.org/w/index.php?title=St_Aldhelm's&action=history&feed=atom"
+    )
+    assert all(s.schools == ["st-aldhelms-academy"] for s in by_name.values())
+
+
+def test_on_mirror_keeps_host_path_and_query() -> None:
+    assert on_mirror("https://news.google.com/rss/search?q=%22a%22", "http://127.0.0.1:9/") == (
+        "http://127.0.0.1:9/news.google.com/rss/search?q=%22a%22"
+    )
+
+
+def _wiki_api(found: bool):
+    def route(handler: BaseHTTPRequestHandler) -> None:
+        assert "Hollins" in handler.path  # the school's names are what is looked up
+        page = {"title": "Hollins Green Primary School", "pageid": 7} if found else {
+            "title": "Hollins Green Primary School", "missing": True}
+        body = json.dumps({"batchcomplete": True, "query": {"pages": [page]}}).encode()
+        send(handler, 200, body, "application/json")
+
+    return route
+
+
+def test_the_wikipedia_lookup_finds_an_article_or_none() -> None:
+    school = School(id="hollins-green", name="Hollins Green Primary School")
+    for found, expected in ((True, "Hollins Green Primary School"), (False, None)):
+        with FixtureServer(routes={"/w/api.php": _wiki_api(found)}) as server:
+            title = find_wikipedia_article(
+                school, api=f"{server.base_url}/w/api.php", user_agent="test", timeout=5
+            )
+        assert title == expected
+    # Unreachable: no suggestion, no error.
+    assert find_wikipedia_article(
+        school, api="http://127.0.0.1:9/w/api.php", user_agent="test", timeout=2
+    ) is None
+
+
+def test_suggest_prints_blocks_and_the_alert_howto(tmp_path: Path) -> None:
+    config = tmp_path / "schoolwatch.toml"
+    runner = CliRunner()
+    added = runner.invoke(cli, ["school", "add", "--config", str(config), "--gias", str(GIAS),
+                                "--urn", "141002"])
+    assert added.exit_code == 0, added.output
+    before = config.read_bytes()
+    result = runner.invoke(cli, ["sources", "suggest", "--config", str(config),
+                                 "--school", "st-aldhelms-academy", "--no-lookup"])
+    assert result.exit_code == 0, result.output
+    assert result.output.count("[[source]]") >= 6
+    assert "https://www.google.com/alerts" in result.output
+    assert config.read_bytes() == before  # printing changes nothing
+    unknown = runner.invoke(cli, ["sources", "suggest", "--config", str(config),
+                                  "--school", "nope", "--no-lookup"])
+    assert unknown.exit_code == 1 and "no school has id 'nope'" in unknown.output
+
+
+def test_school_add_then_suggest_add_then_crawl_works_without_editing(tmp_path: Path) -> None:
+    config = tmp_path / "schoolwatch.toml"
+    runner = CliRunner()
+    with FixtureServer(sites_folder()) as server:
+        steps = [
+            ["school", "add", "--config", str(config), "--gias", str(GIAS),
+             "--urn", "141001", "--urn", "141002"],
+            ["sources", "suggest", "--config", str(config), "--all", "--add", "--no-lookup",
+             "--base", server.base_url],
+        ]
+        for step in steps:
+            result = runner.invoke(cli, step, terminal_width=160)
+            assert result.exit_code == 0, result.output
+        again = runner.invoke(cli, steps[1], terminal_width=160)  # nothing added twice
+        assert "12 suggested source(s) were already in" in again.output
+        crawl = runner.invoke(cli, ["crawl", "--config", str(config)], terminal_width=160)
+    assert crawl.exit_code == 0, crawl.output
+    loaded = load_config(config)
+    assert len(loaded.source) == 12
+    store = Store(loaded.store.path)
+    sources_seen = {row[0] for row in store.query("SELECT DISTINCT source FROM mentions").rows}
+    for expected in ("hollins-green-primary-google-news", "hollins-green-primary-bing-news",
+                     "hollins-green-primary-reddit", "hollins-green-primary-reddit-ashcombe",
+                     "hollins-green-primary-ofsted", "st-aldhelms-academy-google-news",
+                     "st-aldhelms-academy-ofsted"):
+        assert expected in sources_seen, (expected, sources_seen)
+    urls = {row[0] for row in store.query("SELECT url FROM mentions").rows}
+    # The Ofsted page gave one mention per report (its PDF); Parent View a series, no mention.
+    assert "https://files.ofsted.gov.uk/v1/file/50246811" in urls
+    assert not any("parentview" in url for url in urls)
+    series = store.query(
+        "SELECT school_id, count(*) FROM series_points GROUP BY ALL ORDER BY ALL"
+    ).rows
+    assert series == [("hollins-green-primary", 14), ("st-aldhelms-academy", 14)]
+    # Bing's redirect link was unwrapped to the article itself.
+    assert "https://www.ashcombepost.example/news/hollins-green-crossing-concerns" in urls
+    # "Hollins Green" alone counted in r/Ashcombe only where school words were near it.
+    titles = {row[0] for row in store.query("SELECT title FROM mentions").rows}
+    assert "Year 2 places in Ashcombe?" in titles and "Bus stop moved" not in titles
