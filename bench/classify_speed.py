@@ -35,6 +35,8 @@ from classifiers.triage import Classifier, ClassifyRequest  # noqa: E402
 from crawler.config import ClassifierSettings  # noqa: E402
 
 BIN = Path(sys.executable).parent
+# Subprocesses run this tree's code (the venv's own path entry may point at another checkout).
+CHILD_ENV = os.environ | {"PYTHONPATH": str(REPO_ROOT)}
 
 
 def make_posts(words: tuple[int, int], count: int, seed: int = 7) -> list[str]:
@@ -89,7 +91,7 @@ def ours_runner(classifier: Classifier, posts: list[str]) -> Callable[[], object
 
 
 def cold_start(repeats: int, threads: int) -> tuple[float, float]:
-    env = os.environ | {"OMP_NUM_THREADS": str(threads)}
+    env = CHILD_ENV | {"OMP_NUM_THREADS": str(threads)}
     line = json.dumps({"text": "Ring me on 07700 900123, Tom in Year 4 hit my son."}) + "\n"
     ours, bare = [], []
     for _ in range(repeats + 1):  # the first of each warms the OS file cache
@@ -113,7 +115,8 @@ def peak_memory_mb(posts: list[str]) -> float:
         "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
     )
     out = subprocess.run([sys.executable, "-c", probe, str(BIN / "schoolwatch"), "classify"],
-                         input=lines, text=True, capture_output=True, check=True)
+                         input=lines, text=True, capture_output=True, check=True,
+                         env=CHILD_ENV)
     return int(out.stdout.split()[-1]) / 1024
 
 

@@ -9,7 +9,8 @@ L2-regularised logistic regressions:
 
 * risk: three binary heads, P(risk >= low), P(>= medium), P(high), on the real posts;
 * categories: one binary head each, on the real posts;
-* sentiment: multinomial, on TweetEval sentiment val plus the real posts (up-weighted);
+* sentiment: multinomial, on TweetEval sentiment val plus the real posts, plus half the
+  stage-1 sentiment head's logits;
 * offensive, hate: carried over from stage 1 (trained end-to-end on TweetEval train).
 
 Each sigmoid head is calibrated by Platt scaling on out-of-fold scores (5 folds grouped by
@@ -54,7 +55,11 @@ MEDIUM_RECALL = 0.88
 LOW_RECALL = 0.85
 C_GRID = (0.003, 0.01, 0.03)
 FOLDS = 5
-REAL_SENTIMENT_WEIGHT = 3.0
+REAL_SENTIMENT_WEIGHT = 1.0
+# The sentiment head adds this much of the stage-1 sentiment head's logits (trained end-to-end
+# on TweetEval and the synthetic set): chosen by grouped CV on the real train posts (macro-F1
+# 0.658 for the new head alone, 0.682 for stage 1 alone, 0.687 for the mix at 0.5).
+STAGE1_SENTIMENT_SHARE = 0.5
 SEED = 13
 
 
@@ -198,11 +203,15 @@ def main(argv: Sequence[str] | None = None) -> None:
     ys = np.array(tweet_labels + [SENTIMENTS.index(r["sentiment"]) for r in train])
     ws = np.concatenate([np.ones(len(tweets)), np.full(len(train), REAL_SENTIMENT_WEIGHT)])
     coef, bias = fit_logistic(xs, ys, 0.05, ws, multi=True)
-    tensors["head.sentiment.weight"], tensors["head.sentiment.bias"] = coef, bias
+    adapters, first_pass, meta = read_adapters(args.adapters)
+    share = STAGE1_SENTIMENT_SHARE
+    coef = coef + share * first_pass["sentiment.weight"].numpy()
+    bias = bias + share * first_pass["sentiment.bias"].numpy()
+    tensors["head.sentiment.weight"] = coef.astype(np.float32)
+    tensors["head.sentiment.bias"] = bias.astype(np.float32)
     heads["sentiment"] = {"kind": "softmax", "labels": list(SENTIMENTS)}
 
     # Offensive / hate: stage-1 two-way softmax heads, as one sigmoid each (logit difference).
-    adapters, first_pass, meta = read_adapters(args.adapters)
     for name in ("offensive", "hate"):
         weight = first_pass[f"{name}.weight"].numpy()
         bias = first_pass[f"{name}.bias"].numpy()
