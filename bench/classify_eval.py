@@ -68,7 +68,9 @@ def tweeteval(classifier: Classifier, datasets: Path) -> dict[str, float]:
         preds = model.predict(texts)
         scores = np.array([getattr(p, task) for p in preds])
         results[task] = 100 * float(
-            np.mean(f1_per_class(np.array(labels), (scores >= 0.5).astype(int), 2))
+            np.mean(f1_per_class(
+                np.array(labels), (scores >= model.thresholds.get(task, 0.5)).astype(int), 2
+            ))
         )
     return results
 

@@ -139,6 +139,15 @@ def best_f1_threshold(y: np.ndarray, probs: np.ndarray) -> float:
     return chosen
 
 
+def macro_f1(gold: np.ndarray, pred: np.ndarray) -> float:
+    scores = []
+    for c in (0, 1):
+        tp = float(((pred == c) & (gold == c)).sum())
+        wrong = float((pred != gold).sum())
+        scores.append(2 * tp / (2 * tp + wrong) if tp else 0.0)
+    return float(np.mean(scores))
+
+
 def precision_recall(y: np.ndarray, pred: np.ndarray) -> tuple[float, float]:
     tp = float((pred & (y == 1)).sum())
     return tp / max(pred.sum(), 1), tp / max(y.sum(), 1)
@@ -218,6 +227,18 @@ def main(argv: Sequence[str] | None = None) -> None:
         tensors[f"head.{name}.weight"] = (weight[1] - weight[0])[None].astype(np.float32)
         tensors[f"head.{name}.bias"] = np.array([bias[1] - bias[0]], dtype=np.float32)
         heads[name] = {"kind": "sigmoid", "labels": [name]}
+        # Its decision threshold: the best macro-F1 on the TweetEval val split (never test).
+        texts, labels = read_tweeteval(args.datasets, name, "val")
+        vectors = cache.vectors(f"tweet-{name}-val", texts)
+        scores = vectors @ tensors[f"head.{name}.weight"][0] + tensors[f"head.{name}.bias"][0]
+        probs = 1.0 / (1.0 + np.exp(-scores))
+        gold = np.array(labels)
+        thresholds[name] = max(
+            (round(float(t), 2) for t in np.arange(0.3, 0.85, 0.05)),
+            key=lambda t: macro_f1(gold, (probs >= t).astype(int)),
+        )
+        print(f"{name} threshold {thresholds[name]} (TweetEval val macro-F1 "
+              f"{macro_f1(gold, (probs >= thresholds[name]).astype(int)):.3f})")
     for key_name, value in adapters.items():
         tensors[f"encoder.{key_name}"] = value.numpy()
 
