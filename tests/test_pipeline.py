@@ -112,7 +112,7 @@ def test_classify_pending_tags_stored_mentions_once(
 def test_an_upgraded_model_retags_old_mentions_visibly(
     site: FixtureServer, write_config: Callable[..., Config]
 ) -> None:
-    from crawler.engine.runner import crawl
+    from crawler.app.crawling import crawl
 
     config = write_config(feed_source("news", f"{site.base_url}/news/rss.xml"))
     crawl(config, config.source)
