@@ -4,7 +4,7 @@ PYTHON := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 SYSTEM_PYTHON ?= python3
 
-.PHONY: install demo test lint bench clean chromium
+.PHONY: install demo test lint bench clean chromium redis-server
 
 $(STAMP): pyproject.toml
 	$(SYSTEM_PYTHON) -m venv $(VENV)
@@ -24,7 +24,11 @@ demo: install
 chromium:
 	command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
 
-test: install chromium
+# The queue tests run a real redis-server (Debian's package), installed here when missing.
+redis-server:
+	command -v redis-server >/dev/null || (apt-get update -q && apt-get install -y -q redis-server)
+
+test: install chromium redis-server
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 	$(PYTHON) -m pytest -q

@@ -165,12 +165,14 @@ class Channel(_Section):
     type: str = Field(
         description="email (addresses in `to`, sent through [email]), teams (a Power Automate "
         "workflow URL), slack (an incoming webhook), google_chat (a space webhook), webhook "
-        "(any URL taking JSON) or apprise (any Apprise URL: Discord, Telegram, ntfy...)."
+        "(any URL taking JSON) or apprise (any Apprise URL: Discord, Telegram, ntfy...). "
+        "All but email are delivered by Apprise."
     )
     url_env: str | None = Field(
         None,
-        description="NAME of the environment variable holding the webhook URL (a secret: "
-        "never the URL itself); every type but email needs it.",
+        description="NAME of the environment variable holding the webhook URL, or the "
+        "Apprise URL for that service (a secret: never the URL itself); every type but email "
+        "needs it.",
     )
     to: list[str] = Field(
         default_factory=list, description="For type = email: the recipients' addresses."
@@ -309,6 +311,53 @@ class ScheduleSettings(_Section):
         return name
 
 
+class QueueSettings(_Section):
+    """Crawl workers on several machines (docs/scaling.md); without [queue], crawls run here."""
+
+    url: str = Field(
+        description="Redis broker, e.g. 'redis://queue.example.internal:6379/0' or "
+        "'unix:///run/redis/redis.sock'. The password is never written here: it comes from the "
+        "environment variable named by password_env.",
+    )
+    password_env: str = Field(
+        "SCHOOLWATCH_REDIS_PASSWORD",
+        description="Environment variable holding the Redis password (unset: no password).",
+    )
+    namespace: str = Field(
+        "schoolwatch", pattern=_SLUG, description="Prefix of every Redis key this install uses."
+    )
+    visibility_timeout: Duration = Field(
+        timedelta(seconds=60),
+        description="A job whose worker stops sending heartbeats for this long (killed, machine "
+        "lost) goes back on the queue for another worker.",
+    )
+    max_tries: int = Field(
+        3, ge=1, le=20,
+        description="Tries of one job before it goes to the dead-letter list and shows as the "
+        "source's last error.",
+    )
+    retry_delay: Duration = Field(
+        timedelta(seconds=30), description="Wait before a failed job is tried again."
+    )
+    job_timeout: Duration = Field(
+        timedelta(minutes=30), description="A worker stops a source crawl running longer."
+    )
+    ingest_in_run: bool = Field(
+        True,
+        description="`schoolwatch run` also writes the workers' results to the store; set false "
+        "when `schoolwatch ingest` runs as its own service.",
+    )
+
+    @field_validator("url")
+    @classmethod
+    def _redis_url(cls, url: str) -> str:
+        if not re.match(r"^(rediss?|unix)://", url):
+            raise ValueError(f"{url!r} is not a redis://, rediss:// or unix:// URL")
+        if re.match(r"^rediss?://[^/@]*:[^/@]+@", url):
+            raise ValueError("put the Redis password in the environment (password_env), not here")
+        return url
+
+
 class ClassifierSettings(_Section):
     """The [classifier] section."""
 
@@ -440,6 +489,9 @@ class Config(_Section):
     )
     email: EmailSettings | None = Field(
         None, description="How digests and alerts are sent; without it they go to the outbox only."
+    )
+    queue: QueueSettings | None = Field(
+        None, description="Crawl on worker machines through Redis; without it, crawls run here."
     )
     web: WebSettings = Field(default_factory=WebSettings, description="The web inbox.")
     channel: list[Channel] = Field(

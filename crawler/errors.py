@@ -95,6 +95,10 @@ class ModelLoadError(SchoolwatchError):
     """The classifier's encoder or trained heads cannot be loaded, or do not fit together."""
 
 
+class QueueError(SchoolwatchError):
+    """The Redis queue of a multi-machine install cannot be used as asked."""
+
+
 class TriageError(SchoolwatchError):
     """A status change, correction or assignment the inbox refuses."""
 

@@ -1,32 +1,33 @@
-"""Alerts and digests through chat channels and webhooks, each with its own rules.
+"""Alerts and digests through chat channels and webhooks (all by Apprise), each with its rules.
 
 Each [[channel]] says which schools, which risk levels and categories it wants, whether it gets
 the weekly digest, and its quiet hours (UK time): during them anything but a high-risk alert is
 held until they end. Deliveries are recorded in the store before sending (crawler/store/
-channels.py), marked sent only after a 2xx answer, and retried on the next run otherwise: never
-lost, never twice. The webhook URL is read from the environment at send time and never stored.
+channels.py), marked sent only when Apprise reports success, and retried on the next run
+otherwise (a refusal or an exception): never lost, never twice. The webhook URL is read from the
+environment at send time, turned into its Apprise URL (digest/channel_urls.py), never stored,
+and scrubbed from every error kept in the outbox.
 """
 
 from __future__ import annotations
 
 import hashlib
-import json
+import logging
 import os
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from crawler.config import Channel, Config, School
 from crawler.store import ChannelDelivery, ClaimedDelivery, Store
 from crawler.vocab import LONDON, Risk
-from digest.channel_formats import plain_text, render
+from digest.channel_formats import defang_links, plain_text
+from digest.channel_urls import ChannelURLError, apprise_url, quiet_apprise, server_asset
 from digest.weekly import Item, WeekDigest, mention_item
 
 CLAIM_LEASE = timedelta(minutes=10)
-TIMEOUT_SECONDS = 20
 DEFAULT_WINDOW = timedelta(days=7)
 
 
@@ -120,28 +121,59 @@ class ChannelSendError(Exception):
 
 
 def send(channel: Channel, delivery: ClaimedDelivery) -> None:
-    url = os.environ.get(channel.url_env or "")
+    """One message through Apprise to the channel's URL (read from the environment now)."""
+    url = os.environ.get(channel.url_env or "", "").strip()
     if not url:
         raise ChannelSendError(f"the environment variable {channel.url_env} (the "
                                f"{channel.type} URL) is not set")
-    if channel.type == "apprise":
-        _send_apprise(url, delivery)
-        return
-    if not url.startswith(("https://", "http://")):
-        raise ChannelSendError(f"{channel.url_env} does not hold an http(s) URL")
-    body = json.dumps(render(channel.type, delivery.payload)).encode("utf-8")
-    request = urllib.request.Request(
-        url, data=body, method="POST",
-        headers={"Content-Type": "application/json", "User-Agent": "schoolwatch"},
-    )
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_SECONDS) as response:
-            response.read(65536)
-    except urllib.error.HTTPError as exc:
-        raise ChannelSendError(f"{channel.type} answered HTTP {exc.code}") from None
-    except (OSError, urllib.error.URLError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise ChannelSendError(f"cannot reach the {channel.type} webhook: {reason}") from None
+        target = apprise_url(channel.type, url)
+    except ChannelURLError as exc:
+        raise ChannelSendError(f"{channel.url_env}: {exc}") from None
+    secrets = (url, target)
+    with quiet_apprise() as apprise:
+        plugin = apprise.Apprise.instantiate(target, asset=server_asset(apprise))
+        if plugin is None:
+            raise ChannelSendError(f"{channel.url_env}: Apprise does not recognise the URL")
+        notifier = apprise.Apprise(asset=server_asset(apprise))
+        notifier.add(plugin)
+        body = plain_text(delivery.payload, escape=defang_links, title=False)
+        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log:
+            try:
+                delivered = notifier.notify(
+                    title=defang_links(delivery.title), body=body,
+                    body_format=apprise.NotifyFormat.TEXT,
+                    notify_type=(apprise.NotifyType.WARNING
+                                 if delivery.payload.get("risk") == Risk.HIGH
+                                 else apprise.NotifyType.INFO),
+                )
+            except Exception as exc:  # a plugin's own failure must not lose the delivery
+                raise ChannelSendError(scrub(
+                    f"{plugin.service_name} failed: {type(exc).__name__}: {exc}", secrets
+                )) from None
+            said = log.getvalue().strip().splitlines()
+    if not delivered:
+        reason = f": {said[-1]}" if said else ""
+        raise ChannelSendError(scrub(f"{plugin.service_name} did not take the message{reason}",
+                                     secrets))
+
+
+def scrub(text: str, secrets: Sequence[str]) -> str:
+    """The text with each secret URL, and each token in one, replaced by ***. A token is a path
+    segment, query value, user or password of 6+ characters that is not a plain lowercase word
+    (so "workflows" or "messages" in an error stay readable)."""
+    parts: set[str] = set()
+    for secret in secrets:
+        split = urlsplit(secret)
+        pieces = [secret, *split.path.split("/"), split.password or "", split.username or ""]
+        pieces += [value for pair in split.query.split("&") for value in pair.split("=")[1:]]
+        for piece in pieces:
+            for form in (piece, unquote(piece)):
+                if len(form) >= 6 and (not form.isalpha() or form != form.lower()):
+                    parts.add(form)
+    for part in sorted(parts, key=len, reverse=True):
+        text = text.replace(part, "***")
+    return text
 
 
 def _send_email(config: Config, channel: Channel, delivery: ClaimedDelivery) -> None:
@@ -180,28 +212,6 @@ def _send_email(config: Config, channel: Channel, delivery: ClaimedDelivery) -> 
             connection.quit()
         except (OSError, smtplib.SMTPException):
             connection.close()
-
-
-def _send_apprise(url: str, delivery: ClaimedDelivery) -> None:
-    import warnings
-
-    # Apprise loads its plugins on first use; one imports the deprecated standard imghdr.
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore", DeprecationWarning)
-        import apprise
-
-        notifier = apprise.Apprise()
-        if not notifier.add(url):
-            raise ChannelSendError("Apprise does not recognise the URL in the environment")
-        body = plain_text(delivery.payload)
-        try:
-            delivered = notifier.notify(
-                title=delivery.title, body=body, body_format=apprise.NotifyFormat.TEXT
-            )
-        except Exception as exc:  # a plugin's own failure must not lose the delivery
-            raise ChannelSendError(f"Apprise failed: {type(exc).__name__}: {exc}") from None
-    if not delivered:
-        raise ChannelSendError("Apprise could not deliver the message")
 
 
 def _alert(channel: Channel, school: School, items: list[Item], at: datetime) -> ChannelDelivery:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -14,6 +15,7 @@ from crawler.config import Config, load_config
 from crawler.store import Store
 from tests.helpers import SCHOOLS_TOML, MutableFeed, failure_routes
 from tests.mail_helpers import SmtpSink, free_port
+from tests.queue_helpers import NO_REDIS, RedisServer
 
 
 @pytest.fixture(scope="session")
@@ -82,3 +84,15 @@ def smtp_sink_factory() -> Iterator[Callable[..., SmtpSink]]:
 def unattended_store(tmp_path: Path) -> Store:
     """An empty store in tmp_path, where `unattended_config` puts it."""
     return Store(tmp_path / "store.duckdb")
+
+
+@pytest.fixture(scope="session")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    """One redis-server for the session; tests keep apart by [queue] namespace."""
+    if shutil.which("redis-server") is None:
+        pytest.skip(NO_REDIS)
+    server = RedisServer(tmp_path_factory.mktemp("redis")).start()
+    try:
+        yield server
+    finally:
+        server.stop()

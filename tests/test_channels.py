@@ -1,6 +1,7 @@
-"""Channels beside email: a local JSON webhook gets each alert exactly once (retried after a 500),
-per-channel rules pick schools, risks and categories, quiet hours hold all but high risk, the
-Teams payload is a well-formed Adaptive Card, and Apprise delivers to a local JSON endpoint."""
+"""Channels beside email: a local JSON webhook (through Apprise's json:// plugin) gets each alert
+exactly once and is retried after a 500, per-channel rules pick schools, risks and categories,
+quiet hours hold all but high risk, and digests go once to the channels that ask. Teams, Slack
+and Google Chat through Apprise: tests/test_channel_apprise.py."""
 
 from __future__ import annotations
 
@@ -17,7 +18,6 @@ import pytest
 from crawler.config import Config
 from crawler.errors import ConfigError
 from crawler.store import ClassificationRow, Store, write_classifications
-from digest.channel_formats import ADAPTIVE_CARD, render
 from digest.channels import deliver_channels, queue_channel_alerts, quiet_until
 from tests.store_helpers import Post, unattended_config, write_posts
 
@@ -25,7 +25,8 @@ URL_ENV = "SCHOOLWATCH_TEST_WEBHOOK_URL"
 
 
 class Webhook:
-    """A local JSON endpoint answering each POST with the next status in `statuses`."""
+    """A local JSON endpoint answering each POST with the next status in `statuses`. It gets
+    Apprise's JSON document: {"version", "title", "message", "type", "attachments"}."""
 
     def __init__(self, statuses: list[int]) -> None:
         self.statuses = statuses
@@ -89,19 +90,22 @@ def test_a_webhook_gets_the_alert_exactly_once_and_a_500_is_retried(
     tmp_path: Path, webhook: Webhook
 ) -> None:
     config = _config(tmp_path)
-    ids = _store_with(config, [("high", ("safeguarding",)), ("none", ())])
+    _store_with(config, [("high", ("safeguarding",)), ("none", ())])
     store = Store(config.store.path)
     assert len(queue_channel_alerts(config, store)) == 1
     first = deliver_channels(config, store)
-    assert first.sent == [] and "HTTP 500" in next(iter(first.failed.values()))
+    error = next(iter(first.failed.values()))
+    assert first.sent == [] and "error=500" in error and webhook.url not in error
     second = deliver_channels(config, store)
     assert len(second.sent) == 1 and not second.failed
     assert deliver_channels(config, store).sent == []  # nothing left to send
     assert queue_channel_alerts(config, store) == []  # nor to queue again
     assert len(webhook.received) == 2 and len(webhook.accepted) == 1
-    payload = webhook.accepted[0]
-    assert payload["schema"] == "schoolwatch.alert/1" and payload["risk"] == "high"
-    assert [item["id"] for item in payload["items"]] == [ids[0]]
+    body = webhook.accepted[0]
+    assert body["title"].startswith("Action needed today: 1 high-risk post")
+    assert body["type"] == "warning"  # high risk
+    assert "Post 0" in body["message"] and "Post 1" not in body["message"]
+    assert body["message"].startswith("School: ")  # the title is Apprise's, not repeated
     row = store.list_deliveries().records()[0]
     assert row["status"] == "sent" and row["attempts"] == 2
 
@@ -109,13 +113,15 @@ def test_a_webhook_gets_the_alert_exactly_once_and_a_500_is_retried(
 def test_rules_pick_schools_risks_and_categories(tmp_path: Path, webhook: Webhook) -> None:
     webhook.statuses.clear()
     config = _config(tmp_path, risks=["high", "medium"], categories=["named_pupil"])
-    ids = _store_with(config, [("high", ("safeguarding",)), ("medium", ("named_pupil",)),
+    _store_with(config, [("high", ("safeguarding",)), ("medium", ("named_pupil",)),
                                ("high", ("threat", "named_pupil"))])
     store = Store(config.store.path)
     queue_channel_alerts(config, store)
     deliver_channels(config, store)
-    sent = sorted(item["id"] for item in webhook.accepted[0]["items"])
-    assert sent == [ids[1], ids[2]]  # the safeguarding-only post is not this channel's
+    (body,) = webhook.accepted
+    assert "Post 1" in body["message"] and "Post 2" in body["message"]
+    assert "Post 0" not in body["message"]  # the safeguarding-only post is not this channel's
+
 
 
 def test_quiet_hours_hold_medium_risk_but_never_high(tmp_path: Path, webhook: Webhook) -> None:
@@ -171,68 +177,6 @@ def test_config_refuses_a_url_in_place_of_its_variable(tmp_path: Path) -> None:
         _config(tmp_path, categories=["safeguard"])
 
 
-def _hostile_payload() -> dict[str, Any]:
-    return {
-        "schema": "schoolwatch.alert/1", "kind": "alert", "risk": "high",
-        "title": "Action needed today: 1 high-risk post about Hollins Green Primary School",
-        "facts": [["School", "Hollins Green Primary School"], ["Risk", "high"]],
-        "items": [{
-            "id": 1, "title": "[click me](https://evil.example) *now*",
-            "url": "https://forum.example/t/1", "source": "forum", "when": "Tue 24 Nov 21:10",
-            "risk": "high", "categories": ["Threat"],
-            "reasons": [{"category": "Threat", "phrase": "<b>wait outside</b>"}],
-            "excerpt": "I will wait outside", "actions": ["Call the police (999 if urgent)."],
-            "evidence": {"fetched_at": "2026-11-24T21:12:00+00:00", "sha256": "ab" * 32},
-        }],
-    }
-
-
-_ELEMENTS = {"TextBlock", "FactSet", "Container", "ActionSet", "ColumnSet", "Image"}
-
-
-def _check_elements(elements: list[dict[str, Any]]) -> None:
-    for element in elements:
-        assert element["type"] in _ELEMENTS
-        if element["type"] == "TextBlock":
-            assert isinstance(element["text"], str) and element["text"]
-        if element["type"] == "FactSet":
-            assert all(isinstance(f["title"], str) and isinstance(f["value"], str)
-                       for f in element["facts"])
-        if element["type"] == "Container":
-            _check_elements(element["items"])
-        if element["type"] == "ActionSet":
-            for action in element["actions"]:
-                assert action["type"] == "Action.OpenUrl"
-                assert action["url"].startswith(("https://", "http://"))
-
-
-def test_the_teams_payload_is_the_documented_adaptive_card_shape() -> None:
-    message = render("teams", _hostile_payload())
-    # Power Automate "When a Teams webhook request is received": a message with attachments.
-    assert message["type"] == "message"
-    (attachment,) = message["attachments"]
-    assert attachment["contentType"] == ADAPTIVE_CARD
-    card = attachment["content"]
-    assert card["type"] == "AdaptiveCard"
-    assert card["$schema"] == "http://adaptivecards.io/schemas/adaptive-card.json"
-    assert card["version"] in {"1.0", "1.1", "1.2", "1.3", "1.4", "1.5"}
-    _check_elements(card["body"])
-    texts = json.dumps(card)
-    assert "[click me](https" not in texts  # crawled markdown cannot make a link
-    json.loads(json.dumps(message))  # plain JSON all the way down
-
-
-def test_slack_and_google_chat_show_crawled_text_as_text() -> None:
-    slack = render("slack", _hostile_payload())
-    assert slack["text"].startswith("Action needed today")
-    assert {block["type"] for block in slack["blocks"]} <= {"header", "section", "divider"}
-    for block in slack["blocks"]:
-        if "text" in block:
-            assert block["text"]["type"] == "plain_text"
-    chat = render("google_chat", _hostile_payload())
-    assert "&lt;b&gt;wait outside&lt;/b&gt;" in chat["text"] and "<b>" not in chat["text"]
-
-
 def test_apprise_delivers_to_a_local_json_endpoint(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -280,10 +224,10 @@ def test_the_weekly_digest_goes_once_to_channels_that_ask_and_names_failed_sourc
     send_digest(config, slot)
     send_digest(config, slot)  # the same week again: nothing new
     (digest,) = webhook.accepted  # the head's channel only; the dsl channel wants no digest
-    assert digest["schema"] == "schoolwatch.digest/1" and digest["week"] == week.label
-    facts = dict(digest["facts"])
-    assert facts["Sources"] == "1 watched, 1 failed this week"
-    assert "HTTP 503" in facts["Failed: forum"]
+    lines = digest["message"].splitlines()
+    assert f"Week: {week.label}" in lines
+    assert "Sources: 1 watched, 1 failed this week" in lines
+    assert "Failed: forum: HTTP 503 from forum.example" in lines
 
 
 def test_the_scheduler_delivers_held_messages_between_crawls(
@@ -329,7 +273,7 @@ def test_digest_send_command_posts_the_digest_to_a_channel(
     again = CliRunner().invoke(cli, args, terminal_width=160)
     assert again.exit_code == 0 and "Queued channel digest" not in again.output
     (digest,) = webhook.accepted
-    assert dict(digest["facts"])["Sources"] == "0 watched, 0 failed this week"
+    assert "Sources: 0 watched, 0 failed this week" in digest["message"].splitlines()
 
 
 def test_an_email_recipient_gets_only_the_alerts_its_rules_pick(
@@ -369,4 +313,5 @@ def test_a_false_positive_never_reaches_a_channel(tmp_path: Path, webhook: Webho
     store.set_status([ids[0]], "false_positive", "lead@school.example", reason="not us")
     queue_channel_alerts(config, store)
     deliver_channels(config, store)
-    assert [item["id"] for item in webhook.accepted[0]["items"]] == [ids[1]]
+    (body,) = webhook.accepted
+    assert "Post 1" in body["message"] and "Post 0" not in body["message"]

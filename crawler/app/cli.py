@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import click
+from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
@@ -19,6 +20,7 @@ from crawler.app.case_commands import case_group
 from crawler.app.classify_commands import classify_command
 from crawler.app.crawling import crawl, extract
 from crawler.app.jobs import AfterCrawl, after_crawl
+from crawler.app.queue.commands import ingest_command, worker_command
 from crawler.app.report_commands import check_command
 from crawler.app.run_commands import run_command
 from crawler.app.school_commands import school_group
@@ -245,14 +247,21 @@ def query(config_path: Path | None, sql: str, output_format: str) -> None:
 def sources(ctx: click.Context, config_path: Path | None) -> None:
     """List each source with its last run, status, last error and mentions found.
 
+    With [queue], also each source's job: queued, running, crawled (waiting for the ingest) or
+    failed (dead-lettered after [queue] max_tries).
+
     `schoolwatch sources suggest --school ID` prints ready-made sources for a school.
     """
     if ctx.invoked_subcommand is not None:
         return
     config = load_from_option(config_path)
     overview = {row["source"]: row for row in Store(config.store.path).source_overview().records()}
+    queue_states, queue_problem = _queue_states(config)
     table = Table(title="Sources", title_justify="left")
-    for column in ("source", "kind", "every", "last run", "status", "mentions"):
+    columns = ["source", "kind", "every", "last run", "status", "mentions"]
+    if config.queue is not None:
+        columns.append("queue")
+    for column in columns:
         table.add_column(column, no_wrap=True, justify="right" if column == "mentions" else "left")
     errors = []
     for source in config.source:
@@ -260,21 +269,44 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
         status = row.get("status") or "never run"
         style = STATUS_STYLE.get(status, "dim")
         last_run = row.get("last_run")
-        table.add_row(
+        cells = [
             source.name,
             source.kind,
             _duration(source.every.total_seconds()),
             _moment(last_run),
             f"[{style}]{status}[/]",
             str(row.get("mentions") or 0),
-        )
+        ]
+        if config.queue is not None:
+            cells.append(_queue_cell(queue_states.get(source.name)))
+        table.add_row(*cells)
         if row.get("last_error"):
             errors.append((source.name, row.get("failed_at"), row["last_error"]))
     console.print(table)
+    if queue_problem:
+        print_error(queue_problem)
     if errors:
         console.print("[bold]Last errors[/]")
     for name, when, error in errors:
         console.print(f"  [bold]{name}[/] ({_moment(when)}): {error}", highlight=False)
+
+
+def _queue_states(config: Config) -> tuple[dict[str, dict[str, str]], str | None]:
+    if config.queue is None:
+        return {}, None
+    from crawler.app.queue.dispatch import queue_overview
+
+    return queue_overview(config)
+
+
+def _queue_cell(state: dict[str, str] | None) -> str:
+    if not state:
+        return "[dim]-[/]"
+    name = state.get("state", "?")
+    shown = {"crawled": "crawled, to ingest", "failing": "failed"}.get(name, name)
+    style = {"failed": "bold red", "failing": "bold red", "running": "cyan"}.get(name, "white")
+    tries = f" (try {state['tries']})" if name in ("running", "queued") and "tries" in state else ""
+    return f"[{style}]{escape(shown)}{tries}[/]"
 
 
 def _moment(value: datetime | None) -> str:
@@ -354,6 +386,8 @@ def demo(directory: Path) -> None:
 cli.add_command(classify_command)
 cli.add_command(case_group)
 cli.add_command(run_command)
+cli.add_command(worker_command)
+cli.add_command(ingest_command)
 cli.add_command(check_command)
 cli.add_command(digest_commands.digest_command)
 cli.add_command(digest_commands.alerts_command)

@@ -117,6 +117,7 @@ class Scheduler:
         self._signalled: set[tuple[int, int]] = set()
         self._lock = threading.Lock()
         self._crawl_started = threading.Event()
+        self._queue: Any = None  # QueueService when [queue] is set: crawls go to workers
         self._scheduler = BackgroundScheduler(
             timezone=self.zone,
             executors={"default": ThreadPoolExecutor(max_workers=1)},
@@ -132,10 +133,15 @@ class Scheduler:
                 for signum in (signal.SIGTERM, signal.SIGINT):
                     previous[signum] = signal.signal(signum, self._on_signal)
             try:
-                self._start()
-                while not self._stopping.wait(1.0):
-                    pass
-                self._shut_down()
+                with contextlib.ExitStack() as stack:
+                    if self.config.queue is not None:
+                        from crawler.app.queue.service import QueueService
+
+                        self._queue = stack.enter_context(QueueService(self.config))
+                    self._start()
+                    while not self._stopping.wait(1.0):
+                        pass
+                    self._shut_down()
             finally:
                 for signum, handler in previous.items():
                     signal.signal(signum, handler)
@@ -149,6 +155,14 @@ class Scheduler:
         now = datetime.now(UTC)
         for job in plan(self.config, now):
             self._add(job)
+        if self._queue is not None:
+            from crawler.app.queue.service import TICK_SECONDS
+
+            self._scheduler.add_job(
+                self._guarded("queue", self._queue.tick),
+                IntervalTrigger(seconds=TICK_SECONDS, timezone=self.zone), id="queue",
+                name="queue", next_run_time=now,
+            )
         self._scheduler.start()
         log.info("scheduler started: %d source(s); digest %s %s (%s); store %s",
                  len(self.config.source), self.config.schedule.digest_day,
@@ -177,6 +191,9 @@ class Scheduler:
             function = lambda: jobs.retention_job(self.config)  # noqa: E731
         elif job.id == jobs.DELIVER:
             function = lambda: jobs.deliver_job(self.config)  # noqa: E731
+        elif self._queue is not None:
+            source = job.id.removeprefix("crawl:")
+            function = lambda: self._queue.enqueue(source)  # noqa: E731
         else:
             source = job.id.removeprefix("crawl:")
             function = lambda: jobs.crawl_job(  # noqa: E731
@@ -197,7 +214,8 @@ class Scheduler:
                     return
                 self._idle.clear()
             try:
-                log.info("running %s", job_id)
+                if job_id != "queue":  # the queue's tick every few seconds is not news
+                    log.info("running %s", job_id)
                 function()
             except Exception as exc:
                 log.error("%s failed: %s", job_id, exc)

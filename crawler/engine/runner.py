@@ -17,9 +17,9 @@ from datetime import UTC, datetime
 from typing import Any
 
 from crawler import errors
-from crawler.config import Config, CrawlSettings, Source
+from crawler.config import Config, CrawlSettings, School, Source
 from crawler.errors import CrawlProcessError, CrawlTimeoutError, UnknownNameError
-from crawler.items import MatchedDocument, SourceRun
+from crawler.items import MatchedDocument, SeriesPoint, SourceRun, Validators
 from crawler.vocab import RunStatus
 
 
@@ -47,6 +47,27 @@ class CrawlReport:
     @property
     def new_mentions(self) -> int:
         return sum(run.new_mentions for run in self.runs)
+
+
+@dataclass
+class CrawlInputs:
+    """What a crawl starts from, read from the store before it: conditional-GET validators
+    (by URL), each source's stored mention URLs, and each source's resume points."""
+
+    validators: dict[str, Validators] = field(default_factory=dict)
+    known_urls: dict[str, set[str]] = field(default_factory=dict)
+    state: dict[str, dict[str, str]] = field(default_factory=dict)
+
+
+@dataclass
+class Collected:
+    """What a crawl found, before the store write: the one transaction `write_crawl` makes."""
+
+    runs: list[SourceRun]
+    documents: list[MatchedDocument]
+    validators: list[Validators]
+    state: dict[str, dict[str, str]]
+    series: list[SeriesPoint] = field(default_factory=list)
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -118,6 +139,36 @@ def extract(
     return _run_child(job, None, timeout)
 
 
+def collect(
+    crawl_settings: CrawlSettings,
+    sources: Sequence[Source],
+    schools: Sequence[School],
+    inputs: CrawlInputs,
+    *,
+    spiders: SpiderPaths,
+    extra_settings: dict[str, Any] | None = None,
+    timeout: float | None = None,
+    log_level: str = "CRITICAL",
+    context: Any = None,
+) -> Collected:
+    """Crawls the sources in a child process like `crawl`, but opens no store: the caller
+    gives what the store would (`inputs`) and gets back what it would write (a queue worker).
+
+    `extra_settings` are merged into the Scrapy settings (dicts key by key); `context` is the
+    multiprocessing context to start the child with (default: spawn)."""
+    job = {
+        "mode": "collect",
+        "crawl": crawl_settings,
+        "sources": list(sources),
+        "spiders": dict(spiders),
+        "schools": list(schools),
+        "inputs": inputs,
+        "extra_settings": extra_settings or {},
+        "log_level": log_level,
+    }
+    return _run_child(job, None, timeout, context)
+
+
 def run_spider(
     crawl_settings: CrawlSettings,
     spider: str,
@@ -142,8 +193,13 @@ def run_spider(
 # ---- parent side --------------------------------------------------------------------------
 
 
-def _run_child(job: dict[str, Any], on_progress: ProgressCallback | None, timeout: float | None):
-    context = multiprocessing.get_context("spawn")
+def _run_child(
+    job: dict[str, Any],
+    on_progress: ProgressCallback | None,
+    timeout: float | None,
+    context: Any = None,
+):
+    context = context or multiprocessing.get_context("spawn")
     channel = context.Queue()
     process = context.Process(target=_child_main, args=(job, channel), name="schoolwatch-crawl")
     process.start()
@@ -174,8 +230,10 @@ def _run_child(job: dict[str, Any], on_progress: ProgressCallback | None, timeou
             on_progress(payload)
         elif kind == "result":
             result = payload
+            break
         elif kind == "error":
             failure = payload
+            break
     process.join()
     if failure is not None:
         raise _rebuild_error(*failure)
@@ -211,6 +269,8 @@ def _child_main(job: dict[str, Any], channel: Any) -> None:
     try:
         if job["mode"] == "crawl":
             channel.put(("result", _crawl_in_child(job, channel)))
+        elif job["mode"] == "collect":
+            channel.put(("result", _collect_in_child(job, channel)))
         elif job["mode"] == "spider":
             channel.put(("result", _spider_in_child(job)))
         else:
@@ -223,33 +283,73 @@ def _child_main(job: dict[str, Any], channel: Any) -> None:
 
 
 def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
-    from crawler.matching import Matcher
     from crawler.store import Store
 
     config: Config = job["config"]
     sources: list[Source] = job["sources"]
     school_id: str | None = job["school_id"]
     store = Store(config.store.path)
-    validators = store.validators([source.url for source in sources])
-    known_urls = store.known_urls([source.name for source in sources])
-    state = store.crawl_state([source.name for source in sources])
+    names = [source.name for source in sources]
+    inputs = CrawlInputs(
+        validators=store.validators([source.url for source in sources]),
+        known_urls=store.known_urls(names),
+        state=store.crawl_state(names),
+    )
     schools = [s for s in config.school if school_id is None or s.id == school_id]
-    matcher = Matcher.from_config(schools)
+    collected = _collect(config.crawl, sources, job["spiders"], schools, inputs,
+                         job["log_level"], channel)
+    written = store.write_crawl(
+        schools=[(s.id, s.name) for s in config.school],
+        sources=[(s.name, s.kind, s.url, s.platform) for s in config.source],
+        runs=collected.runs,
+        documents=collected.documents,
+        validators=collected.validators,
+        state=collected.state,
+        series=collected.series,
+    )
+    return CrawlReport(
+        runs=collected.runs,
+        new_mention_ids=written.new_mention_ids,
+        updated_mention_ids=written.updated_mention_ids,
+    )
 
+
+def _collect_in_child(job: dict[str, Any], channel: Any) -> Collected:
+    return _collect(
+        job["crawl"], job["sources"], job["spiders"], job["schools"], job["inputs"],
+        job["log_level"], channel, extra_settings=job["extra_settings"],
+    )
+
+
+def _collect(
+    crawl_settings: CrawlSettings,
+    sources: Sequence[Source],
+    spider_paths: SpiderPaths,
+    schools: Sequence[School],
+    inputs: CrawlInputs,
+    log_level: str,
+    channel: Any,
+    extra_settings: dict[str, Any] | None = None,
+) -> Collected:
+    from crawler.matching import Matcher
+
+    matcher = Matcher.from_config(list(schools))
     spiders = _run_spiders(
-        config.crawl,
+        crawl_settings,
         sources,
-        job["spiders"],
-        job["log_level"],
+        spider_paths,
+        log_level,
         channel,
         spider_kwargs=lambda source: {
             "matcher": matcher,
-            "school_ids": {s.id for s in config.schools_for(source)}
-            & {s.id for s in schools},
-            "validators": validators,
-            "known_urls": known_urls.get(source.name, set()),
-            "state": state.get(source.name, {}),
+            "school_ids": {
+                s.id for s in schools if source.schools is None or s.id in source.schools
+            },
+            "validators": inputs.validators,
+            "known_urls": inputs.known_urls.get(source.name, set()),
+            "state": inputs.state.get(source.name, {}),
         },
+        extra_settings=extra_settings,
     )
     runs = [spider.run for spider in spiders]
     for run in runs:
@@ -258,22 +358,15 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
             run.warnings.append("stopped early (interrupted)")
             if run.status != RunStatus.FAILED:
                 run.status = RunStatus.INTERRUPTED
-    documents = [
-        item for spider in spiders for item in spider.collected if isinstance(item, MatchedDocument)
-    ]
-    written = store.write_crawl(
-        schools=[(s.id, s.name) for s in config.school],
-        sources=[(s.name, s.kind, s.url, s.platform) for s in config.source],
+    return Collected(
         runs=runs,
-        documents=documents,
+        documents=[
+            item for spider in spiders for item in spider.collected
+            if isinstance(item, MatchedDocument)
+        ],
         validators=[v for spider in spiders for v in spider.new_validators],
         state={spider.source.name: spider.new_state for spider in spiders if spider.new_state},
         series=[point for spider in spiders for point in getattr(spider, "series", [])],
-    )
-    return CrawlReport(
-        runs=runs,
-        new_mention_ids=written.new_mention_ids,
-        updated_mention_ids=written.updated_mention_ids,
     )
 
 
@@ -306,6 +399,7 @@ def _run_spiders(
     log_level: str,
     channel: Any,
     spider_kwargs: Callable[[Source], dict[str, Any]] | None = None,
+    extra_settings: dict[str, Any] | None = None,
 ) -> list[Any]:
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
@@ -313,7 +407,12 @@ def _run_spiders(
 
     from crawler.engine.settings import scrapy_settings
 
-    process = CrawlerProcess(scrapy_settings(crawl_settings, log_level=log_level))
+    settings = scrapy_settings(crawl_settings, log_level=log_level)
+    for key, value in (extra_settings or {}).items():
+        if isinstance(value, dict) and isinstance(settings.get(key), dict):
+            value = {**settings[key], **value}
+        settings[key] = value
+    process = CrawlerProcess(settings)
     spiders: list[Any] = []
     trackers: list[_ProgressTracker] = []  # Scrapy holds signal receivers weakly
     for source in sources:

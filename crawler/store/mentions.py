@@ -20,7 +20,7 @@ import pyarrow as pa
 from crawler.items import Match, MatchedDocument, SeriesPoint, SourceRun, Validators
 from crawler.store.base import TIMESTAMP, StoreBase, draw_ids, gc_paused, insert_arrow, now
 from crawler.store.evidence import write_evidence, write_state, write_validators
-from crawler.store.runs import write_runs
+from crawler.store.runs import record_ingested_job, write_runs
 from crawler.store.series import write_series
 
 
@@ -33,6 +33,7 @@ class WriteResult:
     sightings: dict[str, int] = field(default_factory=dict)
     new_mention_ids: list[int] = field(default_factory=list)
     updated_mention_ids: list[int] = field(default_factory=list)
+    already_written: bool = False  # a queue job delivered twice: its result was written before
 
 
 class MentionStore(StoreBase):
@@ -63,11 +64,17 @@ class MentionStore(StoreBase):
         documents: Sequence[MatchedDocument],
         validators: Sequence[Validators],
         state: dict[str, dict[str, str]] | None = None,
+        job: tuple[str, str] | None = None,
         series: Sequence[SeriesPoint] = (),
     ) -> WriteResult:
         """Writes one crawl in one transaction: mentions (deduplicated), evidence, runs, and
-        the spiders' state (keys given replace the stored ones; others are kept)."""
+        the spiders' state (keys given replace the stored ones; others are kept).
+
+        `job` (queue job id, source) is recorded in the same transaction; a job already
+        recorded is not written again (the result says `already_written`)."""
         with self.transaction() as con, gc_paused():
+            if job is not None and not record_ingested_job(con, *job):
+                return WriteResult(already_written=True)
             _replace_all(con, "schools", ["id", "name"], schools)
             _replace_all(con, "sources", ["name", "kind", "url", "platform"], sources)
             result = _write_mentions(con, documents)

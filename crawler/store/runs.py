@@ -43,7 +43,29 @@ def write_runs(con: duckdb.DuckDBPyConnection, runs: Sequence[SourceRun]) -> Non
     insert_arrow(con, "crawl_runs", batch)
 
 
+def record_ingested_job(con: duckdb.DuckDBPyConnection, job_id: str, source: str) -> bool:
+    """Records a queue job's result as written, in its write transaction; False when it was
+    written before (a redelivered job)."""
+    if con.execute("SELECT 1 FROM ingested_jobs WHERE job_id = ?", [job_id]).fetchall():
+        return False
+    con.execute(
+        "INSERT INTO ingested_jobs (job_id, source, ingested_at) VALUES (?, ?, ?)",
+        [job_id, source, now()],
+    )
+    return True
+
+
 class RunStore(StoreBase):
+    def ingested_jobs(self, job_ids: Sequence[str]) -> set[str]:
+        """Which of these queue jobs the ingest has written."""
+        if not job_ids:
+            return set()
+        result = self.query(
+            "SELECT job_id FROM ingested_jobs WHERE job_id IN (SELECT unnest(?::VARCHAR[]))",
+            [list(job_ids)],
+        )
+        return {row[0] for row in result.rows}
+
     def source_overview(self) -> QueryResult:
         """Per source: the latest run, its status, the last error seen, and mentions found."""
         return self.query(

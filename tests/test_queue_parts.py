@@ -1,0 +1,146 @@
+"""The queue's parts on their own: messages, settings, idempotent ingest, site leases."""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from crawler.app.cli import cli
+from crawler.app.queue import broker as q
+from crawler.app.queue.ingest import Ingest
+from crawler.app.queue.payload import decode_job, decode_result, encode_job, encode_result
+from crawler.app.queue.worker import send_result
+from crawler.config import Config, load_config
+from crawler.engine.runner import Collected, CrawlInputs
+from crawler.engine.site_lease import ACQUIRE, lease_keys, site_key
+from crawler.errors import ConfigError
+from crawler.items import Document, Match, MatchedDocument, SeriesPoint, SourceRun, Validators
+from crawler.store import Store
+from tests.helpers import SCHOOLS_TOML
+from tests.queue_helpers import RedisServer
+
+
+def _config(tmp_path: Path, queue: str, sources: str = "") -> Config:
+    path = tmp_path / "schoolwatch.toml"
+    path.write_text(f'[store]\npath = "store.duckdb"\n{queue}\n{SCHOOLS_TOML}\n{sources}',
+                    encoding="utf-8")
+    return load_config(path)
+
+
+def _source(name: str = "board") -> str:
+    return f'[[source]]\nname = "{name}"\nkind = "forum"\nurl = "https://forum.example/t"\n'
+
+
+def _matched(url: str, body: bytes, text: str) -> MatchedDocument:
+    sha = hashlib.sha256(body).hexdigest()
+    document = Document(
+        url=url, title="Hollins Green Primary", text=text,
+        fetched_at=datetime(2026, 11, 2, 9, 0, tzinfo=UTC), final_url=url, http_status=200,
+        raw_sha256=sha, raw_body=body, content_type="text/html", author="a parent",
+        published_at=datetime(2026, 11, 1, 8, 0, tzinfo=UTC), platform="phpbb",
+        extra={"thread": "7"},
+    )
+    return MatchedDocument(document, "board", "forum", url, hashlib.sha1(text.encode()).hexdigest(),
+                           [Match("hollins-green", "Hollins Green Primary", "title", 0, "…")])
+
+
+def test_a_job_and_its_result_travel_as_plain_json(tmp_path: Path) -> None:
+    config = _config(tmp_path, '[queue]\nurl = "redis://queue.internal:6379/0"\n', _source())
+    source = config.source[0]
+    inputs = CrawlInputs(
+        validators={source.url: Validators(source.url, '"abc"', "Mon, 02 Nov 2026 08:00:00 GMT")},
+        known_urls={"board": {"https://forum.example/t/1"}},
+        state={"board": {"thread:7": "https://forum.example/t/7?page=3"}},
+    )
+    job = encode_job("j1", source, config.schools_for(source), config.crawl, inputs)
+    job_id, source_back, schools, crawl, inputs_back = decode_job(job)
+    assert (job_id, source_back, crawl) == ("j1", source, config.crawl)
+    assert [s.id for s in schools] == ["hollins-green", "st-aldhelms"]
+    assert inputs_back == inputs
+
+    page = b"<html>one page, two posts</html>"
+    documents = [_matched("https://forum.example/t/7#p1", page, "first"),
+                 _matched("https://forum.example/t/7#p2", page, "second")]
+    run = SourceRun("board", datetime(2026, 11, 2, 9, 0, tzinfo=UTC), pages_fetched=1,
+                    warnings=["stopped early (closespider_pagecount)"], status="warning")
+    reading = SeriesPoint("board", "hollins-green", "parent_view",
+                          datetime(2026, 11, 2, 9, 0, tzinfo=UTC), date(2026, 10, 30),
+                          "submissions", 41.0, {"question": 1})
+    collected = Collected([run], documents, [Validators(source.url, '"def"', None)],
+                          {"board": {"thread:7": "https://forum.example/t/7?page=4"}}, [reading])
+    result = encode_result("j1", "board", "host:1", collected)
+    assert len(result["bodies"]) == 1  # one compressed copy of a page however many posts
+    assert decode_result(result) == collected
+
+
+def test_queue_settings_keep_the_password_out_of_the_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    with pytest.raises(ConfigError, match=r"queue\.url: put the Redis password in the environ"):
+        _config(tmp_path, '[queue]\nurl = "redis://:secret@queue.internal:6379/0"\n')
+    with pytest.raises(ConfigError, match=r"queue\.url: 'http://x' is not a redis://"):
+        _config(tmp_path, '[queue]\nurl = "http://x"\n')
+    config = _config(tmp_path, '[queue]\nurl = "redis://queue.internal:6379/0"\n'
+                               'password_env = "SW_TEST_REDIS_PASSWORD"\n')
+    assert config.queue is not None
+    monkeypatch.setenv("SW_TEST_REDIS_PASSWORD", "from-the-environment")
+    client = q.redis_client(config.queue)
+    assert client.connection_pool.connection_kwargs["password"] == "from-the-environment"
+    client.close()
+
+
+def test_a_result_delivered_twice_is_written_once(tmp_path: Path, redis_server: RedisServer):
+    config = _config(tmp_path, f'[queue]\nurl = "{redis_server.url}"\nnamespace = "twice"\n',
+                     _source())
+    assert config.queue is not None
+    documents = [_matched("https://forum.example/t/7#p1", b"<html>x</html>", "first")]
+    run = SourceRun("board", datetime(2026, 11, 2, 9, 0, tzinfo=UTC), pages_fetched=1)
+    result = encode_result("job-1", "board", "host:1", Collected([run], documents, [], {}))
+    ingest = Ingest(config, poll_ms=20)
+    send_result(ingest.broker, result)
+    send_result(ingest.broker, result)  # a worker killed after sending, the job run again
+
+    batch = ingest.drain(max_seconds=5)
+    assert (batch.written, batch.duplicates, batch.job_ids) == (1, 1, ["job-1", "job-1"])
+    store = Store(config.store.path)
+    assert store.query("SELECT count(*) FROM crawl_runs").rows[0][0] == 1
+    assert store.query("SELECT count(*) FROM mentions").rows[0][0] == 1
+    assert store.ingested_jobs(["job-1", "job-2"]) == {"job-1"}
+    assert ingest.drain(max_seconds=1).job_ids == []  # both acknowledged
+
+
+def test_sources_shows_each_source_s_job_in_the_queue(tmp_path: Path, redis_server: RedisServer):
+    sources = _source("board") + _source("other").replace("/t", "/u")
+    config = _config(tmp_path, f'[queue]\nurl = "{redis_server.url}"\nnamespace = "shown"\n',
+                     sources)
+    assert config.queue is not None
+    client = redis_server.client()
+    q.set_state(client, config.queue, "board", "j9", q.RUNNING, worker="crawl-2:41", tries=2)
+    client.close()
+    listing = CliRunner().invoke(cli, ["sources", "--config", str(tmp_path / "schoolwatch.toml")])
+    assert listing.exit_code == 0, listing.output
+    line = next(line for line in listing.output.splitlines() if "board" in line)
+    assert "running (try 2)" in line
+    assert "queue" in listing.output
+
+
+def test_site_leases_cap_requests_in_flight_and_expire(redis_server: RedisServer) -> None:
+    client = redis_server.client()
+    acquire = client.register_script(ACQUIRE)
+    assert site_key("https://Forum.Example:8443/t/1?page=2") == "forum.example:8443"
+    keys = lease_keys("leases", "forum.example")
+    assert [acquire(keys=keys, args=[token, 2, 300, 0]) for token in "abc"] == [0, 0, -1]
+    client.zrem(keys[0], "a")  # a request answered
+    assert acquire(keys=keys, args=["d", 2, 300, 0]) == 0
+    time.sleep(0.35)  # leases of a killed worker expire
+    assert acquire(keys=keys, args=["e", 2, 300, 0]) == 0
+    spaced = lease_keys("leases", "slow.example")
+    assert acquire(keys=spaced, args=["f", 4, 5000, 400]) == 0
+    wait = acquire(keys=spaced, args=["g", 4, 5000, 400])
+    assert 300 < wait <= 400  # the next request to the site may start 400 ms after the last
+    client.close()
