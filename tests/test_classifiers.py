@@ -191,3 +191,25 @@ def test_int8_path_used_on_cpus_without_bf16_still_flags_high_risk() -> None:
     )
     assert [r.risk for r in results] == ["high", "high", "none"]
     assert int8.model_version.endswith("int8")
+
+
+def test_classifying_with_the_default_precision_never_imports_torch(
+    classifier: Classifier,
+) -> None:
+    import os
+    import subprocess
+    import sys
+
+    classifier.classify([ClassifyRequest("warm the exported model cache")])
+    probe = (
+        "import sys\n"
+        "from classifiers import Classifier, ClassifierSettings, ClassifyRequest\n"
+        "c = Classifier.from_settings(ClassifierSettings())\n"
+        "r = c.classify([ClassifyRequest('Ring me on 07700 900123')])[0]\n"
+        "print(r.risk, 'torch' in sys.modules, 'transformers' in sys.modules)\n"
+    )
+    root = Path(__file__).resolve().parents[1]
+    env = os.environ | {"PYTHONPATH": str(root)}
+    out = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True,
+                         check=True, cwd=root, env=env)
+    assert out.stdout.split() == ["high", "False", "False"]
