@@ -180,8 +180,10 @@ class OnnxBackend:
         options.intra_op_num_threads = threads or 0
         options.inter_op_num_threads = 1
         options.log_severity_level = 3
-        # Per-shape memory patterns only help fixed shapes; ours vary by batch.
+        # Per-shape memory patterns only help fixed shapes; ours vary by batch. Without the
+        # arena, buffers go back after each batch instead of the peak staying reserved.
         options.enable_mem_pattern = False
+        options.enable_cpu_mem_arena = False
         self.session = ort.InferenceSession(
             str(path), options, providers=["CPUExecutionProvider"]
         )
