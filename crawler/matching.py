@@ -75,8 +75,10 @@ DISAMBIGUATE_BAR = 0.9
 
 def normalise(text: str) -> str:
     """Lower case, no accents or apostrophes, '&' as 'and', single spaces between words."""
-    text = unicodedata.normalize("NFD", text.casefold())
-    text = _COMBINING.sub("", text).translate(_APOSTROPHES).replace("&", " and ")
+    text = text.casefold()
+    if not text.isascii():  # ASCII has no accents to take off
+        text = _COMBINING.sub("", unicodedata.normalize("NFD", text))
+    text = text.translate(_APOSTROPHES).replace("&", " and ")
     return _NON_WORD.sub(" ", text).strip()
 
 

@@ -29,14 +29,37 @@ def html_to_text(fragment: str | None) -> str:
         root = lxml.html.fragment_fromstring(fragment, create_parent="div")
     except (etree.ParserError, ValueError):
         return tidy_whitespace(html.unescape(re.sub(r"<[^>]+>", " ", fragment)))
+    return _tree_text(root)
+
+
+def element_text(element: etree._Element) -> str:
+    """html_to_text of an element's markup (its tail included, as lxml.html.tostring writes
+    it), read straight off the parsed element instead of writing and parsing it again.
+    The element moves into a new parent and is changed: pass a copy."""
+    root = lxml.html.Element("div")
+    root.append(element)
+    return _tree_text(root)
+
+
+_STRING = etree.XPath("string()")
+
+
+def _tree_text(root: etree._Element) -> str:
     etree.strip_elements(root, *_DROP_TAGS, with_tail=False)
     for element in root.iter():
         if isinstance(element.tag, str) and element.tag.lower() in _BLOCK_TAGS:
             element.tail = "\n" + (element.tail or "")
-    return tidy_whitespace(root.text_content())
+    return tidy_whitespace(str(_STRING(root)))
+
+
+# Anything tidy_whitespace would change: odd spaces, doubled spaces, a space at a line's start
+# or end, three line breaks, white space at either end. Text without any is returned as is.
+_UNTIDY = re.compile(r"[\t\r\f\v\u00a0]| {2}|^[^\S\n]|[^\S\n]$|\n{3}|\A\s|\s\Z", re.MULTILINE)
 
 
 def tidy_whitespace(text: str) -> str:
+    if not _UNTIDY.search(text):
+        return text
     lines = (_SPACES.sub(" ", line).strip() for line in text.replace("\r\n", "\n").split("\n"))
     return _BLANK_LINES.sub("\n\n", "\n".join(lines)).strip()
 

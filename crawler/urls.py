@@ -16,8 +16,25 @@ _SESSION_VALUE = re.compile(r"^[0-9a-f]{32}$", re.IGNORECASE)
 _REDIRECTORS = re.compile(r"(^|\.)(google\.[a-z.]+|bing\.com)$", re.IGNORECASE)
 
 
+# An address that is canonical already: lower-case http(s) host, a non-default port or none, a
+# path of plain characters without dot segments, no query, a plain fragment. canonical_url
+# returns it unchanged (checked against the full path in tests), so it skips the work; forum
+# post permalinks look like this.
+_PLAIN_URL = re.compile(
+    r"https?://[a-z0-9-]+(?:\.[a-z0-9-]+)*(?::(?!80/|443/)[1-9][0-9]{0,4})?"
+    # each path segment starts with its "/", so a long address that does not match fails fast
+    r"(?:(?:/[A-Za-z0-9_~-]+(?:\.[A-Za-z0-9_~-]+)*)+/?|/)(?:#[A-Za-z0-9._~-]+)?"
+)
+
+
 def canonical_url(url: str) -> str:
     """Drops tracking and session parameters and sorts the query; keeps post anchors."""
+    if _PLAIN_URL.fullmatch(url):
+        return url
+    return _canonical_url(url)
+
+
+def _canonical_url(url: str) -> str:
     parts = urlsplit(url.strip())
     query = [
         (key, value)

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import io
-
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.figure import Figure
+from typing import Any
 
 COLOURS = {
     "positive": "#2e7d32",
@@ -21,12 +19,22 @@ LABELS = {
 }
 
 
+def _figure(width: float, height: float, dpi: int) -> Any:
+    """A figure on an Agg canvas. matplotlib is imported here, when a chart is drawn: a crawl
+    that only queues alerts never pays for it."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    figure = Figure(figsize=(width, height), dpi=dpi)
+    FigureCanvasAgg(figure)
+    return figure
+
+
 def sentiment_chart(counts: dict[str, int]) -> bytes:
     """One horizontal bar per sentiment with its count; about 500 x 190 pixels."""
     names = [name for name in COLOURS if counts.get(name, 0) or name != "unclassified"]
     values = [counts.get(name, 0) for name in names]
-    figure = Figure(figsize=(4.2, 0.34 * len(names) + 0.2), dpi=120)
-    FigureCanvasAgg(figure)
+    figure = _figure(4.2, 0.34 * len(names) + 0.2, 120)
     axes = figure.add_axes((0.36, 0.04, 0.56, 0.92))
     positions = list(range(len(names)))[::-1]
     axes.barh(positions, values, color=[COLOURS[n] for n in names], height=0.65)
@@ -46,8 +54,7 @@ def sentiment_chart(counts: dict[str, int]) -> bytes:
 def monthly_sentiment_chart(months: list[tuple[str, dict[str, int]]]) -> bytes:
     """Mentions per month as bars stacked by sentiment, for the pre-inspection report."""
     labels = [label for label, _ in months]
-    figure = Figure(figsize=(7.2, 2.6), dpi=150)
-    FigureCanvasAgg(figure)
+    figure = _figure(7.2, 2.6, 150)
     axes = figure.add_axes((0.07, 0.22, 0.91, 0.70))
     bottoms = [0] * len(months)
     positions = list(range(len(months)))
@@ -73,8 +80,7 @@ def monthly_sentiment_chart(months: list[tuple[str, dict[str, int]]]) -> bytes:
 
 def rating_trend_chart(months: list[tuple[str, float | None]]) -> bytes:
     """Average review rating per month (1 to 5 stars); months without reviews are gaps."""
-    figure = Figure(figsize=(7.2, 1.9), dpi=150)
-    FigureCanvasAgg(figure)
+    figure = _figure(7.2, 1.9, 150)
     axes = figure.add_axes((0.07, 0.26, 0.91, 0.66))
     positions = list(range(len(months)))
     values = [value if value is not None else float("nan") for _, value in months]

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlencode
 
 from crawler.config import Config, School
 from crawler.errors import UnknownNameError
@@ -32,6 +33,12 @@ from digest.weeks import Week
 
 AVERAGE_WEEKS = 8
 OTHER_ITEMS_SHOWN = 25
+# The email lists the most urgent action items (high first, then medium) and links to the rest,
+# so a busy week makes a longer count, not a longer email.
+ACTION_ITEMS_SHOWN = 20
+REVIEWS_SHOWN = 10
+# Recurring themes are read from the newest this many negative posts of the week.
+THEME_POSTS = 400
 # The order the digest and the report show them in.
 SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE, "unclassified")
 
@@ -137,6 +144,11 @@ class WeekDigest:
     open_cases: list[CaseLine] = field(default_factory=list)
     ofsted: list[Item] = field(default_factory=list)  # new inspection reports this week
     parent_view: list[str] = field(default_factory=list)  # Parent View changes to flag
+    action_more: int = 0  # action items not listed (the count is need_action)
+    reviews_more: int = 0
+    theme_posts: int = 0  # negative posts the themes were read from (the newest)
+    full_list_url: str | None = None  # the week's mentions in the web inbox, when there is one
+    full_list_command: str = ""  # otherwise: the report that lists every unresolved item
     generated_at: datetime = field(default_factory=lambda: datetime.now(LONDON))
 
     @property
@@ -195,56 +207,88 @@ def mention_item(row: dict[str, Any], base_url: str | None = None) -> Item:
     )
 
 
-def _sort_key(item: Item) -> tuple[int, float]:
-    return (policy.risk_rank(item.risk), -item.when.timestamp())
+def _sort_key(row: dict[str, Any]) -> tuple[int, float]:
+    """Most urgent first, then newest first."""
+    return (policy.risk_rank(row["risk"]), -row["happened_at"].timestamp())
 
 
 def build_digest(config: Config, store: Store, school: School, week: Week) -> WeekDigest:
-    """Everything the digest of one school for one week shows."""
+    """Everything the digest of one school for one week shows.
+
+    Counts come from every mention of the week; only the items shown are built (redacted,
+    linked), so a week of 10,000 mentions costs little more than a week of 1,000.
+    """
     history_start = week.minus(AVERAGE_WEEKS).start
-    rows = store.school_mentions(school.id, history_start, week.end)
+    rows = store.school_mention_index(school.id, history_start, week.end)
     per_week: Counter[Week] = Counter(Week.containing(row["happened_at"]) for row in rows)
-    this_week = [row for row in rows if row["happened_at"] >= week.start]
-    items = [mention_item(row, config.web.base_url) for row in this_week]
-    items.sort(key=_sort_key)
+    this_week = [row for row in rows if row["happened_at"] >= week.start]  # newest first
+    ranked = sorted(this_week, key=_sort_key)
 
     # Handled and false-positive mentions need no action: they are listed with the others.
-    action_items = [item for item in items if needs_action(item.risk, item.status)]
+    action = [row for row in ranked if needs_action(row["risk"], row["status"])]
     # Reviews have their own section; everything else that needs no action is listed here.
     others = [
-        item for item in items
-        if not needs_action(item.risk, item.status) and item.rating is None
+        row for row in ranked
+        if not needs_action(row["risk"], row["status"]) and row["rating"] is None
     ]
-    sentiment = Counter(item.sentiment or "unclassified" for item in items)
+    reviews = sorted(
+        (row for row in ranked if row["rating"] is not None),
+        key=lambda row: row["happened_at"],
+        reverse=True,
+    )
+    sentiment = Counter(row["sentiment"] or "unclassified" for row in this_week)
     negative = [row for row in this_week if row["sentiment"] == "negative"]
+    themed = negative[:THEME_POSTS]
+    ofsted = [row for row in this_week if row["source_kind"] == "ofsted"]
+    shown = [
+        *action[:ACTION_ITEMS_SHOWN], *others[:OTHER_ITEMS_SHOWN], *reviews[:REVIEWS_SHOWN],
+        *ofsted,
+    ]
+    full = store.mentions_by_id(sorted({row["id"] for row in [*shown, *themed]}))
+
+    def items(chosen: list[dict[str, Any]]) -> list[Item]:
+        return [mention_item(full[row["id"]], config.web.base_url) for row in chosen]
+
     return WeekDigest(
         school_id=school.id,
         school_name=school.name,
         week=week,
-        mentions=len(items),
+        mentions=len(this_week),
         last_week=per_week.get(week.minus(1), 0),
         average=sum(per_week.get(week.minus(n), 0) for n in range(1, AVERAGE_WEEKS + 1))
         / AVERAGE_WEEKS,
-        need_action=len(action_items),
-        unclassified=sum(1 for item in items if item.risk is None),
-        action_items=action_items,
-        other_items=others[:OTHER_ITEMS_SHOWN],
+        need_action=len(action),
+        unclassified=sum(1 for row in this_week if row["risk"] is None),
+        action_items=items(action[:ACTION_ITEMS_SHOWN]),
+        action_more=max(0, len(action) - ACTION_ITEMS_SHOWN),
+        other_items=items(others[:OTHER_ITEMS_SHOWN]),
         other_more=max(0, len(others) - OTHER_ITEMS_SHOWN),
         sentiment={name: sentiment.get(name, 0) for name in SENTIMENTS},
-        reviews=sorted(
-            (item for item in items if item.rating is not None),
-            key=lambda item: item.when,
-            reverse=True,
-        ),
-        themes=negative_themes(school, negative),
+        reviews=items(reviews[:REVIEWS_SHOWN]),
+        reviews_more=max(0, len(reviews) - REVIEWS_SHOWN),
+        themes=negative_themes(school, [full[row["id"]] for row in themed]),
+        theme_posts=len(themed),
         sources=source_lines(
-            config, store, school, week.start, week.end, Counter(i.source for i in items)
+            config, store, school, week.start, week.end, Counter(r["source"] for r in this_week)
         ),
         negative_posts=len(negative),
         open_cases=case_lines(store, school.id),
-        ofsted=[mention_item(row) for row in this_week if row["source_kind"] == "ofsted"],
+        ofsted=[mention_item(full[row["id"]]) for row in ofsted],
         parent_view=week_flags(store, school.id, week.start, week.end),
+        full_list_url=week_in_inbox(config, school, week),
+        full_list_command=f"schoolwatch check --school {school.id}",
     )
+
+
+def week_in_inbox(config: Config, school: School, week: Week) -> str | None:
+    """The school's mentions of the week in the web inbox, when [web] base_url is set."""
+    base_url = config.web.base_url
+    if not base_url:
+        return None
+    query = urlencode(
+        {"school": school.id, "since": week.monday.isoformat(), "until": week.sunday.isoformat()}
+    )
+    return f"{base_url}/mentions?{query}"
 
 
 def case_lines(store: Store, school_id: str) -> list[CaseLine]:

@@ -9,6 +9,8 @@ from __future__ import annotations
 import copy
 from dataclasses import dataclass
 from datetime import datetime
+from functools import lru_cache
+from typing import Any
 from urllib.parse import urldefrag, urljoin
 
 import lxml.html
@@ -17,7 +19,7 @@ from parsel import Selector
 from parsel.csstranslator import css2xpath
 
 from crawler.dates import parse_date
-from crawler.text import html_to_text, tidy_whitespace
+from crawler.text import element_text, tidy_whitespace
 from spiders.platforms import Platform, Selectors, select
 
 
@@ -34,17 +36,24 @@ class Post:
 
 def extract_posts(page: Selector, page_url: str, platform: Platform,
                   fetched_at: datetime) -> list[Post]:
-    """Every post on the page, in page order."""
-    containers = first_nonempty(page, platform.post)
+    """Every post on the page, in page order.
+
+    The per-post queries run as compiled XPath on the lxml tree (no Selector per node): the
+    same expressions parsel would run, compiled once per process.
+    """
+    containers = [
+        node for node in _first_nonempty(page.root, platform.post)
+        if isinstance(node, etree._Element)
+    ]
     if not containers:
         return []
-    title = first_text(page, platform.title) or ""
+    title = _first_text(page.root, platform.title) or ""
     posts = []
     for index, container in enumerate(containers):
-        body = first_nonempty(container, platform.text)
-        if not body:
+        body = _first_nonempty(container, platform.text)
+        if not body or not isinstance(body[0], etree._Element):
             continue
-        text, quotes = own_text(body[0].root, platform.quotes, platform.drop)
+        text, quotes = own_text(body[0], platform.quotes, platform.drop)
         if not text:  # an advert or a deleted post in a post's clothes
             continue
         date_text, published = _date(container, platform.date, fetched_at)
@@ -52,7 +61,7 @@ def extract_posts(page: Selector, page_url: str, platform: Platform,
             Post(
                 url=_permalink(container, platform.permalink, page_url, index),
                 title=title,
-                author=first_text(container, platform.author),
+                author=_first_text(container, platform.author),
                 published_at=published,
                 date_text=date_text,
                 text=text,
@@ -80,15 +89,14 @@ def own_text(element: etree._Element, quotes: Selectors, drop: Selectors = ()) -
     element = copy.deepcopy(element)
     removed = 0
     for query in quotes:
-        for quoted in element.xpath(_xpath(query)):
+        for quoted in _values(element, query):
             if quoted is not element and _remove(quoted):
                 removed += 1
     for query in drop:
-        for unwanted in element.xpath(_xpath(query)):
+        for unwanted in _values(element, query):
             if unwanted is not element:
                 _remove(unwanted)
-    markup = lxml.html.tostring(element, encoding="unicode")
-    return html_to_text(markup), removed
+    return element_text(element), removed
 
 
 def fragment_text(markup: str, quotes: Selectors) -> tuple[str, int]:
@@ -108,20 +116,59 @@ def first_nonempty(selector: Selector, queries: Selectors) -> list[Selector]:
 
 
 def first_text(selector: Selector, queries: Selectors) -> str | None:
+    return _first_text(selector.root, queries)
+
+
+# parsel's default prefixes, bound only when a query uses them (as parsel does).
+_NAMESPACES = {"re": "http://exslt.org/regular-expressions", "set": "http://exslt.org/sets"}
+
+
+@lru_cache(maxsize=1024)
+def _evaluator(query: str) -> etree.XPath:
+    """The query (CSS or XPath, by its look, as `select` decides) compiled once."""
+    xpath = _xpath(query)
+    namespaces = {p: uri for p, uri in _NAMESPACES.items() if f"{p}:" in xpath}
+    return etree.XPath(xpath, namespaces=namespaces, smart_strings=False)
+
+
+def _values(node: etree._Element, query: str) -> list[Any]:
+    """What `select(Selector(node), query)` finds: elements, or strings for text/attributes."""
+    result = _evaluator(query)(node)
+    return result if isinstance(result, list) else [result]
+
+
+def _as_text(value: Any) -> str:
+    """A found value as parsel's .get() gives it: markup for an element, else the text."""
+    if isinstance(value, etree._Element):
+        return etree.tostring(value, method="html", encoding="unicode", with_tail=False)
+    if value is True or value is False:
+        return "1" if value else "0"
+    return str(value)
+
+
+def _first_nonempty(node: etree._Element, queries: Selectors) -> list[Any]:
     for query in queries:
-        value = tidy_whitespace(" ".join(select(selector, query).getall()))
+        found = _values(node, query)
+        if found:
+            return found
+    return []
+
+
+def _first_text(node: etree._Element, queries: Selectors) -> str | None:
+    for query in queries:
+        value = tidy_whitespace(" ".join(_as_text(v) for v in _values(node, query)))
         if value:
             return " ".join(value.split())
     return None
 
 
-def _date(container: Selector, queries: Selectors,
+def _date(container: etree._Element, queries: Selectors,
           fetched_at: datetime) -> tuple[str | None, datetime | None]:
     first_seen = None
     for query in queries:
-        found = select(container, query)
+        found = _values(container, query)
         # An attribute names one moment; text nodes are the pieces of one printed date.
-        parts = found[:1].getall() if _is_attribute(query) else found.getall()
+        parts = [_as_text(v) for v in (found[:1] if _is_attribute(query) else found)]
         value = " ".join(" ".join(parts).split())
         if not value:
             continue
@@ -132,10 +179,11 @@ def _date(container: Selector, queries: Selectors,
     return first_seen, None
 
 
-def _permalink(container: Selector, queries: Selectors, page_url: str, index: int) -> str:
+def _permalink(container: etree._Element, queries: Selectors, page_url: str, index: int) -> str:
     page = urldefrag(page_url)[0]
     for query in queries:
-        value = (select(container, query).get() or "").strip()
+        found = _values(container, query)
+        value = (_as_text(found[0]) if found else "").strip()
         if not value:
             continue
         if value.startswith("#") or not any(mark in value for mark in "/?."):

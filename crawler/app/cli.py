@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 import sys
 from collections.abc import Sequence
@@ -15,16 +16,8 @@ from rich.markup import escape
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
-from crawler.app import digest_commands
-from crawler.app.case_commands import case_group
-from crawler.app.classify_commands import classify_command
 from crawler.app.crawling import crawl, extract
 from crawler.app.jobs import AfterCrawl, after_crawl
-from crawler.app.queue.commands import ingest_command, worker_command
-from crawler.app.report_commands import check_command
-from crawler.app.run_commands import run_command
-from crawler.app.school_commands import school_group
-from crawler.app.sources_commands import suggest_command
 from crawler.app.ui import (
     STATUS_STYLE,
     config_if_any,
@@ -36,13 +29,6 @@ from crawler.app.ui import (
     print_error,
     print_result,
 )
-from crawler.app.web_commands import (
-    demo_login,
-    feedback_group,
-    mention_group,
-    serve_command,
-    user_group,
-)
 from crawler.config import Config, CrawlSettings, Source
 from crawler.engine.runner import CrawlReport, ProgressEvent, select_sources
 from crawler.errors import ConfigError, SchoolwatchError
@@ -51,7 +37,52 @@ from crawler.store import Store
 from crawler.vocab import LONDON, SOURCE_KINDS
 
 
-class _Group(click.Group):
+class _LazyGroup(click.Group):
+    """Click's documented LazyGroup: subcommands named by dotted import path, imported only when
+    invoked or when help lists them, so `schoolwatch crawl` loads none of the other commands."""
+
+    def __init__(
+        self, *args: Any, lazy_subcommands: dict[str, str] | None = None, **kwargs: Any
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.lazy_subcommands = lazy_subcommands or {}
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted([*super().list_commands(ctx), *self.lazy_subcommands])
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name in self.lazy_subcommands:
+            return self._lazy_load(cmd_name)
+        return super().get_command(ctx, cmd_name)
+
+    def _lazy_load(self, cmd_name: str) -> click.Command:
+        module_name, attribute = self.lazy_subcommands[cmd_name].rsplit(".", 1)
+        command = getattr(importlib.import_module(module_name), attribute)
+        if not isinstance(command, click.Command):
+            raise TypeError(f"{self.lazy_subcommands[cmd_name]} is not a click command")
+        return command
+
+
+# Commands of the later stages live beside their code; each is imported only when it is used.
+LAZY_SUBCOMMANDS = {
+    "alerts": "crawler.app.digest_commands.alerts_command",
+    "case": "crawler.app.case_commands.case_group",
+    "check": "crawler.app.report_commands.check_command",
+    "classify": "crawler.app.classify_commands.classify_command",
+    "digest": "crawler.app.digest_commands.digest_command",
+    "feedback": "crawler.app.web_commands.feedback_group",
+    "ingest": "crawler.app.queue.commands.ingest_command",
+    "mention": "crawler.app.web_commands.mention_group",
+    "outbox": "crawler.app.digest_commands.outbox_command",
+    "run": "crawler.app.run_commands.run_command",
+    "school": "crawler.app.school_commands.school_group",
+    "serve": "crawler.app.web_commands.serve_command",
+    "user": "crawler.app.web_commands.user_group",
+    "worker": "crawler.app.queue.commands.worker_command",
+}
+
+
+class _Group(_LazyGroup):
     """Turns SchoolwatchError into one readable line: exit 2 for config errors, 1 for the rest."""
 
     def invoke(self, ctx: click.Context) -> Any:
@@ -66,7 +97,8 @@ class _Group(click.Group):
 
 
 
-@click.group(cls=_Group, context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=_Group, lazy_subcommands=LAZY_SUBCOMMANDS,
+             context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="schoolwatch")
 def cli() -> None:
     """schoolwatch: know what is being said about your school online.
@@ -241,7 +273,8 @@ def query(config_path: Path | None, sql: str, output_format: str) -> None:
 # ---- sources ------------------------------------------------------------------------------
 
 
-@cli.group(invoke_without_command=True)
+@cli.group(cls=_LazyGroup, invoke_without_command=True,
+           lazy_subcommands={"suggest": "crawler.app.sources_commands.suggest_command"})
 @config_option
 @click.pass_context
 def sources(ctx: click.Context, config_path: Path | None) -> None:
@@ -376,28 +409,11 @@ def extract_command(
 def demo(directory: Path) -> None:
     """Run the whole pipeline offline on bundled fixture sites and show what it found."""
     from crawler.app.demo import run_demo
+    from crawler.app.web_commands import demo_login
 
     run_demo(directory, console=console, crawl_and_show=run_crawl_with_progress,
              show_result=print_result)
     demo_login(directory)
-
-
-# Commands of the later stages live beside their code and register here.
-cli.add_command(classify_command)
-cli.add_command(case_group)
-cli.add_command(run_command)
-cli.add_command(worker_command)
-cli.add_command(ingest_command)
-cli.add_command(check_command)
-cli.add_command(digest_commands.digest_command)
-cli.add_command(digest_commands.alerts_command)
-cli.add_command(digest_commands.outbox_command)
-cli.add_command(serve_command)
-cli.add_command(user_group)
-cli.add_command(mention_group)
-cli.add_command(feedback_group)
-cli.add_command(school_group)
-sources.add_command(suggest_command)
 
 
 def main() -> None:

@@ -19,7 +19,6 @@ from zoneinfo import ZoneInfo
 from apscheduler.triggers.cron import CronTrigger
 
 from crawler import vocab
-from crawler.app.cases import CheckResult, recheck_cases
 from crawler.app.crawling import crawl
 from crawler.config import Config, ScheduleSettings
 from crawler.engine.runner import CrawlReport, ProgressCallback, select_sources
@@ -28,6 +27,7 @@ from crawler.vocab import JobStatus
 
 if TYPE_CHECKING:
     from classifiers.stored import ClassifyOutcome
+    from crawler.app.cases import CheckResult
     from digest.channels import ChannelReport
     from digest.mailer import DeliveryReport
 
@@ -69,16 +69,22 @@ class AfterCrawl:
 def after_crawl(config: Config, report: CrawlReport) -> AfterCrawl:
     """Runs after every crawl (the `crawl` command's and the scheduler's), before any other job.
 
-    Tags the mentions not yet classified by the current model, then queues an alert per school
-    for new high-risk mentions and sends everything queued (alerts, and any digest an earlier
-    SMTP failure left behind).
+    When some mention has never been classified, loads the model (once per process) and tags
+    every mention not yet classified by it; when none has, the model is not loaded at all (a
+    crawl that found nothing new costs no model load; after a model change, `classify
+    --pending` re-tags the older mentions). Then queues an alert per school for new high-risk
+    mentions and sends everything queued (alerts, and any digest an earlier SMTP failure left
+    behind).
     """
-    from classifiers.stored import classify_stored
+    from classifiers.stored import ClassifyOutcome, classify_stored
     from digest.alerts import queue_alerts
     from digest.mailer import deliver_pending
 
     store = Store(config.store.path)
-    classified = classify_stored(config, store)
+    if store.has_unclassified():
+        classified = classify_stored(config, store)
+    else:
+        classified = ClassifyOutcome(classified=0, by_risk={}, model_version="")
     if classified.classified:
         log.info("classified %d mention(s): %s", classified.classified, classified.risk_summary)
     queued = queue_alerts(config, store)
@@ -202,6 +208,8 @@ def digest_job(config: Config, now: datetime | None = None) -> JobRun | None:
 
 
 def recheck_cases_job(config: Config) -> list[CheckResult]:
+    from crawler.app.cases import recheck_cases  # scrapy: only when cases are re-checked
+
     started = vocab.now()
     results = recheck_cases(config)
     removed = sum(result.outcome == "removed" for result in results)

@@ -7,31 +7,30 @@ needs a hard timeout it can enforce by ending the process. The CLI and the sched
 
 from __future__ import annotations
 
+import contextlib
+import gc
 import multiprocessing
 import queue as queue_module
+import sys
 import time
 import traceback
-from collections.abc import Callable, Mapping, Sequence
+import types
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 from crawler import errors
 from crawler.config import Config, CrawlSettings, School, Source
+from crawler.engine.spider_process import (  # noqa: F401  (re-exported)
+    PROGRESS_INTERVAL,
+    ProgressEvent,
+    SpiderPaths,
+    run_spiders,
+)
 from crawler.errors import CrawlProcessError, CrawlTimeoutError, UnknownNameError
 from crawler.items import MatchedDocument, SeriesPoint, SourceRun, Validators
 from crawler.vocab import RunStatus
-
-
-@dataclass(frozen=True)
-class ProgressEvent:
-    source: str
-    event: str  # started | page | item | finished
-    pages: int = 0
-    items: int = 0
-    kept: int = 0
-    status: str | None = None
-    error: str | None = None
 
 
 @dataclass
@@ -71,10 +70,6 @@ class Collected:
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
-# Source kind -> dotted path of the Scrapy spider class that reads it. The roof passes
-# spiders.SPIDERS: the engine loads spiders by name, as Scrapy loads any component, and never
-# imports them.
-SpiderPaths = Mapping[str, str]
 
 
 def select_sources(
@@ -202,7 +197,8 @@ def _run_child(
     context = context or multiprocessing.get_context("spawn")
     channel = context.Queue()
     process = context.Process(target=_child_main, args=(job, channel), name="schoolwatch-crawl")
-    process.start()
+    with _main_module_hidden():
+        process.start()
     deadline = time.monotonic() + timeout if timeout else None
     result: Any = None
     failure: tuple[str, str] | None = None
@@ -244,6 +240,22 @@ def _run_child(
     return result
 
 
+@contextlib.contextmanager
+def _main_module_hidden() -> Iterator[None]:
+    """Starts the child without re-running the parent's __main__ in it.
+
+    A spawned child imports the parent's main script (for `schoolwatch`, the whole CLI: click,
+    rich, the digest, matplotlib: seconds and ~100 MiB) so that functions defined there can be
+    unpickled. The child's entry point lives in this module, so it needs none of that.
+    """
+    main = sys.modules["__main__"]
+    sys.modules["__main__"] = types.ModuleType("__main__")
+    try:
+        yield
+    finally:
+        sys.modules["__main__"] = main
+
+
 def _stop(process: Any) -> None:
     process.terminate()
     process.join(10)
@@ -265,7 +277,15 @@ def _rebuild_error(type_name: str, message: str) -> Exception:
 # ---- child side ---------------------------------------------------------------------------
 
 
+# The child keeps every document it collects until the one store write at the end, so its heap
+# only grows; with the default thresholds the cyclic collector keeps re-scanning it (measured:
+# ~15% of a forum crawl). Collections come less often, and what is loaded before the crawl is
+# frozen out of them.
+CHILD_GC_THRESHOLDS = (10_000, 50, 100)
+
+
 def _child_main(job: dict[str, Any], channel: Any) -> None:
+    gc.set_threshold(*CHILD_GC_THRESHOLDS)
     try:
         if job["mode"] == "crawl":
             channel.put(("result", _crawl_in_child(job, channel)))
@@ -334,7 +354,7 @@ def _collect(
     from crawler.matching import Matcher
 
     matcher = Matcher.from_config(list(schools))
-    spiders = _run_spiders(
+    spiders = run_spiders(
         crawl_settings,
         sources,
         spider_paths,
@@ -371,7 +391,7 @@ def _collect(
 
 
 def _extract_in_child(job: dict[str, Any]) -> tuple[list[dict[str, Any]], SourceRun]:
-    (spider,) = _run_spiders(
+    (spider,) = run_spiders(
         job["crawl"], job["sources"], job["spiders"], job["log_level"], None
     )
     return [item.as_json() for item in spider.collected], spider.run
@@ -390,116 +410,3 @@ def _spider_in_child(job: dict[str, Any]) -> list[Any]:
     process.crawl(crawler, **job["arguments"])
     process.start()
     return list(crawler.spider.collected)
-
-
-def _run_spiders(
-    crawl_settings: CrawlSettings,
-    sources: Sequence[Source],
-    spider_paths: SpiderPaths,
-    log_level: str,
-    channel: Any,
-    spider_kwargs: Callable[[Source], dict[str, Any]] | None = None,
-    extra_settings: dict[str, Any] | None = None,
-) -> list[Any]:
-    from scrapy import signals
-    from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.misc import load_object
-
-    from crawler.engine.settings import scrapy_settings
-
-    settings = scrapy_settings(crawl_settings, log_level=log_level)
-    for key, value in (extra_settings or {}).items():
-        if isinstance(value, dict) and isinstance(settings.get(key), dict):
-            value = {**settings[key], **value}
-        settings[key] = value
-    process = CrawlerProcess(settings)
-    spiders: list[Any] = []
-    trackers: list[_ProgressTracker] = []  # Scrapy holds signal receivers weakly
-    for source in sources:
-        spider_class = load_object(spider_paths[source.kind])
-        crawler = process.create_crawler(spider_class)
-        tracker = _ProgressTracker(source.name, channel, spiders)
-        trackers.append(tracker)
-        crawler.signals.connect(tracker.opened, signal=signals.spider_opened)
-        crawler.signals.connect(tracker.response, signal=signals.response_received)
-        crawler.signals.connect(tracker.scraped, signal=signals.item_scraped)
-        crawler.signals.connect(tracker.dropped, signal=signals.item_dropped)
-        crawler.signals.connect(tracker.error, signal=signals.spider_error)
-        crawler.signals.connect(tracker.closed, signal=signals.spider_closed)
-        process.crawl(
-            crawler,
-            source=source,
-            run=SourceRun(source=source.name, started_at=datetime.now(UTC)),
-            max_pages=source.max_pages or crawl_settings.max_pages,
-            **(spider_kwargs(source) if spider_kwargs else {}),
-        )
-    process.start()
-    return spiders
-
-
-class _ProgressTracker:
-    """Keeps a source's run record current from Scrapy's signals and reports progress."""
-
-    def __init__(self, source: str, channel: Any, spiders: list[Any]) -> None:
-        self.source = source
-        self.channel = channel
-        self.spiders = spiders
-        self.items = 0
-        self.kept = 0
-
-    def _send(self, spider: Any, event: str) -> None:
-        if self.channel is None:
-            return
-        run: SourceRun = spider.run
-        self.channel.put(
-            (
-                "progress",
-                ProgressEvent(
-                    source=self.source,
-                    event=event,
-                    pages=run.pages_fetched,
-                    items=self.items,
-                    kept=self.kept,
-                    status=run.status if event == "finished" else None,
-                    error=run.last_error if event == "finished" else None,
-                ),
-            )
-        )
-
-    def opened(self, spider: Any) -> None:
-        self.spiders.append(spider)
-        self._send(spider, "started")
-
-    def response(self, response: Any, request: Any, spider: Any) -> None:
-        if response.url.endswith("/robots.txt") or response.status >= 400:
-            return
-        spider.run.pages_fetched += 1
-        self._send(spider, "page")
-
-    def scraped(self, item: Any, response: Any, spider: Any) -> None:
-        self.items += 1
-        self.kept += 1
-        self._send(spider, "item")
-
-    def dropped(self, item: Any, response: Any, exception: Any, spider: Any) -> None:
-        self.items += 1
-        self._send(spider, "item")
-
-    def error(self, failure: Any, response: Any, spider: Any) -> None:
-        spider.run.errors.append(f"could not read {response.url}: {failure.value!r}")
-
-    def closed(self, spider: Any, reason: str) -> None:
-        run: SourceRun = spider.run
-        run.finished_at = datetime.now(UTC)
-        stopped_early = reason not in ("finished", "closespider_pagecount")
-        if stopped_early:
-            run.warnings.append(f"stopped early ({reason})")
-        if run.errors:
-            readable = run.pages_fetched - run.unreadable_pages
-            run.status = RunStatus.PARTIAL if readable > 0 else RunStatus.FAILED
-        elif run.status == RunStatus.OK and run.warnings:
-            run.status = RunStatus.WARNING
-        if stopped_early and run.status != RunStatus.FAILED:
-            # The next start retries an interrupted crawl (see Store.last_completed_crawls).
-            run.status = RunStatus.INTERRUPTED
-        self._send(spider, "finished")

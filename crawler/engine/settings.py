@@ -6,11 +6,8 @@ from typing import Any
 
 from crawler.config import CrawlSettings
 
-ITEM_PIPELINES = {
-    "crawler.engine.pipelines.TidyDocumentPipeline": 100,
-    "crawler.engine.pipelines.SchoolMatchPipeline": 200,
-    "crawler.engine.pipelines.CollectPipeline": 900,
-}
+# Tidy, match, collect: one pipeline running the three steps (see crawler.engine.pipelines).
+ITEM_PIPELINES = {"crawler.engine.pipelines.DocumentPipeline": 100}
 
 
 def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "CRITICAL") -> dict[str, Any]:
@@ -37,4 +34,13 @@ def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "CRITICAL") -> dic
         "LOGSTATS_INTERVAL": 0,
         "DEFAULT_DROPITEM_LOG_LEVEL": "DEBUG",
         "ITEM_PIPELINES": ITEM_PIPELINES,
+        # Each crawl runs one Scrapy crawler per source, so per-crawler set-up counts: no
+        # handlers for schemes a source cannot have, no feed export, and no source inspection
+        # of our own callbacks (a lint for generators, done once per crawler and callback).
+        "DOWNLOAD_HANDLERS": {"data": None, "file": None, "s3": None, "ftp": None},
+        "EXTENSIONS": {"scrapy.extensions.feedexport.FeedExporter": None},
+        "WARN_ON_GENERATOR_RETURN_VALUE": False,
+        # The pipelines are synchronous: running 100 item workers per response buys nothing
+        # and costs 100 asyncio tasks per response.
+        "CONCURRENT_ITEMS": 8,
     }

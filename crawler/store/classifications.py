@@ -36,6 +36,14 @@ class ClassificationRow:
 
 
 class ClassificationStore(StoreBase):
+    def has_unclassified(self) -> bool:
+        """Whether any mention has no classification at all (one cheap query, no model)."""
+        sql = (
+            "SELECT EXISTS (SELECT 1 FROM mention_records m "
+            "LEFT JOIN classifications c ON c.mention_id = m.id WHERE c.mention_id IS NULL)"
+        )
+        return bool(self.query(sql).rows[0][0])
+
     def pending_classification(
         self, model_version: str, *, everything: bool = False, ids: Sequence[int] | None = None
     ) -> list[PendingMention]:

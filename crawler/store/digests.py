@@ -3,6 +3,7 @@ classification, through the `mentions` view."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
@@ -30,6 +31,30 @@ class DigestStore(StoreBase):
             "ORDER BY happened_at DESC, id",
             [school_id, start, end],
         ).records()
+
+    def school_mention_index(
+        self, school_id: str, start: datetime, end: datetime
+    ) -> list[dict[str, Any]]:
+        """school_mentions without the text: what counting and ranking a week need (id,
+        happened_at, risk, sentiment, rating, source, source_kind, status), newest first."""
+        return self.query(
+            "SELECT id, coalesce(published_at, first_seen_at) AS happened_at, risk, sentiment, "
+            "rating, source, source_kind, status FROM mentions WHERE school_id = ? "
+            "AND coalesce(published_at, first_seen_at) >= ? "
+            "AND coalesce(published_at, first_seen_at) < ? "
+            "ORDER BY happened_at DESC, id",
+            [school_id, start, end],
+        ).records()
+
+    def mentions_by_id(self, ids: Sequence[int]) -> dict[int, dict[str, Any]]:
+        """The mentions with these ids, with every column school_mentions gives."""
+        if not ids:
+            return {}
+        rows = self.query(
+            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE id IN (SELECT unnest(?::BIGINT[]))",
+            [list(ids)],
+        ).records()
+        return {row["id"]: row for row in rows}
 
     def high_risk_unalerted(self, school_id: str, since: datetime) -> list[dict[str, Any]]:
         """High-risk mentions of the school fetched since `since` that no alert covered yet

@@ -129,6 +129,10 @@ class FixtureServer:
 class _QuietServer(ThreadingHTTPServer):
     """A client hanging up mid-answer (a size cap, a timeout) is expected, not an error."""
 
+    # http.server's backlog of 5 drops connections when a crawl opens many sources at once,
+    # and the client's TCP retries then look like a slow site
+    request_queue_size = 128
+
     def handle_error(self, request: Any, client_address: Any) -> None:
         import sys
 
