@@ -28,6 +28,20 @@ class ClassifyOutcome:
     classified: int
     by_risk: dict[str, int]
     model_version: str
+    # Of the classified: how many had been tagged by another model version, and how many of
+    # those came out at a different risk level this time.
+    retagged: int = 0
+    risk_changed: int = 0
+
+    @property
+    def upgrade_summary(self) -> str:
+        """"; 40 re-tagged from an older model, 3 at a new risk level", or ""."""
+        if not self.retagged:
+            return ""
+        return (
+            f"; {self.retagged} re-tagged from an older model, "
+            f"{self.risk_changed} at a new risk level"
+        )
 
     @property
     def risk_summary(self) -> str:
@@ -56,18 +70,22 @@ def classify_stored(
 ) -> ClassifyOutcome:
     """Tags every mention not yet classified by this model version (or all, with everything;
     or, with never_classified, only those no model has classified: a stopped crawl's)."""
-    from classifiers.triage import ClassifyRequest
+    from classifiers.triage import ClassifyRequest, model_version
 
-    classifier = classifier_for(config.classifier)
-    limit = config.classifier.max_chars
+    version = model_version(config.classifier)
     ids = store.unclassified_ids() if never_classified else None
     pending = [] if ids == [] else store.pending_classification(
-        classifier.model_version, everything=everything, ids=ids)
+        version, everything=everything, ids=ids)
+    if not pending:
+        # Nothing to tag: the model is never loaded (a crawl of unchanged sources stays light).
+        return ClassifyOutcome(classified=0, by_risk={}, model_version=version)
+    classifier = classifier_for(config.classifier)
+    limit = config.classifier.max_chars
     # Shortest first, each chunk written as it is done: a huge post never delays the others.
     pending.sort(key=lambda mention: len(mention.title) + len(mention.text))
     schools = {school.id: school for school in config.school}
     by_risk: dict[str, int] = {}
-    done = 0
+    done = retagged = risk_changed = 0
     for start in range(0, len(pending), WRITE_CHUNK):
         chunk = pending[start : start + WRITE_CHUNK]
         requests = []
@@ -101,9 +119,18 @@ def classify_stored(
                 for mention, result, size in zip(chunk, results, sizes, strict=True)
             ],
         )
-        for result in results:
+        for mention, result in zip(chunk, results, strict=True):
             by_risk[result.risk] = by_risk.get(result.risk, 0) + 1
+            if mention.previous_version and mention.previous_version != result.model_version:
+                retagged += 1
+                risk_changed += mention.previous_risk != result.risk
         done += len(chunk)
         if on_progress is not None:
             on_progress(done, len(pending))
-    return ClassifyOutcome(classified=done, by_risk=by_risk, model_version=classifier.model_version)
+    return ClassifyOutcome(
+        classified=done,
+        by_risk=by_risk,
+        model_version=classifier.model_version,
+        retagged=retagged,
+        risk_changed=risk_changed,
+    )
