@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 from classifiers import Classifier, ClassifierSettings, ClassifyRequest
 from classifiers.model import REASON_CHARS, pick_sentence, quote, sentence_spans
 from classifiers.rules import CUES, has_cue
+from tests.shared_data import shared_folder
 
-DATASETS = Path(__file__).resolve().parents[1].parent / "shared" / "datasets"
+DATASETS = shared_folder() / "datasets"
 REAL = DATASETS / "school_posts_real" / "posts.jsonl"
 
 

@@ -27,8 +27,9 @@ FAST = settings(max_examples=60, deadline=None,
 SCHOOL = SchoolTerms("hg", "Hollins Green Primary School", aliases=("HGPS",))
 MATCHER = Matcher([SCHOOL])
 # Filler words that can never spell the school's names, whatever their case or punctuation.
+# (No street words: "Hollins Green Primary School Lane" is a road, rightly not the school.)
 FILLER = st.lists(st.sampled_from(["the", "gate", "queue", "was", "long", "today", "kids",
-                                   "parents", "on", "Mill", "Lane", "again", "!", ",", "..."]),
+                                   "parents", "on", "again", "!", ",", "..."]),
                   max_size=30).map(" ".join)
 SEPARATORS = st.sampled_from([" ", "  ", "\n", " - ", ", ", " (", ") ", "\t"])
 
