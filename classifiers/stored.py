@@ -27,6 +27,20 @@ class ClassifyOutcome:
     classified: int
     by_risk: dict[str, int]
     model_version: str
+    # Of the classified: how many had been tagged by another model version, and how many of
+    # those came out at a different risk level this time.
+    retagged: int = 0
+    risk_changed: int = 0
+
+    @property
+    def upgrade_summary(self) -> str:
+        """"; 40 re-tagged from an older model, 3 at a new risk level", or ""."""
+        if not self.retagged:
+            return ""
+        return (
+            f"; {self.retagged} re-tagged from an older model, "
+            f"{self.risk_changed} at a new risk level"
+        )
 
     @property
     def risk_summary(self) -> str:
@@ -53,13 +67,17 @@ def classify_stored(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ClassifyOutcome:
     """Tags every mention not yet classified by this model version (or all, with everything)."""
-    from classifiers.triage import ClassifyRequest
+    from classifiers.triage import ClassifyRequest, model_version
 
+    version = model_version(config.classifier)
+    pending = store.pending_classification(version, everything=everything)
+    if not pending:
+        # Nothing to tag: the model is never loaded (a crawl of unchanged sources stays light).
+        return ClassifyOutcome(classified=0, by_risk={}, model_version=version)
     classifier = classifier_for(config.classifier)
-    pending = store.pending_classification(classifier.model_version, everything=everything)
     schools = {school.id: school for school in config.school}
     by_risk: dict[str, int] = {}
-    done = 0
+    done = retagged = risk_changed = 0
     for start in range(0, len(pending), WRITE_CHUNK):
         chunk = pending[start : start + WRITE_CHUNK]
         requests = []
@@ -87,9 +105,18 @@ def classify_stored(
                 for mention, result in zip(chunk, results, strict=True)
             ],
         )
-        for result in results:
+        for mention, result in zip(chunk, results, strict=True):
             by_risk[result.risk] = by_risk.get(result.risk, 0) + 1
+            if mention.previous_version and mention.previous_version != result.model_version:
+                retagged += 1
+                risk_changed += mention.previous_risk != result.risk
         done += len(chunk)
         if on_progress is not None:
             on_progress(done, len(pending))
-    return ClassifyOutcome(classified=done, by_risk=by_risk, model_version=classifier.model_version)
+    return ClassifyOutcome(
+        classified=done,
+        by_risk=by_risk,
+        model_version=classifier.model_version,
+        retagged=retagged,
+        risk_changed=risk_changed,
+    )

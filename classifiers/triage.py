@@ -4,13 +4,17 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 from classifiers.model import (
-    MODEL_CATEGORIES,
+    DEFAULT_WEIGHTS,
     NEGATIVE_EVIDENCE,
     SENTIMENTS,
     EncoderModel,
     Prediction,
+    clip,
+    quote,
+    resolve_precision,
 )
 from classifiers.rules import (
     RULES_VERSION,
@@ -21,22 +25,27 @@ from classifiers.rules import (
     find_threat,
 )
 from crawler.config import ClassifierSettings
-from crawler.vocab import Category, Risk, Sentiment
+from crawler.errors import ModelLoadError
+from crawler.vocab import Category, Risk
 
 CATEGORIES = tuple(Category)
 RISK_LEVELS = tuple(Risk)
-# Any of these means "act today".
-HIGH_CATEGORIES = frozenset(
-    {
-        Category.SAFEGUARDING,
-        Category.THREAT,
-        Category.NAMED_PUPIL,
-        Category.PERSONAL_DATA,
-        Category.ALLEGATION,
-        Category.EXTREMISM_HATE,
-    }
+# Categories that make a post "act today" when the risk head agrees it is high.
+HIGH_CATEGORIES = (
+    Category.SAFEGUARDING,
+    Category.THREAT,
+    Category.ALLEGATION,
+    Category.EXTREMISM_HATE,
+    Category.NAMED_PUPIL,
+    Category.PERSONAL_DATA,
 )
-MEDIUM_CATEGORIES = frozenset({Category.HARASSMENT, Category.MEDIA_ENQUIRY})
+# Deterministic rules that make a post high on their own: each is specific evidence the rubric
+# names (third-party personal data, a named pupil, an explicit threat, an accusation against a
+# configured member of staff). A parent's report of their own child hurt is safeguarding but
+# its level is left to the risk head (a kick in the playground is medium, an assault high).
+HIGH_RULES = frozenset(
+    {Category.PERSONAL_DATA, Category.NAMED_PUPIL, Category.THREAT, Category.ALLEGATION}
+)
 
 
 @dataclass(frozen=True)
@@ -70,53 +79,57 @@ def _sentence_around(text: str, phrase: str) -> str:
 def decide(
     request: ClassifyRequest, prediction: Prediction, thresholds: dict[str, float], version: str
 ) -> Classification:
+    text = request.text
     reasons: dict[str, str] = {}
     # A school named after a person ("Sophie Scholl Academy") must not read as a pupil's name.
-    pupil_text = request.text
-    if request.school:
-        pupil_text = pupil_text.replace(request.school, "the school")
+    pupil_text = text.replace(request.school, "the school") if request.school else text
     rule_hits = {
-        "personal_data": find_personal_data(request.text),
+        "personal_data": find_personal_data(text),
         "named_pupil": find_named_pupil(pupil_text),
-        "allegation": find_staff_allegation(request.text, request.staff),
-        "threat": find_threat(request.text),
-        "safeguarding": find_child_harm(request.text),
+        "allegation": find_staff_allegation(text, request.staff),
+        "threat": find_threat(text),
+        "safeguarding": find_child_harm(text),
     }
     for name, phrase in rule_hits.items():
         if phrase:
             # A threat fragment ("wait till I see") only reads as a threat with its sentence.
-            reasons[name] = _sentence_around(request.text, phrase) if name == "threat" else phrase
-    for index, name in enumerate(MODEL_CATEGORIES):
-        if name not in reasons and prediction.categories[index] >= thresholds.get(name, 0.5):
-            reasons[name] = prediction.evidence.get(name, request.text[:160])
+            reasons[name] = _sentence_around(text, phrase) if name == "threat" else phrase
 
-    sentiment_index = int(prediction.sentiment.argmax())
-    sentiment = SENTIMENTS[sentiment_index]
-    negative = float(prediction.sentiment[0])
-    if not reasons and negative >= thresholds.get("criticism", 0.6):
-        # A clearly negative post that no category explains is still criticism ("low"): the
-        # complaint head alone misses plain grumbles that do not use complaint vocabulary.
-        reasons["complaint"] = prediction.evidence.get(NEGATIVE_EVIDENCE, request.text[:160])
-    _, at_least_medium, high = (float(x) for x in prediction.risk_at_least)
+    def evidence(name: str) -> str:
+        span = prediction.evidence.get(name)
+        category = "complaint" if name == NEGATIVE_EVIDENCE else name
+        return quote(text, span, category) if span else clip(text)
 
-    if HIGH_CATEGORIES & reasons.keys():
+    for name, probability in prediction.categories.items():
+        if name not in reasons and probability >= thresholds.get(name, 0.5):
+            reasons[name] = evidence(name)
+
+    risk_probability = prediction.risk
+    if HIGH_RULES & {k for k, v in rule_hits.items() if v} or risk_probability[
+        "high"
+    ] >= thresholds.get("risk_high", 0.5):
         risk = Risk.HIGH
-    elif high >= thresholds.get("risk_high", 0.3) and "harassment" in reasons:
-        # "Severe abuse of staff" has no category of its own: the risk head decides how severe
-        # the flagged harassment is. It never upgrades a mere complaint (too many false alarms).
-        risk = Risk.HIGH
-    elif MEDIUM_CATEGORIES & reasons.keys():
+    elif risk_probability["at_least_medium"] >= thresholds.get("risk_at_least_medium", 0.5):
         risk = Risk.MEDIUM
-    elif "complaint" in reasons:
-        # A complaint "gaining traction" (petitions, shares, MPs, protests) is medium.
-        risk = Risk.MEDIUM if at_least_medium >= thresholds.get("risk_medium", 0.5) else Risk.LOW
-    elif "inspection" in reasons and sentiment == Sentiment.NEGATIVE:
+    elif risk_probability["at_least_low"] >= thresholds.get("risk_at_least_low", 0.5):
         risk = Risk.LOW
     else:
         risk = Risk.NONE
+    if risk == Risk.HIGH and not set(HIGH_CATEGORIES) & reasons.keys():
+        # High on the risk head alone: say which kind of harm it most resembles, and where.
+        likeliest = max(
+            (c for c in HIGH_CATEGORIES if c in prediction.categories),
+            key=lambda c: prediction.categories[c],
+        )
+        reasons[likeliest] = evidence(likeliest)
+    if risk != Risk.NONE and not reasons:
+        # A criticism no category explains still needs a sentence a person can check.
+        reasons["complaint"] = evidence(NEGATIVE_EVIDENCE)
+
+    sentiment_index = int(prediction.sentiment.argmax())
     ordered = tuple(c for c in CATEGORIES if c in reasons)
     return Classification(
-        sentiment=sentiment,
+        sentiment=SENTIMENTS[sentiment_index],
         sentiment_score=round(float(prediction.sentiment[sentiment_index]), 4),
         risk=risk,
         categories=ordered,
@@ -125,16 +138,30 @@ def decide(
     )
 
 
+def version_string(weights: Path, digest: str, precision: str) -> str:
+    # Precision is part of the version: int8/fp32/bf16 can differ near a threshold.
+    return f"{weights.stem}-{digest}-rules{RULES_VERSION}-{precision}"
+
+
+def model_version(settings: ClassifierSettings) -> str:
+    """The version a Classifier of these settings stamps, without loading any model (so a
+    crawl with nothing pending never imports onnxruntime or torch)."""
+    import hashlib
+
+    weights = settings.weights or DEFAULT_WEIGHTS
+    try:
+        digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]
+    except OSError as exc:
+        raise ModelLoadError(f"classifier weights {weights} cannot be read: {exc}") from exc
+    return version_string(weights, digest, resolve_precision(settings.precision))
+
+
 class Classifier:
     """Loads the encoder and heads once; `classify` is batched and keeps input order."""
 
     def __init__(self, model: EncoderModel) -> None:
         self.model = model
-        info = model.info
-        # Precision is part of the version: bf16/int8/fp32 can differ near a threshold.
-        self.model_version = (
-            f"{info.path.stem}-{info.digest}-rules{RULES_VERSION}-{model.precision}"
-        )
+        self.model_version = version_string(model.info.path, model.info.digest, model.precision)
 
     @classmethod
     def from_settings(cls, settings: ClassifierSettings) -> Classifier:

@@ -163,7 +163,7 @@ class ClassifierSettings(_Section):
         description=(
             "Local Hugging Face encoder folder to use instead of the bundled all-MiniLM-L6-v2. "
             "The bundled heads only fit the bundled encoder: train heads for another encoder "
-            "with `python -m classifiers.train --model DIR --out FILE` and set `weights`."
+            "with `python -m classifiers.training.train --model DIR --out FILE` and set `weights`."
         ),
     )
     weights: Path | None = Field(
@@ -182,11 +182,13 @@ class ClassifierSettings(_Section):
     threads: int | None = Field(
         None, ge=1, description="CPU threads for inference; default = all cores torch sees."
     )
-    precision: Literal["auto", "fp32", "bf16", "int8"] = Field(
+    precision: Literal["auto", "fp32", "int8", "bf16", "torch-fp32"] = Field(
         "auto",
-        description="Encoder arithmetic: bf16 on CPUs with AMX/AVX512-BF16 (about 2x int8 and "
-        "3x fp32 there), int8 dynamic quantisation elsewhere; 'auto' picks. "
-        "bench/classify_eval.py reports the accuracy of each.",
+        description="Encoder arithmetic. 'int8' and 'fp32' run the encoder exported to ONNX with "
+        "onnxruntime (int8 = dynamic quantisation; exported once per machine into the cache "
+        "folder, $SCHOOLWATCH_CACHE or ~/.cache/schoolwatch); 'torch-fp32' and 'bf16' run it "
+        "with torch. 'auto' is chosen by measurement (bench/classify_speed.py and "
+        "bench/classify_eval.py --precision): see classifiers/README.md.",
     )
 
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from itertools import islice
 
@@ -30,9 +30,47 @@ SCHOOL_CONTEXT = re.compile(
     r"ds\d?|dd\d?|dcs|kids?|children|child|parents? evening|senco|sen|send|pta|uniform|"
     r"homework|term|governors?|curriculum|playground|school run|catchment|admissions|sats|"
     r"gcses?|a levels?|sixth form|academy|primary|secondary|infants?|juniors?|staff|"
-    r"detention|exclusion|excluded|bullying|bullied|inspection|inspectors?)\b"
+    r"detention|exclusion|excluded|bullying|bullied|inspection|inspectors?|"
+    # Short forms real posts use: an Ofsted grade, the gate, placements, phases, events.
+    r"ri|requires improvement|special measures|the gates?|school gates?|work experience|"
+    r"secondaries|primaries|year group|open (?:evening|day|morning)|intake|places|appeals?|"
+    r"form tutor|head of year|sixth formers?|prom|leavers|nativity|sports day|inset|"
+    r"half term|supply teachers?|ta|tas|pupil premium|ehcp|mocks?|11 plus|transition|"
+    r"school trip|timetable|lessons?|exams?|results day|ks\d|sendco|safeguarding|"
+    r"classmates?|dinner ladies|lunch ?time|break ?time|assembly|ptfa|drop ?off|school run|"
+    r"lollipop|inspected|tutors?|breakfast club|after school|spaces?)\b"
 )
 CONTEXT_WINDOW_TOKENS = 25
+# Words right after a shared name that make it another organisation or a place: "Hollins Green
+# Primary Care Centre", "Hollins Green Cricket Club", "Hollins Green Academy of Dance", "Hollins
+# Green Road". Checked after every name and alias of every school, so no school has to list its
+# namesakes in `exclude`.
+OTHER_ORGANISATION = re.compile(
+    r"^(?:(?:primary )?care (?:centre|center|home)|medical (?:centre|practice)|"
+    r"health (?:centre|center)|surgery|dental|dentists?|pharmacy|vets?|hospital|hospice|"
+    r"(?:cricket|football|rugby|tennis|golf|bowls?|bowling|hockey|sailing|rowing|running|"
+    r"cycling|swimming|boxing|social|working mens|sports|youth|squash|netball|athletics)\s"
+    r"(?:and \w+ )?club|club|fc|afc|rfc|cc|united|rovers|athletic|harriers|wanderers|"
+    r"(?:parish |methodist |baptist |united reformed |free |evangelical )?church|chapel|parish|"
+    r"methodist|baptist|mosque|gurdwara|synagogue|temple|"
+    r"(?:(?:academy|school|college) )?of (?:dance|performing arts|ballet|music|drama|motoring|"
+    r"martial arts|english|languages|driving)|dance (?:academy|school|studio|centre|company)|"
+    r"ballet|stage school|theatre school|driving school|swim(?:ming)? school|"
+    r"road|rd|street|lane|ln|avenue|ave|close|crescent|drive|way|grove|terrace|gardens|"
+    r"place|hill|roundabout|bypass|station|bus station|bus stop|"
+    r"retail park|shopping (?:centre|center|park)|industrial (?:estate|park)|business park|"
+    r"trading estate|leisure centre|sports centre|community centre|village hall|library|"
+    r"cemetery|crematorium|allotments?|nature reserve|country park|golf course|"
+    r"hotel|inn|arms|pub|tavern|garage|garden centre|farm|estate|housing|ward|"
+    r"residents association|nursing home|retirement)\b"
+)
+# A disambiguation hook: (normalised words before an ambiguous hit, the hit, the words after)
+# -> probability that the text is about the school. The roof passes one (an encoder-based
+# check in classifiers); the ground never imports it.
+Disambiguate = Callable[[str, str, str], float]
+# With a hook, an ambiguous hit with no context word still counts when the hook is this sure
+# (precision first: the words are the reliable evidence, the hook adds what they miss).
+DISAMBIGUATE_BAR = 0.9
 
 
 def normalise(text: str) -> str:
@@ -62,6 +100,8 @@ def spelling_variants(alias: str) -> set[str]:
             else:
                 expanded.add(variant)
         variants = expanded
+    # "Netherton's" normalises to "nethertons" (apostrophes go): the possessive is the name too.
+    variants |= {f"{variant}s" for variant in variants if not variant.endswith("s")}
     return {variant for variant in variants if variant}
 
 
@@ -85,7 +125,10 @@ _ROLE_RANK = {"name": 0, "alias": 1, "ambiguous": 2}
 class Matcher:
     """One automaton over every school's names, aliases, ambiguous names and exclusions."""
 
-    def __init__(self, schools: Iterable[SchoolTerms]) -> None:
+    def __init__(
+        self, schools: Iterable[SchoolTerms], disambiguate: Disambiguate | None = None
+    ) -> None:
+        self._disambiguate = disambiguate
         self._automaton = ahocorasick.Automaton()
         keys: dict[str, list[_Entry]] = {}
         self.school_ids: list[str] = []
@@ -112,17 +155,22 @@ class Matcher:
         self._empty = not keys
 
     @classmethod
-    def from_config(cls, schools: Iterable[object]) -> Matcher:
+    def from_config(
+        cls, schools: Iterable[object], disambiguate: Disambiguate | None = None
+    ) -> Matcher:
         return cls(
-            SchoolTerms(
-                school_id=s.id,  # type: ignore[attr-defined]
-                name=s.name,  # type: ignore[attr-defined]
-                aliases=s.aliases,  # type: ignore[attr-defined]
-                ambiguous=s.ambiguous,  # type: ignore[attr-defined]
-                exclude=s.exclude,  # type: ignore[attr-defined]
-                context=getattr(s, "context", ()),
-            )
-            for s in schools
+            (
+                SchoolTerms(
+                    school_id=s.id,  # type: ignore[attr-defined]
+                    name=s.name,  # type: ignore[attr-defined]
+                    aliases=s.aliases,  # type: ignore[attr-defined]
+                    ambiguous=s.ambiguous,  # type: ignore[attr-defined]
+                    exclude=s.exclude,  # type: ignore[attr-defined]
+                    context=getattr(s, "context", ()),
+                )
+                for s in schools
+            ),
+            disambiguate,
         )
 
     def match(self, title: str, text: str, only: set[str] | None = None) -> list[Match]:
@@ -158,25 +206,31 @@ class Matcher:
         for start, end, (school_id, phrase, role, _) in hits:
             if any(s <= start and end <= e for s, e in excluded.get(school_id, ())):
                 continue
-            if role == "ambiguous" and not _has_school_context(
-                norm, start, end, self._context.get(school_id)
-            ):
+            if OTHER_ORGANISATION.match(norm[end:].lstrip()):
+                continue  # "X Cricket Club", "X Road": a namesake, not the school
+            if role == "ambiguous" and not self._about_school(school_id, norm, start, end):
                 continue
             offset, context = _locate(value, norm, start, end)
             found.append((Match(school_id, phrase, field, offset, context), role))
         return found
 
 
-def _has_school_context(
-    norm: str, start: int, end: int, places: re.Pattern[str] | None = None
-) -> bool:
-    before = norm[:start].rsplit(" ", CONTEXT_WINDOW_TOKENS + 1)
-    after = norm[end:].split(" ", CONTEXT_WINDOW_TOKENS + 1)
-    window = " ".join(before[1:] if len(before) > CONTEXT_WINDOW_TOKENS else before)
-    window += " " + " ".join(after[:CONTEXT_WINDOW_TOKENS + 1])
-    if SCHOOL_CONTEXT.search(window) is not None:
-        return True
-    return places is not None and places.search(window) is not None
+    def _about_school(self, school_id: str, norm: str, start: int, end: int) -> bool:
+        before, name, after = context_window(norm, start, end)
+        window = f"{before} {after}"
+        places = self._context.get(school_id)
+        if SCHOOL_CONTEXT.search(window) or (places is not None and places.search(window)):
+            return True
+        if self._disambiguate is None:
+            return False
+        return self._disambiguate(before, name, after) >= DISAMBIGUATE_BAR
+
+
+def context_window(norm: str, start: int, end: int) -> tuple[str, str, str]:
+    """Up to CONTEXT_WINDOW_TOKENS normalised words before and after a hit, and the hit."""
+    before = norm[:start].split()[-CONTEXT_WINDOW_TOKENS:]
+    after = norm[end:].split()[:CONTEXT_WINDOW_TOKENS]
+    return " ".join(before), norm[start:end].strip(), " ".join(after)
 
 
 def _locate(original: str, norm: str, start: int, end: int) -> tuple[int, str]:

@@ -55,6 +55,19 @@ def test_demo_runs_offline_and_shows_what_it_found(
         "SELECT sum(new_mentions) FROM crawl_runs WHERE id > (SELECT count(*) / 2 FROM crawl_runs)"
     ).rows[0][0]
     assert second == 0
+    # The classifier finds the demo's one high-risk post (a pupil named with a phone number)
+    # and raises nothing ordinary: praise, questions and news stay none or low.
+    high = store.query("SELECT title FROM mentions WHERE risk = 'high'").rows
+    assert [title for (title,) in high] == ["Hollins Green Primary won't act, so here's who it is"]
+    quiet = set(store.query(
+        "SELECT title, risk FROM mentions WHERE title IN ("
+        "'Hollins Green Primary pupils raise £2,000 for Vale hospice', "
+        "'Our nativity week: why Hollins Green Primary gets it right', "
+        "'Council publishes 2027/28 term dates', "
+        "'Parents angry over new school pick-up rules')"
+    ).rows)
+    assert len({title for title, _ in quiet}) == 4
+    assert {risk for _, risk in quiet} <= {"none", "low"}, quiet
     # ... and leaves a login for the web inbox, with the command that serves it.
     assert "schoolwatch serve --config demo-data/schoolwatch.toml" in result.output
     password = result.output.split("demo@school.example with password ", 1)[1].split()[0]

@@ -111,3 +111,61 @@ def test_only_restricts_to_the_sources_schools(matcher: Matcher) -> None:
 
 def test_normalise() -> None:
     assert normalise("St. Mary’s C.E. & Café—Year 6!") == "st marys c e and cafe year 6"
+
+
+NO_EXCLUDES = SchoolTerms(
+    "hollins-green", "Hollins Green Primary School", aliases=("Hollins Green Primary",),
+    ambiguous=("Hollins Green",),
+)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hollins Green Primary Care Centre has a flu clinic on Saturday",
+        "Hollins Green Cricket Club won on Saturday, great for the kids",
+        "Hollins Green Academy of Dance show had the children in tears",
+        "Roadworks on Hollins Green Road outside the primary",
+        "Hollins Green Retail Park is busy at school pick up time",
+        "Hollins Green Methodist Church runs a parents and toddlers group",
+        "Hollins Green FC under 9s need a coach, parents welcome",
+    ],
+)
+def test_namesake_organisations_are_recognised_without_an_exclude_list(text: str) -> None:
+    assert ids(Matcher([NO_EXCLUDES]), text) == [], text
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Hollins Green is RI now and the head is leaving",
+        "Queue at the Hollins Green gate was ridiculous this morning",
+        "Has anyone done work experience through Hollins Green?",
+        "Looking at secondaries: Hollins Green or Kingsway?",
+        "Hollins Green's nativity is on the 14th",  # the possessive is the name too
+    ],
+)
+def test_short_name_cues_of_real_posts_count(text: str) -> None:
+    assert ids(Matcher([NO_EXCLUDES]), text) == ["hollins-green"], text
+
+
+def test_the_disambiguation_hook_runs_only_on_ambiguous_hits_the_words_leave_open() -> None:
+    calls: list[tuple[str, str, str]] = []
+
+    def sure(before: str, hit: str, after: str) -> float:
+        calls.append((before, hit, after))
+        return 0.95
+
+    matcher = Matcher([NO_EXCLUDES], disambiguate=sure)
+    assert ids(matcher, "Our DD's first week at Hollins Green went really well") == [
+        "hollins-green"
+    ]
+    assert calls == [("our dds first week at", "hollins green", "went really well")]
+    calls.clear()
+    assert ids(matcher, "Hollins Green Primary nativity, lovely") == ["hollins-green"]
+    assert ids(matcher, "My DD in year 3 at Hollins Green loves it") == ["hollins-green"]
+    assert ids(matcher, "Hollins Green Cricket Club open day") == []
+    assert calls == []  # names, context words and namesakes decide without the hook
+
+    unsure = Matcher([NO_EXCLUDES], disambiguate=lambda before, hit, after: 0.5)
+    assert ids(unsure, "Our DD's first week at Hollins Green went really well") == []

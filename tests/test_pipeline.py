@@ -5,12 +5,14 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from datetime import UTC, datetime
+from pathlib import Path
 
+import pytest
 from click.testing import CliRunner
 
 from crawler.app.cli import cli
 from crawler.app.demo.server import FixtureServer
-from crawler.config import Config
+from crawler.config import ClassifierSettings, Config
 from crawler.store import Store
 from tests.helpers import MutableFeed, feed_source
 from tests.mail_helpers import SmtpSink
@@ -105,3 +107,51 @@ def test_classify_pending_tags_stored_mentions_once(
     assert "Tagged 0 mention(s)" in again.output
     everything = CliRunner().invoke(cli, ["classify", "--all", "--config", path])
     assert "Tagged 4 mention(s)" in everything.output
+
+
+def test_an_upgraded_model_retags_old_mentions_visibly(
+    site: FixtureServer, write_config: Callable[..., Config]
+) -> None:
+    from crawler.app.crawling import crawl
+
+    config = write_config(feed_source("news", f"{site.base_url}/news/rss.xml"))
+    crawl(config, config.source)
+    store = Store(config.store.path)
+    path = str(config.store.path.parent / "schoolwatch.toml")
+    assert CliRunner().invoke(cli, ["classify", "--pending", "--config", path]).exit_code == 0
+    current = store.query("SELECT DISTINCT model_version FROM classifications").rows
+    # As if an older model had tagged them: one at another risk level than the current gives.
+    with store.transaction() as con:
+        con.execute("UPDATE classifications SET model_version = 'heads-old-rules1-int8'")
+        con.execute(
+            "UPDATE classifications SET risk = CASE WHEN risk = 'high' THEN 'none' ELSE 'high' "
+            "END WHERE mention_id = (SELECT min(mention_id) FROM classifications)"
+        )
+    upgraded = CliRunner().invoke(cli, ["classify", "--pending", "--config", path])
+    assert upgraded.exit_code == 0, upgraded.output
+    assert "Tagged 4 mention(s)" in upgraded.output
+    assert "4 re-tagged from an older model, 1 at a new risk level" in upgraded.output
+    assert store.query("SELECT DISTINCT model_version FROM classifications").rows == current
+
+
+def test_nothing_pending_never_loads_the_model(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from classifiers import stored
+    from tests.store_helpers import unattended_config
+
+    def no_model(settings: object) -> None:
+        raise AssertionError("the model was loaded with nothing to classify")
+
+    monkeypatch.setattr(stored, "classifier_for", no_model)
+    config = unattended_config(tmp_path)
+    outcome = stored.classify_stored(config, Store(config.store.path))
+    assert outcome.classified == 0 and outcome.model_version.startswith("heads-")
+
+
+def test_the_version_known_without_loading_is_the_loaded_models() -> None:
+    from classifiers.stored import classifier_for
+    from classifiers.triage import model_version
+
+    settings = ClassifierSettings()
+    assert model_version(settings) == classifier_for(settings).model_version

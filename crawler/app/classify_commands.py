@@ -56,4 +56,4 @@ def _classify_store(config_path: Path | None, everything: bool) -> None:
         outcome = classify_stored(config, Store(config.store.path), everything=everything,
                                   on_progress=show)
     console.print(f"Tagged {outcome.classified} mention(s) with {outcome.model_version}: "
-                  f"{outcome.risk_summary or 'none'}.")
+                  f"{outcome.risk_summary or 'none'}{outcome.upgrade_summary}.")

@@ -19,6 +19,10 @@ class PendingMention:
     school_id: str
     title: str
     text: str
+    # The classification being replaced, if any: a re-tag after a model upgrade is counted and
+    # reported (and its risk change), not silent.
+    previous_version: str | None = None
+    previous_risk: str | None = None
 
 
 @dataclass(frozen=True)
@@ -46,7 +50,8 @@ class ClassificationStore(StoreBase):
     ) -> list[PendingMention]:
         """Mentions never classified, or classified by another model version."""
         sql = (
-            "SELECT m.id, m.school_id, coalesce(m.title, ''), m.text FROM mention_records m "
+            "SELECT m.id, m.school_id, coalesce(m.title, ''), m.text, c.model_version, c.risk "
+            "FROM mention_records m "
             "LEFT JOIN classifications c ON c.mention_id = m.id "
         )
         params: list[Any] = []

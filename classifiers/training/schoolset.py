@@ -1,9 +1,9 @@
-"""Builds the school-domain labelled set (`classifiers/data/school_posts.jsonl`).
+"""Builds the school-domain labelled set (`classifiers/training/data/school_posts.jsonl`).
 
-Run `python -m classifiers.schoolset` to regenerate it. Every school, person, phone number and
-address is fictional. Posts come from hand-written templates in the voice of parent forums,
-review sites and local-news comment threads; slots are filled with seeded random choices so the
-file is reproducible. The held-out split is chosen per *template* (not per post), so the
+Run `python -m classifiers.training.schoolset` to regenerate it. Every school, person, phone
+number and address is fictional. Posts come from hand-written templates in the voice of parent
+forums, review sites and local-news comment threads; slots are filled with seeded random choices
+so the file is reproducible. The held-out split is chosen per *template* (not per post), so the
 evaluation never sees a sentence pattern the model trained on.
 """
 

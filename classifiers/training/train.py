@@ -1,7 +1,12 @@
-"""Trains the LoRA adapters and heads: `python -m classifiers.train [--model DIR] [--out FILE]`.
+"""Stage 1, the LoRA adapters: `python -m classifiers.training.train [--model DIR]` (~15 min).
+
+Writes `classifiers/training/data/adapters.safetensors` (adapters + first-pass heads). Stage 2,
+`python -m classifiers.training.heads`, fits the shipped calibrated heads on the frozen,
+adapted encoder in a few minutes; rerun it after this.
 
 Data: TweetEval sentiment (validation split; the train split is not available), offensive and
-hate (train splits), plus the school set's train split (`classifiers/data/school_posts.jsonl`).
+hate (train splits), plus the school set's train split
+(`classifiers/training/data/school_posts.jsonl`).
 TweetEval *test* splits are never read here. Multi-task: each step takes one batch from one
 task and updates the shared adapters plus that task's head. Seeded, so a rerun on the same
 machine reproduces the weights.
@@ -22,44 +27,43 @@ import torch
 from safetensors.torch import save_file
 from torch import nn
 
-from classifiers.model import (
-    DEFAULT_WEIGHTS,
-    MODEL_CATEGORIES,
-    RISKS,
-    SENTIMENTS,
-    Heads,
-    add_lora,
-    bundled_encoder_path,
-    encoder_fingerprint,
-    load_encoder,
-    mean_pool,
+from classifiers.encoder import add_lora, bundled_encoder_path, encoder_fingerprint
+from classifiers.model import RISKS, SENTIMENTS
+from classifiers.training.data import ADAPTERS, DEFAULT_DATASETS, read_tweeteval
+from classifiers.training.schoolset import DATA_FILE
+
+# The categories the first-pass heads learn from the synthetic set.
+MODEL_CATEGORIES = (
+    "safeguarding",
+    "threat",
+    "harassment",
+    "extremism_hate",
+    "complaint",
+    "media_enquiry",
+    "inspection",
 )
-from classifiers.schoolset import DATA_FILE
-
-REPO_ROOT = Path(__file__).resolve().parent.parent
-DEFAULT_DATASETS = REPO_ROOT.parent / "shared" / "datasets"
-# Recall-biased: a missed safeguarding post or threat costs far more than a false alarm.
-DEFAULT_THRESHOLDS = {
-    "safeguarding": 0.25,
-    "threat": 0.25,
-    "extremism_hate": 0.3,
-    "harassment": 0.4,
-    "complaint": 0.5,
-    "media_enquiry": 0.5,
-    "inspection": 0.5,
-    "risk_high": 0.3,
-    "risk_medium": 0.5,
-    "risk_low": 0.5,
-}
 
 
-def read_tweeteval(root: Path, task: str, split: str) -> tuple[list[str], list[int]]:
-    folder = root / "tweeteval" / task
-    texts = (folder / f"{split}_text.txt").read_text(encoding="utf-8").splitlines()
-    labels = [int(x) for x in (folder / f"{split}_labels.txt").read_text().split()]
-    if len(texts) != len(labels):
-        raise SystemExit(f"{folder}: {split} texts and labels differ in length")
-    return texts, labels
+class Heads(nn.Module):
+    def __init__(self, hidden: int) -> None:
+        super().__init__()
+        self.sentiment = nn.Linear(hidden, len(SENTIMENTS))
+        self.offensive = nn.Linear(hidden, 2)
+        self.hate = nn.Linear(hidden, 2)
+        self.categories = nn.Linear(hidden, len(MODEL_CATEGORIES))
+        self.risk = nn.Linear(hidden, len(RISKS))
+
+
+def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+    weights = mask.unsqueeze(-1).to(hidden.dtype)
+    return (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+
+
+def load_encoder(folder: Path) -> tuple[Any, nn.Module]:
+    from transformers import AutoModel, AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
+    return tokenizer, AutoModel.from_pretrained(folder, local_files_only=True)
 
 
 def read_school(split: str) -> list[dict[str, Any]]:
@@ -109,7 +113,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--model", type=Path, default=None, help="encoder folder (default: bundled)"
     )
-    parser.add_argument("--out", type=Path, default=DEFAULT_WEIGHTS)
+    parser.add_argument("--out", type=Path, default=ADAPTERS)
     parser.add_argument("--datasets", type=Path, default=DEFAULT_DATASETS)
     parser.add_argument("--seed", type=int, default=13)
     parser.add_argument("--threads", type=int, default=2)
@@ -249,7 +253,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "encoder_name": folder.name,
         "lora_rank": str(args.rank),
         "lora_alpha": str(alpha),
-        "thresholds": json.dumps(DEFAULT_THRESHOLDS),
+        "thresholds": "{}",
         "train_seconds": f"{elapsed:.0f}",
         "train_steps": str(total),
         "seed": str(args.seed),
