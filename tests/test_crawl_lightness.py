@@ -116,6 +116,36 @@ def test_a_crawl_command_with_nothing_to_tag_never_imports_torch(
     assert not marker.exists(), "a crawl with nothing to tag imported torch"
 
 
+def test_a_crawl_command_that_brings_nothing_new_never_imports_pyarrow(
+    site: FixtureServer, write_config: Callable[..., Config], tmp_path: Path
+) -> None:
+    """Arrow (with numpy, ~0.2 s) is for writing new rows; an all-304 re-crawl has none. Neither
+    the parent nor the crawl child (which starts with the parent's sys.path) may load it."""
+    config = write_config(feed_source("news", f"{site.base_url}/news/rss.xml"))
+    crawl(config, config.source)
+    tag_everything(Store(config.store.path))
+    script = (
+        "import sys\nfrom crawler.app.cli import cli\n"
+        "cli(['crawl', '--config', sys.argv[1]], standalone_mode=False)\n"
+        "print('arrow', 'pyarrow' in sys.modules, 'numpy' in sys.modules)\n"
+    )
+    marker = tmp_path / "pyarrow-was-imported"
+    fake = tmp_path / "fake" / "pyarrow"
+    fake.mkdir(parents=True)
+    fake.joinpath("__init__.py").write_text(
+        f"open({str(marker)!r}, 'w').close()\nraise ImportError('fake pyarrow for a test')\n"
+    )
+    path = os.pathsep.join([str(tmp_path / "fake"), str(ROOT), os.environ.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-c", script, str(config.store.path.parent / "schoolwatch.toml")],
+        capture_output=True, text=True, env={**os.environ, "PYTHONPATH": path}, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert "not_modified" in done.stdout  # the feed answered 304: nothing new
+    assert done.stdout.strip().endswith("arrow False False"), done.stdout[-300:]
+    assert not marker.exists(), "a crawl that brought nothing new imported pyarrow"
+
+
 def test_the_crawl_child_does_not_rerun_the_parents_main_script(
     site: FixtureServer, write_config: Callable[..., Config], tmp_path: Path
 ) -> None:

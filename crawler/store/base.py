@@ -15,10 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from crawler.errors import QueryError, StoreError, StoreLockedError, StoreMissingError
 from crawler.store.sandbox import SANDBOX_SETTINGS, check_statement, run_sandboxed
@@ -26,7 +28,6 @@ from crawler.vocab import now
 
 LOCK_WAIT_READ = 5.0
 LOCK_WAIT_WRITE = 120.0
-TIMESTAMP = pa.timestamp("us", tz="UTC")
 MIGRATIONS = "crawler.store.migrations"
 
 
@@ -100,6 +101,15 @@ def in_transaction(con: duckdb.DuckDBPyConnection) -> Iterator[duckdb.DuckDBPyCo
         con.execute("ROLLBACK")
         raise
     con.execute("COMMIT")
+
+
+def arrow_timestamp() -> pa.DataType:
+    """The column type of every TIMESTAMPTZ written through Arrow. pyarrow (with numpy, ~0.2 s
+    and tens of MiB) is imported only by the functions that build Arrow batches, so that a
+    process that only reads the store, or a crawl that brings nothing new, never loads it."""
+    import pyarrow as pa
+
+    return pa.timestamp("us", tz="UTC")
 
 
 def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> None:

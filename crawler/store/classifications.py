@@ -5,11 +5,12 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pyarrow as pa
+if TYPE_CHECKING:
+    pass
 
-from crawler.store.base import TIMESTAMP, StoreBase, insert_arrow, now
+from crawler.store.base import StoreBase, arrow_timestamp, insert_arrow, now
 
 
 @dataclass(frozen=True)
@@ -84,6 +85,7 @@ class ClassificationStore(StoreBase):
         """Replaces the classification of each mention given, in one transaction."""
         if not rows:
             return
+        import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
         stamp = now()
         batch = pa.table(
             {
@@ -100,7 +102,7 @@ class ClassificationStore(StoreBase):
                 "model_version": [r.model_version for r in rows],
                 "read_chars": pa.array([r.read_chars for r in rows], pa.int64()),
                 "text_chars": pa.array([r.text_chars for r in rows], pa.int64()),
-                "classified_at": pa.array([stamp] * len(rows), TIMESTAMP),
+                "classified_at": pa.array([stamp] * len(rows), arrow_timestamp()),
             }
         )
         with self.transaction() as con:

@@ -7,24 +7,15 @@ import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import duckdb
-import pyarrow as pa
+
+if TYPE_CHECKING:
+    pass
 
 from crawler.items import MatchedDocument, Validators
-from crawler.store.base import TIMESTAMP, StoreBase, insert_arrow, now
-
-_RAW_SCHEMA = pa.schema(
-    [
-        ("sha256", pa.string()),
-        ("url", pa.string()),
-        ("http_status", pa.int32()),
-        ("content_type", pa.string()),
-        ("fetched_at", TIMESTAMP),
-        ("size_bytes", pa.int64()),
-        ("body_zlib", pa.binary()),
-    ]
-)
+from crawler.store.base import StoreBase, arrow_timestamp, insert_arrow, now
 
 
 class EvidenceStore(StoreBase):
@@ -73,6 +64,19 @@ def write_raw_responses(con: duckdb.DuckDBPyConnection, responses: Sequence[RawR
     """Keeps each body once (zlib-compressed); bodies already stored are left as they are."""
     if not responses:
         return
+    import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
+
+    schema = pa.schema(
+        [
+            ("sha256", pa.string()),
+            ("url", pa.string()),
+            ("http_status", pa.int32()),
+            ("content_type", pa.string()),
+            ("fetched_at", arrow_timestamp()),
+            ("size_bytes", pa.int64()),
+            ("body_zlib", pa.binary()),
+        ]
+    )
     known = {
         row[0]
         for row in con.execute(
@@ -96,7 +100,7 @@ def write_raw_responses(con: duckdb.DuckDBPyConnection, responses: Sequence[RawR
                 "body_zlib": zlib.compress(response.body, 6),
             }
         )
-    insert_arrow(con, "raw_responses", pa.Table.from_pylist(rows, schema=_RAW_SCHEMA))
+    insert_arrow(con, "raw_responses", pa.Table.from_pylist(rows, schema=schema))
 
 
 def write_evidence(con: duckdb.DuckDBPyConnection, evidence: dict[str, MatchedDocument]) -> None:
@@ -113,6 +117,7 @@ def write_evidence(con: duckdb.DuckDBPyConnection, evidence: dict[str, MatchedDo
 def write_validators(con: duckdb.DuckDBPyConnection, validators: Sequence[Validators]) -> None:
     if not validators:
         return
+    import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     urls = [v.url for v in validators]
     con.execute("DELETE FROM http_validators WHERE url IN (SELECT unnest(?::VARCHAR[]))", [urls])
     batch = pa.table(
@@ -120,30 +125,27 @@ def write_validators(con: duckdb.DuckDBPyConnection, validators: Sequence[Valida
             "url": urls,
             "etag": [v.etag for v in validators],
             "last_modified": [v.last_modified for v in validators],
-            "updated_at": pa.array([now()] * len(validators), type=TIMESTAMP),
+            "updated_at": pa.array([now()] * len(validators), type=arrow_timestamp()),
         }
     )
     insert_arrow(con, "http_validators", batch)
 
 
 def write_state(con: duckdb.DuckDBPyConnection, state: dict[str, dict[str, str]]) -> None:
+    """The spiders' keys given replace the stored ones. A few keys per source: lists as
+    parameters, no Arrow, so a crawl that brings nothing new never loads pyarrow."""
     rows = [(source, key, value) for source, pairs in state.items() for key, value in pairs.items()]
     if not rows:
         return
-    batch = pa.table(
-        {
-            "source": [row[0] for row in rows],
-            "key": [row[1] for row in rows],
-            "value": [row[2] for row in rows],
-            "updated_at": pa.array([now()] * len(rows), type=TIMESTAMP),
-        }
+    sources, keys, values = ([row[i] for row in rows] for i in range(3))
+    given = "SELECT unnest(?::VARCHAR[]) AS source, unnest(?::VARCHAR[]) AS key"
+    con.execute(
+        f"DELETE FROM crawl_state USING ({given}) AS given "
+        "WHERE crawl_state.source = given.source AND crawl_state.key = given.key",
+        [sources, keys],
     )
-    con.register("_state", batch)
-    try:
-        con.execute(
-            "DELETE FROM crawl_state USING _state "
-            "WHERE crawl_state.source = _state.source AND crawl_state.key = _state.key"
-        )
-    finally:
-        con.unregister("_state")
-    insert_arrow(con, "crawl_state", batch)
+    con.execute(
+        "INSERT INTO crawl_state (source, key, value, updated_at) "
+        "SELECT unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), unnest(?::VARCHAR[]), ?",
+        [sources, keys, values, now()],
+    )

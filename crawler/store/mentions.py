@@ -12,16 +12,18 @@ from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
+
+if TYPE_CHECKING:
+    import pyarrow as pa
 
 from crawler.items import Match, MatchedDocument, SeriesPoint, SourceRun, Validators
 from crawler.store.base import (
     LOCK_WAIT_WRITE,
-    TIMESTAMP,
     StoreBase,
+    arrow_timestamp,
     draw_ids,
     gc_paused,
     insert_arrow,
@@ -100,10 +102,12 @@ class MentionStore(StoreBase):
 def _replace_all(
     con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
+    """The configured schools or sources (tens of rows): a parameterised INSERT, no Arrow."""
     con.execute(f"DELETE FROM {table}")
     if rows:
-        batch = pa.table({name: [row[i] for row in rows] for i, name in enumerate(columns)})
-        insert_arrow(con, table, batch)
+        names = ", ".join(columns)
+        marks = ", ".join("?" for _ in columns)
+        con.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", [list(r) for r in rows])
 
 
 def _write_mentions(
@@ -124,6 +128,7 @@ def _write_mentions(
                 candidates[key] = (matched, match)
     if not candidates:
         return result
+    import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; nothing new, no Arrow
 
     keys = pa.table(
         {
@@ -244,7 +249,7 @@ def _write_mentions(
                 "mention_id": pa.array([real(s[0]) for s in sightings], pa.int64()),
                 "source": pa.array([s[1] for s in sightings], pa.string()),
                 "url": pa.array([s[2] for s in sightings], pa.string()),
-                "seen_at": pa.array([stamp] * len(sightings), TIMESTAMP),
+                "seen_at": pa.array([stamp] * len(sightings), arrow_timestamp()),
             }
         ),
     )
@@ -268,6 +273,7 @@ def _mention_batch(
     ids: list[int], rows: list[tuple[str, str, MatchedDocument, Match]], stamp: datetime
 ) -> pa.Table:
     """New mention rows, built column by column (no per-row dicts on the write path)."""
+    import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     docs = [row[2].document for row in rows]
     matches = [row[3] for row in rows]
     count = len(rows)
@@ -280,9 +286,9 @@ def _mention_batch(
         "platform": pa.array([d.platform for d in docs], pa.string()),
         "title": pa.array([d.title for d in docs], pa.string()),
         "author": pa.array([d.author for d in docs], pa.string()),
-        "published_at": pa.array([d.published_at for d in docs], TIMESTAMP),
-        "first_seen_at": pa.repeat(pa.scalar(stamp, TIMESTAMP), count),
-        "fetched_at": pa.array([d.fetched_at for d in docs], TIMESTAMP),
+        "published_at": pa.array([d.published_at for d in docs], arrow_timestamp()),
+        "first_seen_at": pa.repeat(pa.scalar(stamp, arrow_timestamp()), count),
+        "fetched_at": pa.array([d.fetched_at for d in docs], arrow_timestamp()),
         "final_url": pa.array([d.final_url for d in docs], pa.string()),
         "http_status": pa.array([d.http_status for d in docs], pa.int32()),
         "raw_sha256": pa.array([d.raw_sha256 for d in docs], pa.string()),
@@ -301,18 +307,20 @@ def _mention_batch(
 
 
 def _version_batch(versions: list[tuple[Any, ...]], stamp: datetime) -> pa.Table:
+    import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     names = ["mention_id", "version", "title", "text", "content_hash", "fetched_at", "raw_sha256"]
-    types = [pa.int64(), pa.int32(), pa.string(), pa.string(), pa.string(), TIMESTAMP,
+    types = [pa.int64(), pa.int32(), pa.string(), pa.string(), pa.string(), arrow_timestamp(),
              pa.string()]
     columns = {
         name: pa.array([row[i] for row in versions], kind)
         for i, (name, kind) in enumerate(zip(names, types, strict=True))
     }
-    columns["replaced_at"] = pa.array([stamp] * len(versions), TIMESTAMP)
+    columns["replaced_at"] = pa.array([stamp] * len(versions), arrow_timestamp())
     return pa.table(columns)
 
 
 def _update_batch(updates: list[tuple[int, MatchedDocument, int]]) -> pa.Table:
+    import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     docs = [matched.document for _, matched, _ in updates]
     return pa.table(
         {
@@ -320,7 +328,7 @@ def _update_batch(updates: list[tuple[int, MatchedDocument, int]]) -> pa.Table:
             "title": pa.array([d.title for d in docs], pa.string()),
             "text": pa.array([d.text for d in docs], pa.string()),
             "content_hash": pa.array([u[1].content_hash for u in updates], pa.string()),
-            "fetched_at": pa.array([d.fetched_at for d in docs], TIMESTAMP),
+            "fetched_at": pa.array([d.fetched_at for d in docs], arrow_timestamp()),
             "final_url": pa.array([d.final_url for d in docs], pa.string()),
             "http_status": pa.array([d.http_status for d in docs], pa.int32()),
             "raw_sha256": pa.array([d.raw_sha256 for d in docs], pa.string()),

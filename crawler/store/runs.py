@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
+
+if TYPE_CHECKING:
+    pass
 
 from crawler.items import SourceRun
-from crawler.store.base import TIMESTAMP, QueryResult, StoreBase, draw_ids, insert_arrow, now
+from crawler.store.base import QueryResult, StoreBase, draw_ids, now
 from crawler.vocab import FAILED_RUN_STATUSES, JobStatus, RunStatus
 
 # A run that failed, or was interrupted after errors (what was a partial run before it stopped).
@@ -19,28 +21,24 @@ _FAILED_PARAMS = [list(FAILED_RUN_STATUSES), RunStatus.INTERRUPTED]
 
 
 def write_runs(con: duckdb.DuckDBPyConnection, runs: Sequence[SourceRun]) -> None:
-    """One crawl_runs row per source run, inside the crawl's write transaction."""
+    """One crawl_runs row per source run, inside the crawl's write transaction. A plain
+    parameterised INSERT, not Arrow: one row per source is few, and a crawl that brings nothing
+    new (all 304) then writes without loading pyarrow at all."""
     if not runs:
         return
     ids = draw_ids(con, "crawl_runs_id", len(runs))
     stamp = now()
-    batch = pa.table(
-        {
-            "id": pa.array(ids, pa.int64()),
-            "source": pa.array([run.source for run in runs], pa.string()),
-            "started_at": pa.array([run.started_at for run in runs], TIMESTAMP),
-            "finished_at": pa.array([run.finished_at or stamp for run in runs], TIMESTAMP),
-            "status": pa.array([str(run.status) for run in runs], pa.string()),
-            "pages_fetched": pa.array([run.pages_fetched for run in runs], pa.int32()),
-            "items_seen": pa.array([run.items_seen for run in runs], pa.int32()),
-            "new_mentions": pa.array([run.new_mentions for run in runs], pa.int32()),
-            "updated_mentions": pa.array([run.updated_mentions for run in runs], pa.int32()),
-            "errors": pa.array([len(run.errors) for run in runs], pa.int32()),
-            "last_error": pa.array([run.last_error for run in runs], pa.string()),
-            "warnings": pa.array(["; ".join(run.warnings) or None for run in runs], pa.string()),
-        }
+    con.executemany(
+        "INSERT INTO crawl_runs (id, source, started_at, finished_at, status, pages_fetched, "
+        "items_seen, new_mentions, updated_mentions, errors, last_error, warnings) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+        [
+            [run_id, run.source, run.started_at, run.finished_at or stamp, str(run.status),
+             run.pages_fetched, run.items_seen, run.new_mentions, run.updated_mentions,
+             len(run.errors), run.last_error, "; ".join(run.warnings) or None]
+            for run_id, run in zip(ids, runs, strict=True)
+        ],
     )
-    insert_arrow(con, "crawl_runs", batch)
 
 
 def record_ingested_job(con: duckdb.DuckDBPyConnection, job_id: str, source: str) -> bool:

@@ -6,23 +6,26 @@ from __future__ import annotations
 import json
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import duckdb
-import pyarrow as pa
+
+if TYPE_CHECKING:
+    pass
 
 from crawler.items import SeriesPoint
-from crawler.store.base import TIMESTAMP, StoreBase, insert_arrow
+from crawler.store.base import StoreBase, arrow_timestamp, insert_arrow
 
 
 def write_series(con: duckdb.DuckDBPyConnection, points: Sequence[SeriesPoint]) -> None:
     if not points:
         return
+    import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     batch = pa.table({
         "source": pa.array([p.source for p in points], pa.string()),
         "school_id": pa.array([p.school_id for p in points], pa.string()),
         "series": pa.array([p.series for p in points], pa.string()),
-        "observed_at": pa.array([p.observed_at for p in points], TIMESTAMP),
+        "observed_at": pa.array([p.observed_at for p in points], arrow_timestamp()),
         "as_of": pa.array([p.as_of for p in points], pa.date32()),
         "metric": pa.array([p.metric for p in points], pa.string()),
         "value": pa.array([float(p.value) for p in points], pa.float64()),
