@@ -141,7 +141,7 @@ def test_a_crawl_command_that_brings_nothing_new_never_imports_pyarrow(
         capture_output=True, text=True, env={**os.environ, "PYTHONPATH": path}, timeout=120,
     )
     assert done.returncode == 0, done.stderr
-    assert "not_modified" in done.stdout  # the feed answered 304: nothing new
+    assert "not modified (304)" in done.stdout  # the feed answered 304: nothing new
     assert done.stdout.strip().endswith("arrow False False"), done.stdout[-300:]
     assert not marker.exists(), "a crawl that brought nothing new imported pyarrow"
 
