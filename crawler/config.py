@@ -27,6 +27,7 @@ from crawler.config_services import (  # noqa: F401  (re-exported)
     QueueSettings,
     ScheduleSettings,
     WebSettings,
+    env_variable_name,
 )
 from crawler.config_services import SLUG as _SLUG
 from crawler.config_services import Section as _Section
@@ -293,12 +294,7 @@ class EmailSettings(_Section):
     @field_validator("password_env")
     @classmethod
     def _variable_name(cls, name: str | None) -> str | None:
-        if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ValueError(
-                f"{name!r} is not an environment variable name (put the password in the "
-                "environment, and its name here)"
-            )
-        return name
+        return env_variable_name(name, "the password")
 
 
 class Config(_Section):

@@ -14,6 +14,17 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 from crawler.durations import Duration
 from crawler.vocab import Category, Risk
 
+
+def env_variable_name(name: str | None, secret: str) -> str | None:
+    """A setting that names the environment variable holding a secret (never the secret)."""
+    if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
+        raise ValueError(
+            f"{name!r} is not an environment variable name (put {secret} in the "
+            "environment, and its name here)"
+        )
+    return name
+
+
 SLUG = r"^[a-z0-9][a-z0-9_-]*$"
 
 
@@ -72,12 +83,7 @@ class Channel(Section):
     @field_validator("url_env")
     @classmethod
     def _variable_name(cls, name: str | None) -> str | None:
-        if name is not None and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise ValueError(
-                f"{name!r} is not an environment variable name (put the URL in the "
-                "environment, and its name here)"
-            )
-        return name
+        return env_variable_name(name, "the URL")
 
     @field_validator("to")
     @classmethod
