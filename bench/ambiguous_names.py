@@ -17,8 +17,8 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
-from crawler import matching  # noqa: E402
-from crawler.matching import Matcher, SchoolTerms  # noqa: E402
+from crawler.ground import matching  # noqa: E402
+from crawler.ground.matching import Matcher, SchoolTerms  # noqa: E402
 
 SCHOOLS = [
     SchoolTerms("netherton", "Netherton Primary School", ("Netherton Primary",), ("Netherton",)),

@@ -19,10 +19,10 @@ import numpy as np
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from classifiers.decide import CATEGORIES, Classifier, ClassifyRequest  # noqa: E402
 from classifiers.model import SENTIMENTS  # noqa: E402
 from classifiers.training.data import read_real, read_tweeteval  # noqa: E402
-from classifiers.triage import CATEGORIES, Classifier, ClassifyRequest  # noqa: E402
-from crawler.config import ClassifierSettings  # noqa: E402
+from crawler.ground.config import ClassifierSettings  # noqa: E402
 
 # From /work/shared/datasets/README.md (TweetEval leaderboard, test sets).
 LEADERBOARD = {

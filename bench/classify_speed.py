@@ -28,11 +28,11 @@ from pathlib import Path
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
+from classifiers.decide import Classifier, ClassifyRequest  # noqa: E402
 from classifiers.encoder import bundled_encoder_path  # noqa: E402
 from classifiers.model import AUTO_PRECISION  # noqa: E402
 from classifiers.training.schoolset import DATA_FILE  # noqa: E402
-from classifiers.triage import Classifier, ClassifyRequest  # noqa: E402
-from crawler.config import ClassifierSettings  # noqa: E402
+from crawler.ground.config import ClassifierSettings  # noqa: E402
 
 BIN = Path(sys.executable).parent
 # Subprocesses run this tree's code (the venv's own path entry may point at another checkout).

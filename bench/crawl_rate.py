@@ -44,8 +44,8 @@ SELECTORS = {
 OURS = r"""
 import json, sys, time
 started = time.perf_counter()
-from crawler.app.crawling import crawl
-from crawler.config import load_config
+from schoolwatch.crawling import crawl
+from crawler.ground.config import load_config
 
 config = load_config(sys.argv[1])
 report = crawl(config, config.source)
@@ -65,7 +65,7 @@ import scrapy
 from scrapy import signals
 from scrapy.crawler import CrawlerProcess
 
-from crawler.config import load_config
+from crawler.ground.config import load_config
 from crawler.engine.settings import scrapy_settings
 
 config = load_config(sys.argv[1])

@@ -20,11 +20,11 @@ import time
 from datetime import datetime, timedelta
 from pathlib import Path
 
-from crawler.config import Config, load_config
-from crawler.items import Document, Match, MatchedDocument
+from crawler.ground.config import Config, load_config
+from crawler.ground.items import Document, Match, MatchedDocument
+from crawler.ground.text import content_hash
+from crawler.ground.vocab import LONDON
 from crawler.store import ClassificationRow, Store
-from crawler.text import content_hash
-from crawler.vocab import LONDON
 from digest.compose import compose_digest
 from digest.weekly import build_digest
 from digest.weeks import Week

@@ -28,14 +28,14 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.app.queue.dispatch import Dispatcher  # noqa: E402
-from crawler.app.queue.ingest import Ingest  # noqa: E402
-from crawler.app.queue.payload import encode_result  # noqa: E402
-from crawler.app.queue.worker import send_result  # noqa: E402
-from crawler.config import Config, load_config  # noqa: E402
 from crawler.engine.runner import Collected  # noqa: E402
-from crawler.items import SourceRun  # noqa: E402
+from crawler.ground.config import Config, load_config  # noqa: E402
+from crawler.ground.items import SourceRun  # noqa: E402
 from crawler.store import Store  # noqa: E402
+from schoolwatch.queue.dispatch import Dispatcher  # noqa: E402
+from schoolwatch.queue.ingest import Ingest  # noqa: E402
+from schoolwatch.queue.payload import encode_result  # noqa: E402
+from schoolwatch.queue.worker import send_result  # noqa: E402
 from tests.helpers import SCHOOLS_TOML  # noqa: E402
 from tests.queue_helpers import CountingSite, RedisServer, WorkerProcess, wait_for  # noqa: E402
 

@@ -5,7 +5,7 @@
 Both sides fetch the same 50 feeds from one local server with the same Scrapy settings (16
 requests at once, 16 per site, no delay, robots.txt not read, no retries, log level CRITICAL)
 and both are timed as whole processes, start-up included:
-- schoolwatch, fresh: a process running `crawler.app.crawling.crawl` (spawned crawl child, spiders,
+- schoolwatch, fresh: a process running `schoolwatch.crawling.crawl` (spawned crawl child, spiders,
   matching, the store write), without classification;
 - schoolwatch, all-304 re-crawl: the `schoolwatch crawl` command itself, which also runs the
   after-crawl step (classification when there is something to tag, alerts, delivery);
@@ -80,15 +80,15 @@ with open(state_path, "w") as handle:
 # What the installed `schoolwatch` console script does (a file, so the crawl child re-imports it
 # as __mp_main__, as it does for the real command).
 CLI = """import sys
-from crawler.app.cli import main
+from schoolwatch.cli import main
 if __name__ == "__main__":
     sys.exit(main())
 """
 
 OURS = r"""
 import sys
-from crawler.config import load_config
-from crawler.app.crawling import crawl
+from crawler.ground.config import load_config
+from schoolwatch.crawling import crawl
 
 config = load_config(sys.argv[1])
 report = crawl(config, config.source)

@@ -26,12 +26,12 @@ from pathlib import Path
 
 import uvicorn
 
-from crawler.app.web.app import create_app
-from crawler.app.web.auth import hash_password
-from crawler.app.web.server import bind
-from crawler.config import config_from_dict
-from crawler.items import Document, Match, MatchedDocument
+from crawler.ground.config import config_from_dict
+from crawler.ground.items import Document, Match, MatchedDocument
 from crawler.store import ClassificationRow, Store
+from schoolwatch.web.app import create_app
+from schoolwatch.web.auth import hash_password
+from schoolwatch.web.server import bind
 
 SCHOOLS = [(f"school-{n}", f"School Number {n} Primary") for n in range(5)]
 WORDS = ("parents", "evening", "uniform", "homework", "lunch", "queue", "bullying", "teacher",

@@ -13,7 +13,7 @@ import random
 import statistics
 import time
 
-from crawler.matching import Matcher, SchoolTerms
+from crawler.ground.matching import Matcher, SchoolTerms
 
 WORDS = [
     "the",

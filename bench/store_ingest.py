@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from crawler.items import Document, Match, MatchedDocument, SourceRun
+from crawler.ground.items import Document, Match, MatchedDocument, SourceRun
 from crawler.store import Store
 
 ENTRIES_PER_PAGE = 20

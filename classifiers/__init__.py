@@ -9,9 +9,9 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
+    from classifiers.decide import Classification, Classifier, ClassifyRequest
     from classifiers.stream import classify_jsonl
-    from classifiers.triage import Classification, Classifier, ClassifyRequest
-    from crawler.config import ClassifierSettings
+    from crawler.ground.config import ClassifierSettings
 
 __all__ = [
     "Classification",
@@ -22,10 +22,10 @@ __all__ = [
 ]
 
 _WHERE = {
-    "Classification": "classifiers.triage",
-    "Classifier": "classifiers.triage",
-    "ClassifyRequest": "classifiers.triage",
-    "ClassifierSettings": "crawler.config",
+    "Classification": "classifiers.decide",
+    "Classifier": "classifiers.decide",
+    "ClassifyRequest": "classifiers.decide",
+    "ClassifierSettings": "crawler.ground.config",
     "classify_jsonl": "classifiers.stream",
 }
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import numpy as np
 
-from crawler.errors import ModelLoadError
+from crawler.ground.errors import ModelLoadError
 
 ONNX_OPSET = 17
 

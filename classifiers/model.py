@@ -31,8 +31,8 @@ from classifiers.encoder import (
     load_torch_encoder,
 )
 from classifiers.rules import CUES
-from crawler.errors import ModelLoadError
-from crawler.vocab import Category, Risk, Sentiment
+from crawler.ground.errors import ModelLoadError
+from crawler.ground.vocab import Category, Risk, Sentiment
 
 SENTIMENTS = tuple(Sentiment)
 # Categories the shipped heads judge by meaning; personal_data and named_pupil are rules only.

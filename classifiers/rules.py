@@ -10,12 +10,12 @@ import re
 from collections.abc import Sequence
 from functools import lru_cache
 
-from crawler import personal_data
+from crawler.ground import personal_data
 
 RULES_VERSION = "4"
 
 # ---------------------------------------------------------------- personal data
-# The patterns live in crawler.personal_data, shared with the email redaction.
+# The patterns live in crawler.ground.personal_data, shared with the email redaction.
 find_personal_data = personal_data.find_personal_data
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import numpy as np
 
-from crawler.errors import ModelLoadError
+from crawler.ground.errors import ModelLoadError
 
 WEIGHTS = Path(__file__).parent / "weights" / "school_context.safetensors"
 MASK = "brookfield"
@@ -59,6 +59,6 @@ def _check() -> SchoolContextCheck:
 
 
 def school_probability(before: str, hit: str, after: str) -> float:
-    """The matcher's disambiguation hook (crawler.matching.Disambiguate)."""
+    """The matcher's disambiguation hook (crawler.ground.matching.Disambiguate)."""
     del hit  # masked: the decision rests on the context alone
     return float(_check().probabilities([(before, after)])[0])

@@ -11,14 +11,14 @@ from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
-from crawler.config import ClassifierSettings
+from crawler.ground.config import ClassifierSettings
+from crawler.ground.text import without_trailers
+from crawler.ground.vocab import Risk
 from crawler.store import ClassificationRow, Store
-from crawler.text import without_trailers
-from crawler.vocab import Risk
 
 if TYPE_CHECKING:
-    from classifiers.triage import Classifier
-    from crawler.config import Config
+    from classifiers.decide import Classifier
+    from crawler.ground.config import Config
 
 WRITE_CHUNK = 512
 
@@ -55,7 +55,7 @@ class ClassifyOutcome:
 @lru_cache(maxsize=2)
 def classifier_for(settings: ClassifierSettings) -> Classifier:
     """One loaded model per process and settings."""
-    from classifiers.triage import Classifier
+    from classifiers.decide import Classifier
 
     return Classifier.from_settings(settings)
 
@@ -70,7 +70,7 @@ def classify_stored(
 ) -> ClassifyOutcome:
     """Tags every mention not yet classified by this model version (or all, with everything;
     or, with never_classified, only those no model has classified: a stopped crawl's)."""
-    from classifiers.triage import ClassifyRequest, model_version
+    from classifiers.decide import ClassifyRequest, model_version
 
     version = model_version(config.classifier)
     ids = store.unclassified_ids() if never_classified else None

@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from typing import Any, TextIO
 
-from classifiers.triage import Classification, Classifier, ClassifyRequest
+from classifiers.decide import Classification, Classifier, ClassifyRequest
 
 # Lines are classified in chunks: big enough for efficient batches, small enough that a long
 # stdin stream shows results as it goes and never sits wholly in memory.

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from crawler.config import Config
+from crawler.ground.config import Config
 from crawler.store import Store
 from digest.compose import compose_alert
 from digest.mailer import outbox_dir, sender

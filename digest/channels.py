@@ -20,9 +20,9 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
-from crawler.config import Channel, Config, School
+from crawler.ground.config import Channel, Config, School
+from crawler.ground.vocab import LONDON, Risk
 from crawler.store import ChannelDelivery, ClaimedDelivery, Store
-from crawler.vocab import LONDON, Risk
 from digest.channel_formats import defang_links, plain_text
 from digest.channel_urls import ChannelURLError, apprise_url, quiet_apprise, server_asset
 from digest.weekly import Item, WeekDigest, mention_item

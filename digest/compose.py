@@ -16,7 +16,7 @@ from email.policy import SMTP
 from email.utils import format_datetime
 from typing import TYPE_CHECKING
 
-from crawler.config import School
+from crawler.ground.config import School
 from digest.chart import sentiment_chart
 from digest.outbox import OutgoingMessage
 from digest.render import render_alert, render_digest

@@ -15,8 +15,8 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 from pathlib import Path
 
-from crawler.config import DEFAULT_SENDER, Config, EmailSettings
-from crawler.errors import SchoolwatchError
+from crawler.ground.config import DEFAULT_SENDER, Config, EmailSettings
+from crawler.ground.errors import SchoolwatchError
 from crawler.store import Store
 from digest.outbox import ClaimedMessage, claim_pending, mark_failed, mark_sent, release
 

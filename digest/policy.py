@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from crawler.vocab import Category, Risk
+from crawler.ground.vocab import Category, Risk
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from crawler import personal_data
+from crawler.ground import personal_data
 
 PHONE = "[phone removed]"
 EMAIL = "[email removed]"

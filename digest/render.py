@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from crawler.vocab import LONDON
+from crawler.ground.vocab import LONDON
 from digest.chart import LABELS as SENTIMENT_LABELS
 
 if TYPE_CHECKING:

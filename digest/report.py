@@ -15,9 +15,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from crawler.config import Config, School
+from crawler.ground.config import Config, School
+from crawler.ground.vocab import ACTION_RISKS, CLOSED_CASES, LONDON
 from crawler.store import Case, Store
-from crawler.vocab import ACTION_RISKS, CLOSED_CASES, LONDON
 from digest import policy
 from digest.chart import monthly_sentiment_chart, rating_trend_chart
 from digest.parent_view import FALL_POINTS, ParentViewTrend

@@ -7,11 +7,11 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from crawler.text import without_trailers
+from crawler.ground.text import without_trailers
 from digest.redact import redact
 
 if TYPE_CHECKING:
-    from crawler.config import School
+    from crawler.ground.config import School
 
 _STOP_TEXT = """
     a about above after again against all am an and any are aren't as at be because been before

@@ -16,12 +16,12 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
-from crawler.config import Config, School
-from crawler.errors import UnknownNameError
+from crawler.ground.config import Config, School
+from crawler.ground.errors import UnknownNameError
+from crawler.ground.inbox_status import LABELS, alertable, is_resolved, needs_action
+from crawler.ground.text import without_trailers
+from crawler.ground.vocab import LONDON, Sentiment
 from crawler.store import Store
-from crawler.text import without_trailers
-from crawler.triage import LABELS, alertable, is_resolved, needs_action
-from crawler.vocab import LONDON, Sentiment
 from digest import policy
 from digest.compose import ComposedDigest, compose_digest
 from digest.mailer import outbox_dir, sender

@@ -6,8 +6,8 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from crawler.errors import SchoolwatchError
-from crawler.vocab import LONDON
+from crawler.ground.errors import SchoolwatchError
+from crawler.ground.vocab import LONDON
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
 

@@ -21,11 +21,11 @@ import uvicorn
 from click.testing import CliRunner
 from playwright.sync_api import sync_playwright
 
-from crawler.app.cli import cli
-from crawler.app.web.app import create_app
-from crawler.app.web.server import bind
-from crawler.config import load_config
+from crawler.ground.config import load_config
 from crawler.store import InboxFilter, Store
+from schoolwatch.cli import cli
+from schoolwatch.web.app import create_app
+from schoolwatch.web.server import bind
 
 
 def main() -> None:

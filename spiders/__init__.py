@@ -1,5 +1,5 @@
 """Scrapy spiders, one module per source kind. SPIDERS maps each config `kind` (the names in
-crawler.vocab.SOURCE_KINDS) to its spider class, by dotted path, for the crawl engine."""
+crawler.ground.vocab.SOURCE_KINDS) to its spider class, by dotted path, for the crawl engine."""
 
 SPIDERS: dict[str, str] = {
     "feed": "spiders.feed.FeedSpider",

@@ -21,9 +21,9 @@ from scrapy.http import Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.config import Source
 from crawler.engine.guard import NonPublicAddress
-from crawler.errors import (
+from crawler.ground.config import Source
+from crawler.ground.errors import (
     ConnectionFailedError,
     DnsLookupError,
     FetchError,
@@ -33,10 +33,10 @@ from crawler.errors import (
     ResponseTooLargeError,
     RobotsDisallowedError,
 )
-from crawler.items import Document, SeriesPoint, SourceRun, Validators
-from crawler.matching import Matcher
-from crawler.urls import canonical_url
-from crawler.vocab import RunStatus
+from crawler.ground.items import Document, SeriesPoint, SourceRun, Validators
+from crawler.ground.matching import Matcher
+from crawler.ground.urls import canonical_url
+from crawler.ground.vocab import RunStatus
 
 
 class SourceSpider(scrapy.Spider):

@@ -15,11 +15,11 @@ from typing import Any
 import feedparser
 from scrapy.http import Response
 
-from crawler.dates import from_struct_time, parse_date
-from crawler.errors import UnreadableContentError
-from crawler.items import Document
-from crawler.text import html_to_text, without_trailers
-from crawler.urls import unwrap_redirect
+from crawler.ground.dates import from_struct_time, parse_date
+from crawler.ground.errors import UnreadableContentError
+from crawler.ground.items import Document
+from crawler.ground.text import html_to_text, without_trailers
+from crawler.ground.urls import unwrap_redirect
 from spiders.base import SourceSpider
 
 

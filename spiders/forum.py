@@ -15,8 +15,8 @@ from typing import Any
 
 from scrapy.http import Response
 
-from crawler.errors import UnreadableContentError
-from crawler.urls import canonical_url
+from crawler.ground.errors import UnreadableContentError
+from crawler.ground.urls import canonical_url
 from spiders.base import SourceSpider
 from spiders.platforms import Platform, detect, discourse, get_platform
 from spiders.posts import extract_posts, fragment_text, links

@@ -17,10 +17,10 @@ from typing import Any
 from parsel import Selector
 from scrapy.http import Response
 
-from crawler.errors import UnreadableContentError
-from crawler.items import Document
-from crawler.text import html_to_text
-from crawler.vocab import LONDON
+from crawler.ground.errors import UnreadableContentError
+from crawler.ground.items import Document
+from crawler.ground.text import html_to_text
+from crawler.ground.vocab import LONDON
 from spiders.base import SourceSpider
 
 # Words of every Ofsted framework: report cards (from November 2025), the 2019 framework's

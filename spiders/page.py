@@ -14,8 +14,8 @@ from typing import Any
 import trafilatura
 from scrapy.http import Response
 
-from crawler.diff import text_change
-from crawler.errors import UnreadableContentError
+from crawler.ground.diff import text_change
+from crawler.ground.errors import UnreadableContentError
 from spiders.base import SourceSpider
 
 _TEXT = "text"

@@ -18,8 +18,8 @@ from typing import Any
 from parsel import Selector
 from scrapy.http import Response
 
-from crawler.errors import UnreadableContentError
-from crawler.items import SeriesPoint
+from crawler.ground.errors import UnreadableContentError
+from crawler.ground.items import SeriesPoint
 from spiders.base import SourceSpider
 
 SERIES = "parent_view"

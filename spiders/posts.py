@@ -18,8 +18,8 @@ from lxml import etree
 from parsel import Selector
 from parsel.csstranslator import css2xpath
 
-from crawler.dates import parse_date
-from crawler.text import element_text, tidy_whitespace
+from crawler.ground.dates import parse_date
+from crawler.ground.text import element_text, tidy_whitespace
 from spiders.platforms import Platform, Selectors, select
 
 

@@ -20,8 +20,8 @@ import scrapy
 from scrapy.http import Response
 from twisted.python.failure import Failure
 
-from crawler.errors import RobotsDisallowedError
-from crawler.text import html_to_text
+from crawler.ground.errors import RobotsDisallowedError
+from crawler.ground.text import html_to_text
 from spiders.base import describe_failure
 
 GONE_STATUSES = (404, 410)

@@ -16,8 +16,8 @@ from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
 from scrapy.http import Response
 
-from crawler.dates import from_epoch
-from crawler.errors import UnreadableContentError
+from crawler.ground.dates import from_epoch
+from crawler.ground.errors import UnreadableContentError
 from spiders.base import SourceSpider
 
 _QUOTE_LINE = re.compile(r"^\s*(?:>|&gt;).*$", re.MULTILINE)

@@ -15,9 +15,9 @@ from typing import Any
 import extruct
 from scrapy.http import Response
 
-from crawler.dates import parse_date
-from crawler.errors import UnreadableContentError
-from crawler.text import html_to_text
+from crawler.ground.dates import parse_date
+from crawler.ground.errors import UnreadableContentError
+from crawler.ground.text import html_to_text
 from spiders.base import SourceSpider
 from spiders.posts import links
 

@@ -17,8 +17,8 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import quote, urlencode, urlsplit
 
-from crawler.config import School
-from crawler.matching import normalise
+from crawler.ground.config import School
+from crawler.ground.matching import normalise
 
 GOOGLE_NEWS = "https://news.google.com/rss/search"
 BING_NEWS = "https://www.bing.com/news/search"

@@ -16,9 +16,9 @@ from urllib.parse import parse_qsl, unquote, urlencode, urlsplit
 
 from scrapy.http import Response
 
-from crawler.diff import text_change
-from crawler.errors import UnreadableContentError
-from crawler.text import plain_wikitext
+from crawler.ground.diff import text_change
+from crawler.ground.errors import UnreadableContentError
+from crawler.ground.text import plain_wikitext
 from spiders.base import SourceSpider
 
 _LAST_REVISION = "last_revision"

@@ -9,10 +9,10 @@ from typing import Any
 
 import pytest
 
-from crawler.app.demo import sites_folder
-from crawler.app.demo.server import FixtureServer
-from crawler.config import Config, load_config
+from crawler.ground.config import Config, load_config
 from crawler.store import Store
+from schoolwatch.demo import sites_folder
+from schoolwatch.demo.server import FixtureServer
 from tests.helpers import SCHOOLS_TOML, MutableFeed, failure_routes
 from tests.mail_helpers import SmtpSink, free_port
 from tests.queue_helpers import NO_REDIS, RedisServer

@@ -8,8 +8,8 @@ from typing import Any
 
 from scrapy.http import HtmlResponse, TextResponse
 
-from crawler.config import Source
-from crawler.items import Document, SourceRun
+from crawler.ground.config import Source
+from crawler.ground.items import Document, SourceRun
 
 FETCHED_AT = datetime(2025, 11, 20, 12, 0, tzinfo=UTC)
 

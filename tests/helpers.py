@@ -7,7 +7,7 @@ from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler
 from typing import Any
 
-from crawler.app.demo.server import send
+from schoolwatch.demo.server import send
 
 SCHOOLS_TOML = """
 [[school]]

@@ -15,10 +15,10 @@ from typing import Any
 
 from aiosmtpd.controller import Controller
 
-from crawler.config import Config, config_from_dict
-from crawler.items import Document, Match, MatchedDocument, SourceRun
+from crawler.ground.config import Config, config_from_dict
+from crawler.ground.items import Document, Match, MatchedDocument, SourceRun
+from crawler.ground.text import content_hash
 from crawler.store import ClassificationRow, Store, write_classifications
-from crawler.text import content_hash
 
 
 def free_port() -> int:

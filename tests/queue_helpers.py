@@ -15,7 +15,7 @@ from pathlib import Path
 
 import redis
 
-from crawler.app.demo.server import FixtureServer, send
+from schoolwatch.demo.server import FixtureServer, send
 
 ROOT = Path(__file__).resolve().parents[1]
 NO_REDIS = "redis-server is not installed (`make test` installs Debian's redis-server package)"
@@ -152,7 +152,7 @@ class WorkerProcess:
         self._log = open(log_path, "wb")  # noqa: SIM115 - closed in stop()
         env = {**os.environ, "PYTHONPATH": str(ROOT)}
         self.process = subprocess.Popen(
-            [sys.executable, "-m", "crawler.app.cli", "worker", "--config", str(config_path),
+            [sys.executable, "-m", "schoolwatch.cli", "worker", "--config", str(config_path),
              "--threads", str(threads)],
             stdout=self._log, stderr=subprocess.STDOUT, env=env, start_new_session=True,
             cwd=ROOT,

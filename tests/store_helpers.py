@@ -8,10 +8,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.config import Config, config_from_dict
-from crawler.items import Document, Match, MatchedDocument
+from crawler.ground.config import Config, config_from_dict
+from crawler.ground.items import Document, Match, MatchedDocument
+from crawler.ground.text import content_hash
 from crawler.store import Store
-from crawler.text import content_hash
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,10 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
 from crawler.store import Store
 from digest.alerts import queue_alerts
 from digest.mailer import deliver_pending
+from schoolwatch.cli import cli
 from tests.mail_helpers import Post, SmtpSink, make_config, parts, smtp_email, write_posts
 
 
@@ -104,7 +104,7 @@ id = "hollins-green"
 name = "Hollins Green Primary"
 leads = ["orm@hollins-green.example.org"]
 """, encoding="utf-8")
-    from crawler.config import load_config
+    from crawler.ground.config import load_config
 
     write_posts(load_config(path), [threat("Threat", b"x")])
     runner = CliRunner()

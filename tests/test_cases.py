@@ -6,7 +6,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.app.cases import (
+from crawler.ground.errors import CaseError
+from crawler.store import Store
+from schoolwatch.cases import (
     case_events,
     get_case,
     list_cases,
@@ -16,10 +18,8 @@ from crawler.app.cases import (
     text_still_present,
     update_case,
 )
-from crawler.app.cli import cli
-from crawler.app.demo.server import FixtureServer, send
-from crawler.errors import CaseError
-from crawler.store import Store
+from schoolwatch.cli import cli
+from schoolwatch.demo.server import FixtureServer, send
 from tests.store_helpers import Post, unattended_config, write_posts
 
 POST = ("Hollins Green Primary is a disgrace, the head Jane Alder ignores every complaint "

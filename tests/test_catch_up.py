@@ -8,9 +8,9 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.items import SourceRun
+from crawler.ground.items import SourceRun
 from crawler.store import SpooledCrawl, Store
+from schoolwatch.cli import cli
 from tests.mail_helpers import Post, make_config, write_posts
 from tests.test_store import matched
 

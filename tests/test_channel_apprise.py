@@ -25,7 +25,7 @@ from cryptography.hazmat.primitives import hashes, serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.x509.oid import NameOID
 
-from crawler.config import Config
+from crawler.ground.config import Config
 from crawler.store import ClassificationRow, Store, write_classifications
 from digest.channel_urls import ChannelURLError, apprise_url, quiet_apprise, server_asset
 from digest.channels import deliver_channels, queue_channel_alerts, scrub

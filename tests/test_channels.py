@@ -15,8 +15,8 @@ from typing import Any
 
 import pytest
 
-from crawler.config import Config
-from crawler.errors import ConfigError
+from crawler.ground.config import Config
+from crawler.ground.errors import ConfigError
 from crawler.store import ClassificationRow, Store, write_classifications
 from digest.channels import deliver_channels, queue_channel_alerts, quiet_until
 from tests.store_helpers import Post, unattended_config, write_posts
@@ -198,9 +198,9 @@ def test_apprise_delivers_to_a_local_json_endpoint(
 def test_the_weekly_digest_goes_once_to_channels_that_ask_and_names_failed_sources(
     tmp_path: Path, webhook: Webhook
 ) -> None:
-    from crawler.app.jobs import send_digest
-    from crawler.items import SourceRun
+    from crawler.ground.items import SourceRun
     from digest.weeks import Week
+    from schoolwatch.jobs import send_digest
 
     webhook.statuses.clear()
     config = unattended_config(
@@ -233,8 +233,8 @@ def test_the_weekly_digest_goes_once_to_channels_that_ask_and_names_failed_sourc
 def test_the_scheduler_delivers_held_messages_between_crawls(
     tmp_path: Path, webhook: Webhook
 ) -> None:
-    from crawler.app.jobs import deliver_job
-    from crawler.app.scheduler import plan
+    from schoolwatch.jobs import deliver_job
+    from schoolwatch.scheduler import plan
 
     webhook.statuses.clear()
     config = _config(tmp_path, risks=["medium"], quiet_hours="00:00-23:59")
@@ -255,7 +255,7 @@ def test_digest_send_command_posts_the_digest_to_a_channel(
 ) -> None:
     from click.testing import CliRunner
 
-    from crawler.app.cli import cli
+    from schoolwatch.cli import cli
 
     webhook.statuses.clear()
     config = tmp_path / "schoolwatch.toml"

@@ -10,7 +10,7 @@ import pytest
 
 from classifiers import Classification, Classifier, ClassifierSettings, ClassifyRequest
 from classifiers.stream import classify_jsonl
-from crawler.errors import ModelLoadError, SchoolwatchError
+from crawler.ground.errors import ModelLoadError, SchoolwatchError
 
 
 @pytest.fixture(scope="session")

@@ -9,9 +9,9 @@ import click
 import pytest
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.app.demo.server import FixtureServer
-from crawler.config import load_config
+from crawler.ground.config import load_config
+from schoolwatch.cli import cli
+from schoolwatch.demo.server import FixtureServer
 from tests.helpers import feed_source
 
 

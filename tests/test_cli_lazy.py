@@ -9,7 +9,7 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler.app.cli import LAZY_SUBCOMMANDS, cli
+from schoolwatch.cli import LAZY_SUBCOMMANDS, cli
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -30,10 +30,10 @@ def test_top_level_help_lists_every_command() -> None:
 
 def test_crawl_help_imports_no_other_command_and_no_scrapy() -> None:
     script = (
-        "import sys\nfrom crawler.app.cli import cli\n"
+        "import sys\nfrom schoolwatch.cli import cli\n"
         "cli(['crawl', '--help'], standalone_mode=False)\n"
         "print(sorted(m for m in sys.modules if m.endswith('_commands') or m == 'scrapy'"
-        " or m.startswith('crawler.app.queue')))\n"
+        " or m.startswith('schoolwatch.queue')))\n"
     )
     path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
     done = subprocess.run(

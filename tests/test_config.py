@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.config import load_config, parse_duration, resolve_config_path
-from crawler.errors import ConfigError
+from crawler.ground.config import load_config, parse_duration, resolve_config_path
+from crawler.ground.errors import ConfigError
+from schoolwatch.cli import cli
 
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "example.toml"
 MINIMAL = '[[school]]\nid = "hg"\nname = "Hollins Green Primary School"\n'
@@ -27,7 +27,7 @@ def test_the_documented_example_loads_and_store_path_is_relative_to_it() -> None
 def test_the_documented_example_is_a_real_file_and_what_init_writes() -> None:
     from importlib import resources
 
-    packaged = resources.files("crawler").joinpath("example_config.toml").read_text("utf-8")
+    packaged = resources.files("crawler.ground").joinpath("example_config.toml").read_text("utf-8")
     assert not EXAMPLE.is_symlink()
     assert EXAMPLE.read_text(encoding="utf-8") == packaged
 

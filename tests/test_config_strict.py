@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.config import load_config
-from crawler.errors import ConfigError
+from crawler.ground.config import load_config
+from crawler.ground.errors import ConfigError
 
 SCHOOL = '[[school]]\nid = "hg"\nname = "Hollins Green Primary School"\n'
 
@@ -148,7 +148,7 @@ def test_names_that_would_match_anything_are_refused(
 
 
 def test_a_school_called_of_no_longer_matches_every_post() -> None:
-    from crawler.names import name_problem
+    from crawler.ground.names import name_problem
 
     assert name_problem("of") and name_problem("the") and name_problem("Primary Academy")
     assert name_problem("HGPS") is None and name_problem("St Aldhelm's") is None

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.items import SourceRun
+from crawler.ground.items import SourceRun
+from schoolwatch.cli import cli
 
 
 def test_a_regex_in_a_config_error_is_printed_whole(tmp_path: Path) -> None:
@@ -29,8 +29,8 @@ def test_brackets_in_a_path_survive(tmp_path: Path) -> None:
 
 
 def test_crawl_summary_warnings_and_errors_keep_their_brackets() -> None:
-    from crawler.app.cli import _print_summary
-    from crawler.app.ui import console
+    from schoolwatch.cli import _print_summary
+    from schoolwatch.ui import console
 
     run = SourceRun(source="news", started_at=datetime.now(UTC), finished_at=datetime.now(UTC))
     run.warnings.append("ill-formed feed [line 3], kept [bold]what[/bold] parsed")

@@ -6,8 +6,8 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from crawler.config import Config
-from crawler.items import SourceRun
+from crawler.ground.config import Config
+from crawler.ground.items import SourceRun
 from crawler.store import Store
 from digest.compose import compose_digest
 from digest.report import build_report, render_report

@@ -13,12 +13,12 @@ from types import SimpleNamespace
 
 import pytest
 
-from crawler.app.crawling import crawl
-from crawler.app.demo.server import FixtureServer
-from crawler.app.jobs import after_crawl
-from crawler.config import Config
-from crawler.items import SourceRun
+from crawler.ground.config import Config
+from crawler.ground.items import SourceRun
 from crawler.store import ClassificationRow, Store
+from schoolwatch.crawling import crawl
+from schoolwatch.demo.server import FixtureServer
+from schoolwatch.jobs import after_crawl
 from tests.helpers import feed_source
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -100,7 +100,7 @@ def test_a_crawl_command_with_nothing_to_tag_never_imports_torch(
     tag_everything(Store(config.store.path))
     marker = fake_torch(tmp_path)
     script = (
-        "import sys\nfrom crawler.app.cli import cli\n"
+        "import sys\nfrom schoolwatch.cli import cli\n"
         "cli(['crawl', '--config', sys.argv[1]], standalone_mode=False)\n"
         "print('torch' in sys.modules)\n"
     )
@@ -125,7 +125,7 @@ def test_a_crawl_command_that_brings_nothing_new_never_imports_pyarrow(
     crawl(config, config.source)
     tag_everything(Store(config.store.path))
     script = (
-        "import sys\nfrom crawler.app.cli import cli\n"
+        "import sys\nfrom schoolwatch.cli import cli\n"
         "cli(['crawl', '--config', sys.argv[1]], standalone_mode=False)\n"
         "print('arrow', 'pyarrow' in sys.modules, 'numpy' in sys.modules)\n"
     )
@@ -157,8 +157,8 @@ def test_the_crawl_child_does_not_rerun_the_parents_main_script(
         "if __name__ != '__main__':  # a spawned child imports it as __mp_main__\n"
         f"    open({str(marker)!r}, 'w').close()\n"
         "if __name__ == '__main__':\n"
-        "    from crawler.app.crawling import crawl\n"
-        "    from crawler.config import load_config\n"
+        "    from schoolwatch.crawling import crawl\n"
+        "    from crawler.ground.config import load_config\n"
         "    config = load_config(sys.argv[1])\n"
         "    print(crawl(config, config.source).new_mentions)\n"
     )
@@ -210,7 +210,7 @@ def test_the_fast_paths_give_what_the_full_paths_give() -> None:
     random input the skipped path must agree with the full one."""
     import random
 
-    from crawler import text, urls
+    from crawler.ground import text, urls
 
     rng = random.Random(15)
     pieces = ["a", "B", "b.c", "127.0.0.1", ":80", ":443", ":8080", ":0", "/", "//", "/.",

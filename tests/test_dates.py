@@ -2,7 +2,7 @@ from datetime import UTC, datetime
 
 import pytest
 
-from crawler.dates import clean_date_text, parse_date
+from crawler.ground.dates import clean_date_text, parse_date
 
 # A Friday, noon in London (GMT); one summer moment checks the BST offset.
 FETCHED = datetime(2025, 11, 21, 12, 0, tzinfo=UTC)

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.app.demo.server import render_template
-from crawler.app.web.auth import verify_password
-from crawler.config import load_config
+from crawler.ground.config import load_config
 from crawler.store import Store
+from schoolwatch.cli import cli
+from schoolwatch.demo.server import render_template
+from schoolwatch.web.auth import verify_password
 
 
 @pytest.mark.parametrize(
@@ -88,7 +88,7 @@ def test_demo_refuses_a_folder_it_did_not_make_and_deletes_nothing(tmp_path: Pat
 
 
 def test_a_demo_folder_is_reused_removing_only_what_the_demo_made(tmp_path: Path) -> None:
-    from crawler.app.demo import MARKER, prepare_folder, record_made
+    from schoolwatch.demo import MARKER, prepare_folder, record_made
 
     folder = tmp_path / "demo-data"
     assert prepare_folder(folder) == set()
@@ -109,7 +109,7 @@ def test_a_demo_folder_is_reused_removing_only_what_the_demo_made(tmp_path: Path
 
 
 def test_a_marker_cannot_point_outside_the_folder(tmp_path: Path) -> None:
-    from crawler.app.demo import MARKER, prepare_folder
+    from schoolwatch.demo import MARKER, prepare_folder
 
     outside = tmp_path / "precious.txt"
     outside.write_text("keep", encoding="utf-8")

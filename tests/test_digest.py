@@ -11,13 +11,13 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.config import Config, load_config
-from crawler.items import SourceRun
+from crawler.ground.config import Config, load_config
+from crawler.ground.items import SourceRun
 from crawler.store import Store
 from digest.safety import excerpt, header_value, safe_url
 from digest.weekly import build_digest
 from digest.weeks import Week, WeekError
+from schoolwatch.cli import cli
 from tests.mail_helpers import Post, SmtpSink, make_config, parts, run, write_posts
 
 WEEK = Week.parse("2026-W20")  # Mon 11 May to Sun 17 May 2026, British Summer Time

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 from scrapy.http import Request, Response
 
-from crawler.config import Source
-from crawler.items import Document, SourceRun
+from crawler.ground.config import Source
+from crawler.ground.items import Document, SourceRun
 from spiders.feed import FeedSpider
 from tests.shared_data import REALWORLD, needs_realworld
 

@@ -9,9 +9,9 @@ from http.server import BaseHTTPRequestHandler
 
 import pytest
 
-from crawler.app.crawling import crawl
-from crawler.app.demo.server import FixtureServer, send
-from crawler.config import Config
+from crawler.ground.config import Config
+from schoolwatch.crawling import crawl
+from schoolwatch.demo.server import FixtureServer, send
 from tests.helpers import feed_source
 
 FEED = (b"<rss version='2.0'><channel><item><title>Hollins Green Primary fair</title>"

@@ -7,12 +7,12 @@ import json
 import pytest
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.app.crawling import crawl
-from crawler.app.demo import sites_folder
-from crawler.app.demo.server import FixtureServer
-from crawler.config import config_from_dict
+from crawler.ground.config import config_from_dict
 from crawler.store import Store
+from schoolwatch.cli import cli
+from schoolwatch.crawling import crawl
+from schoolwatch.demo import sites_folder
+from schoolwatch.demo.server import FixtureServer
 from spiders.forum import ForumSpider
 from tests.fixtures_spiders import documents, make_spider
 
@@ -128,7 +128,7 @@ def test_extract_prints_posts_without_storing(tmp_path, demo_sites, monkeypatch)
 
 
 def test_unknown_platform_is_a_config_error(tmp_path):
-    from crawler.errors import ConfigError
+    from crawler.ground.errors import ConfigError
 
     with pytest.raises(ConfigError, match="unknown platform 'phpbb4'"):
         config_from_dict({"school": SCHOOLS, "source": [

@@ -6,11 +6,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler.app.cases import open_case, update_case
-from crawler.app.cli import cli
-from crawler.config import Config
+from crawler.ground.config import Config
 from crawler.store import ClassificationRow, Store, write_classifications
 from digest.report import build_report, render_report
+from schoolwatch.cases import open_case, update_case
+from schoolwatch.cli import cli
 from tests.store_helpers import Post, unattended_config, write_posts
 
 NOW = datetime.now(UTC)

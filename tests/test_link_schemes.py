@@ -10,8 +10,8 @@ from typing import Any
 import pytest
 
 from crawler.engine.pipelines import TidyDocumentPipeline
-from crawler.items import Document, SourceRun
-from crawler.urls import http_url
+from crawler.ground.items import Document, SourceRun
+from crawler.ground.urls import http_url
 
 
 def _document(url: str, title: str = "Hollins Green Primary") -> Document:

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from aiosmtpd.smtp import AuthResult, LoginPassword
 
-from crawler.config import Config
+from crawler.ground.config import Config
 from crawler.store import Store
 from digest.mailer import MailSettingsError, deliver_pending
 from digest.outbox import claim_pending

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from crawler.matching import Matcher, SchoolTerms, normalise
+from crawler.ground.matching import Matcher, SchoolTerms, normalise
 
 HOLLINS = SchoolTerms(
     "hollins-green",

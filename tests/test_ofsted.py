@@ -1,7 +1,7 @@
 """Ofsted's report page (a mention per report, flagged in the digest) and Parent View (a time
 series: a 10-point fall or the response count passing 10 is flagged; the report shows the trend).
 
-The fixture pages in crawler/app/demo/sites/ are written from the public pages' structure
+The fixture pages in schoolwatch/demo/sites/ are written from the public pages' structure
 (fictional schools): reports as PDF links on files.ofsted.gov.uk beside their dates and
 judgement; Parent View's submissions count and per-question answer percentages.
 """
@@ -11,14 +11,14 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from crawler.app.demo import sites_folder
-from crawler.items import SeriesPoint
+from crawler.ground.items import SeriesPoint
 from crawler.store import Store
 from digest.compose import compose_digest
 from digest.parent_view import flags
 from digest.report import build_report, render_report
 from digest.weekly import build_digest
 from digest.weeks import Week
+from schoolwatch.demo import sites_folder
 from spiders.ofsted import OfstedSpider, read_reports
 from spiders.parent_view import ParentViewSpider, points, read_results
 from tests.fixtures_spiders import documents, html_response, make_spider

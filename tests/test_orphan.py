@@ -9,14 +9,14 @@ import sys
 import time
 from pathlib import Path
 
-from crawler.app.demo.server import FixtureServer, send
+from schoolwatch.demo.server import FixtureServer, send
 
 ROOT = Path(__file__).resolve().parents[1]
 
 PARENT = """
 import multiprocessing, sys, threading, time
-from crawler.app.crawling import crawl
-from crawler.config import config_from_dict
+from schoolwatch.crawling import crawl
+from crawler.ground.config import config_from_dict
 from pathlib import Path
 
 if __name__ == "__main__":

@@ -4,10 +4,10 @@ from __future__ import annotations
 
 from click.testing import CliRunner
 
-from crawler.app.cli import cli, summary
-from crawler.app.demo.server import FixtureServer
-from crawler.app.ui import program, shown_status
 from digest import policy
+from schoolwatch.cli import cli, summary
+from schoolwatch.demo.server import FixtureServer
+from schoolwatch.ui import program, shown_status
 
 
 def test_top_level_help_never_cuts_a_summary_mid_sentence() -> None:
@@ -76,7 +76,7 @@ def test_report_dates_carry_their_year(tmp_path) -> None:  # type: ignore[no-unt
 
 
 def test_the_scheduler_lock_file_goes_with_a_clean_exit(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from crawler.app.scheduler import lock_path, scheduler_lock
+    from schoolwatch.scheduler import lock_path, scheduler_lock
 
     store = tmp_path / "store.duckdb"
     with scheduler_lock(store) as held:
@@ -88,7 +88,7 @@ def test_the_run_log_uses_the_schedule_time_zone_throughout() -> None:
     import logging
     from zoneinfo import ZoneInfo
 
-    from crawler.app.run_commands import LOG_FORMAT, ZonedFormatter
+    from schoolwatch.run_commands import LOG_FORMAT, ZonedFormatter
 
     record = logging.LogRecord("schoolwatch", logging.INFO, __file__, 1, "next crawl", None, None)
     record.created = 1_782_900_000.0  # July 2026: British Summer Time
@@ -128,7 +128,7 @@ def test_a_discourse_forum_under_a_sub_folder_keeps_its_folder() -> None:
 
 
 def test_reddits_trailer_never_reaches_excerpts_themes_or_the_classifier() -> None:
-    from crawler.text import without_trailers
+    from crawler.ground.text import without_trailers
     from digest.themes import negative_themes
 
     trailer = " submitted by /u/GateWatcher to r/Ashcombe [link] [12 comments]"
@@ -147,7 +147,7 @@ def test_reddits_trailer_never_reaches_excerpts_themes_or_the_classifier() -> No
 
 
 def test_wikipedia_edits_read_as_text_not_wikitext() -> None:
-    from crawler.text import plain_wikitext
+    from crawler.ground.text import plain_wikitext
 
     raw = ("'''Hollins Green''' was rated [[Ofsted|Requires Improvement]] in [[2024]]."
            "<ref>{{cite web|url=http://x|title=Report}}</ref> {{Infobox school|name=HG}}"

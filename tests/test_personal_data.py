@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from classifiers.rules import find_named_pupil
-from crawler.personal_data import find_personal_data, is_uk_phone
+from crawler.ground.personal_data import find_personal_data, is_uk_phone
 from digest.redact import redact
 
 PERSONAL = [

@@ -10,10 +10,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.app.demo.server import FixtureServer
-from crawler.config import ClassifierSettings, Config
+from crawler.ground.config import ClassifierSettings, Config
 from crawler.store import Store
+from schoolwatch.cli import cli
+from schoolwatch.demo.server import FixtureServer
 from tests.helpers import MutableFeed, feed_source
 from tests.mail_helpers import SmtpSink
 
@@ -91,7 +91,7 @@ def test_classify_reads_json_lines_and_keeps_their_order() -> None:
 def test_classify_pending_tags_stored_mentions_once(
     site: FixtureServer, write_config: Callable[..., Config]
 ) -> None:
-    from crawler.app.crawling import crawl
+    from schoolwatch.crawling import crawl
 
     config = write_config(feed_source("news", f"{site.base_url}/news/rss.xml"))
     crawl(config, config.source)  # the runner alone stores, without tagging
@@ -133,7 +133,7 @@ def test_a_crawl_whose_alert_cannot_be_sent_exits_1_and_says_so_once(
 def test_an_upgraded_model_retags_old_mentions_visibly(
     site: FixtureServer, write_config: Callable[..., Config]
 ) -> None:
-    from crawler.app.crawling import crawl
+    from schoolwatch.crawling import crawl
 
     config = write_config(feed_source("news", f"{site.base_url}/news/rss.xml"))
     crawl(config, config.source)
@@ -171,8 +171,8 @@ def test_nothing_pending_never_loads_the_model(
 
 
 def test_the_version_known_without_loading_is_the_loaded_models() -> None:
+    from classifiers.decide import model_version
     from classifiers.stored import classifier_for
-    from classifiers.triage import model_version
 
     settings = ClassifierSettings()
     assert model_version(settings) == classifier_for(settings).model_version

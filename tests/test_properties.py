@@ -13,11 +13,11 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from crawler.config import config_from_dict, load_config, parse_duration
-from crawler.dates import parse_date
-from crawler.errors import ConfigError
-from crawler.matching import Matcher, SchoolTerms
-from crawler.urls import canonical_url
+from crawler.ground.config import config_from_dict, load_config, parse_duration
+from crawler.ground.dates import parse_date
+from crawler.ground.errors import ConfigError
+from crawler.ground.matching import Matcher, SchoolTerms
+from crawler.ground.urls import canonical_url
 
 FAST = settings(max_examples=60, deadline=None,
                 suppress_health_check=[HealthCheck.function_scoped_fixture])

@@ -9,9 +9,9 @@ from pathlib import Path
 
 from scrapy.http import Request, Response
 
-from crawler.config import School, Source
-from crawler.items import Document, SourceRun
-from crawler.matching import Matcher
+from crawler.ground.config import School, Source
+from crawler.ground.items import Document, SourceRun
+from crawler.ground.matching import Matcher
 from spiders.feed import FeedSpider
 from spiders.suggest import hashtags, social_sources
 

@@ -13,11 +13,11 @@ from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
 from scrapy.http import Response
 from scrapy.utils.test import get_crawler
 
-from crawler.app.crawling import crawl
-from crawler.app.demo.server import FixtureServer
-from crawler.config import Config
 from crawler.engine.guard import NonPublicAddress, PublicOnlyMiddleware
 from crawler.engine.settings import scrapy_settings
+from crawler.ground.config import Config
+from schoolwatch.crawling import crawl
+from schoolwatch.demo.server import FixtureServer
 from tests.helpers import feed_source
 
 
@@ -102,7 +102,7 @@ def test_a_crawl_refuses_a_private_source_at_fetch_time(
 def test_extract_refuses_a_private_address_unless_allowed(site: FixtureServer) -> None:
     from click.testing import CliRunner
 
-    from crawler.app.cli import cli
+    from schoolwatch.cli import cli
 
     result = CliRunner().invoke(cli, ["extract", "--kind", "feed", f"{site.base_url}/news/rss.xml"])
     assert result.exit_code == 1

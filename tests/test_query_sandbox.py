@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.errors import QueryError, StoreMissingError
+from crawler.ground.errors import QueryError, StoreMissingError
 from crawler.store import Store
+from schoolwatch.cli import cli
 
 
 @pytest.fixture

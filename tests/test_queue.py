@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.app.queue.dispatch import Dispatcher
-from crawler.app.queue.ingest import Ingest
-from crawler.config import Config, load_config
+from crawler.ground.config import Config, load_config
 from crawler.store import Store
+from schoolwatch.cli import cli
+from schoolwatch.queue.dispatch import Dispatcher
+from schoolwatch.queue.ingest import Ingest
 from tests.helpers import SCHOOLS_TOML
 from tests.queue_helpers import CountingSite, RedisServer, WorkerProcess, wait_for
 
@@ -184,8 +184,8 @@ def test_a_poisoned_job_is_dead_lettered_and_shown_as_the_last_error(cluster: Cl
 def test_run_enqueues_crawls_for_the_workers_and_ingests_them(
     cluster: Cluster, monkeypatch: pytest.MonkeyPatch
 ):
-    from crawler.app import jobs
-    from crawler.app.scheduler import Scheduler
+    from schoolwatch import jobs
+    from schoolwatch.scheduler import Scheduler
 
     followed: list[str] = []
     monkeypatch.setattr(jobs, "after_crawl",

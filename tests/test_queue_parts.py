@@ -10,17 +10,24 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.app.queue import broker as q
-from crawler.app.queue.ingest import Ingest
-from crawler.app.queue.payload import decode_job, decode_result, encode_job, encode_result
-from crawler.app.queue.worker import send_result
-from crawler.config import Config, load_config
 from crawler.engine.runner import Collected, CrawlInputs
 from crawler.engine.site_lease import ACQUIRE, lease_keys, site_key
-from crawler.errors import ConfigError
-from crawler.items import Document, Match, MatchedDocument, SeriesPoint, SourceRun, Validators
+from crawler.ground.config import Config, load_config
+from crawler.ground.errors import ConfigError
+from crawler.ground.items import (
+    Document,
+    Match,
+    MatchedDocument,
+    SeriesPoint,
+    SourceRun,
+    Validators,
+)
 from crawler.store import Store
+from schoolwatch.cli import cli
+from schoolwatch.queue import broker as q
+from schoolwatch.queue.ingest import Ingest
+from schoolwatch.queue.payload import decode_job, decode_result, encode_job, encode_result
+from schoolwatch.queue.worker import send_result
 from tests.helpers import SCHOOLS_TOML
 from tests.queue_helpers import RedisServer
 

@@ -5,9 +5,9 @@ from pathlib import Path
 
 import pytest
 
-from crawler.app.cases import open_case, update_case
-from crawler.config import ConfigError
+from crawler.ground.config import ConfigError
 from crawler.store import ClassificationRow, Store, write_classifications
+from schoolwatch.cases import open_case, update_case
 from tests.store_helpers import Post, unattended_config, write_posts
 
 OLD = "Old post about Hollins Green Primary and the car park queue at pick-up time, from spring."

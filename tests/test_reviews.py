@@ -1,7 +1,7 @@
 from scrapy.http import HtmlResponse
 
-from crawler.app.demo import sites_folder
-from crawler.app.demo.server import render_template
+from schoolwatch.demo import sites_folder
+from schoolwatch.demo.server import render_template
 from spiders.reviews import ReviewsSpider
 from tests.fixtures_spiders import documents, make_spider
 

@@ -6,11 +6,11 @@ from collections.abc import Callable
 
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.app.crawling import crawl
-from crawler.app.demo.server import FixtureServer
-from crawler.config import Config
+from crawler.ground.config import Config
 from crawler.store import Store
+from schoolwatch.cli import cli
+from schoolwatch.crawling import crawl
+from schoolwatch.demo.server import FixtureServer
 from tests.helpers import MutableFeed, feed_source
 
 

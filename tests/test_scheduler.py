@@ -16,16 +16,16 @@ from zoneinfo import ZoneInfo
 import pytest
 from click.testing import CliRunner
 
-from crawler.app import jobs
-from crawler.app.cli import cli
-from crawler.app.demo import sites_folder
-from crawler.app.demo.server import FixtureServer
-from crawler.app.scheduler import Scheduler, plan, scheduler_lock
-from crawler.config import Config, ScheduleSettings
 from crawler.engine.runner import CrawlReport
-from crawler.errors import ConfigError
+from crawler.ground.config import Config, ScheduleSettings
+from crawler.ground.errors import ConfigError
 from crawler.store import Store
 from digest.weeks import Week
+from schoolwatch import jobs
+from schoolwatch.cli import cli
+from schoolwatch.demo import sites_folder
+from schoolwatch.demo.server import FixtureServer
+from schoolwatch.scheduler import Scheduler, plan, scheduler_lock
 from tests.store_helpers import unattended_config
 
 LONDON = ZoneInfo("Europe/London")
@@ -220,7 +220,7 @@ def test_sigterm_during_a_crawl_stops_cleanly_and_the_next_run_completes(tmp_pat
     release = threading.Event()
 
     def slow_feed(handler) -> None:
-        from crawler.app.demo.server import render_template, send
+        from schoolwatch.demo.server import render_template, send
 
         release.wait(20)
         body = render_template(feed, "http://127.0.0.1").encode()
@@ -240,7 +240,7 @@ def test_sigterm_during_a_crawl_stops_cleanly_and_the_next_run_completes(tmp_pat
 
         def start() -> subprocess.Popen[str]:
             return subprocess.Popen(
-                [sys.executable, "-m", "crawler.app.cli", "run", "--config", str(config_path)],
+                [sys.executable, "-m", "schoolwatch.cli", "run", "--config", str(config_path)],
                 cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
                 stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
             )

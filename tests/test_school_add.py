@@ -9,11 +9,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.config import load_config
-from crawler.gias import GiasFileError, find_trust, find_urn, read_gias
-from crawler.matching import Matcher, SchoolTerms
-from crawler.school_names import name_forms
+from crawler.ground.config import load_config
+from crawler.ground.gias import GiasFileError, find_trust, find_urn, read_gias
+from crawler.ground.matching import Matcher, SchoolTerms
+from crawler.ground.school_names import name_forms
+from schoolwatch.cli import cli
 
 GIAS = Path(__file__).parent / "fixtures" / "gias" / "edubasealldata-fictional.csv"
 EXAMPLE = Path(__file__).resolve().parents[1] / "config" / "example.toml"

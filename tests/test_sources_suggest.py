@@ -10,11 +10,11 @@ from urllib.parse import parse_qs, urlsplit
 
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.app.demo import sites_folder
-from crawler.app.demo.server import FixtureServer, send
-from crawler.config import School, load_config
+from crawler.ground.config import School, load_config
 from crawler.store import Store
+from schoolwatch.cli import cli
+from schoolwatch.demo import sites_folder
+from schoolwatch.demo.server import FixtureServer, send
 from spiders.suggest import (
     find_wikipedia_article,
     google_news_url,

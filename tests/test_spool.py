@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from crawler.errors import StoreLockedError
-from crawler.items import SourceRun
+from crawler.ground.errors import StoreLockedError
+from crawler.ground.items import SourceRun
 from crawler.store import SpooledCrawl, Store
 from tests.test_store import matched, write
 

@@ -10,10 +10,10 @@ from pathlib import Path
 
 import pytest
 
-from crawler.errors import QueryError, StoreLockedError
-from crawler.items import Document, Match, MatchedDocument, SourceRun
+from crawler.ground.errors import QueryError, StoreLockedError
+from crawler.ground.items import Document, Match, MatchedDocument, SourceRun
+from crawler.ground.text import content_hash
 from crawler.store import Store, migration_names
-from crawler.text import content_hash
 
 
 def matched(url: str, text: str, source: str = "feed-a", school: str = "hg") -> MatchedDocument:

@@ -10,16 +10,16 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.app.cli import cli
-from crawler.errors import CaseError, TriageError
+from crawler.ground.errors import CaseError, TriageError
+from crawler.ground.inbox_status import alertable, check_change, is_resolved, needs_action
+from crawler.ground.vocab import MentionStatus
 from crawler.store import InboxFilter, Store
-from crawler.triage import alertable, check_change, is_resolved, needs_action
-from crawler.vocab import MentionStatus
 from digest.alerts import queue_alerts
 from digest.compose import compose_digest
 from digest.report import build_report, render_report
 from digest.weekly import build_digest
 from digest.weeks import Week
+from schoolwatch.cli import cli
 from tests.web_helpers import add_user, seed, web_config, write_config_file
 
 # ---- the rules -----------------------------------------------------------------------------

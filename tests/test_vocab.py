@@ -1,8 +1,8 @@
 from __future__ import annotations
 
+from classifiers.decide import CATEGORIES
 from classifiers.model import MODEL_CATEGORIES, RISKS, SENTIMENTS
-from classifiers.triage import CATEGORIES
-from crawler.vocab import Category, Risk, RunStatus, Sentiment
+from crawler.ground.vocab import Category, Risk, RunStatus, Sentiment
 from digest import policy
 
 
@@ -27,7 +27,7 @@ def test_a_member_is_its_stored_word() -> None:
 
 
 def test_every_source_kind_has_a_spider_and_every_platform_a_description() -> None:
-    from crawler.vocab import PLATFORM_NAMES, SOURCE_KINDS
+    from crawler.ground.vocab import PLATFORM_NAMES, SOURCE_KINDS
     from spiders import SPIDERS
     from spiders.platforms import get_platform
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from crawler.config import load_config
+from crawler.ground.config import load_config
 from crawler.store import Store
 from digest.weekly import build_digest
 from digest.weeks import Week

@@ -14,17 +14,17 @@ from pathlib import Path
 
 import pytest
 
-from crawler.app.web.app import safe_next
-from crawler.app.web.auth import (
+from crawler.store import Store
+from schoolwatch.web.app import safe_next
+from schoolwatch.web.auth import (
     SECRET_ENV,
     LoginLimiter,
     hash_password,
     session_secret,
     verify_password,
 )
-from crawler.app.web.highlight import highlight, reason_phrases
-from crawler.app.web.server import QueryStringScrubber
-from crawler.store import Store
+from schoolwatch.web.highlight import highlight, reason_phrases
+from schoolwatch.web.server import QueryStringScrubber
 from tests.web_helpers import add_user, logged_in, seed, serving, write_config_file
 
 

@@ -1,5 +1,5 @@
-from crawler.app.demo import sites_folder
-from crawler.app.demo.server import render_template
+from schoolwatch.demo import sites_folder
+from schoolwatch.demo.server import render_template
 from spiders.wikipedia import WikipediaSpider, article_title
 from tests.fixtures_spiders import documents, json_response, make_spider
 

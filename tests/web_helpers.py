@@ -17,11 +17,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler.app.web.auth import hash_password
-from crawler.config import Config, config_from_dict
-from crawler.items import Document, Match, MatchedDocument
+from crawler.ground.config import Config, config_from_dict
+from crawler.ground.items import Document, Match, MatchedDocument
+from crawler.ground.text import content_hash
 from crawler.store import ClassificationRow, Store
-from crawler.text import content_hash
+from schoolwatch.web.auth import hash_password
 
 PASSWORD = "correct horse battery"
 SECRET = "test-secret-" + "x" * 40
@@ -132,7 +132,7 @@ def serving(config_path: Path, tmp_path: Path) -> Iterator[str]:
     log_path = tmp_path / "serve.log"
     log = log_path.open("w", encoding="utf-8")
     process = subprocess.Popen(
-        [sys.executable, "-m", "crawler.app.cli", "serve", "--config", str(config_path),
+        [sys.executable, "-m", "schoolwatch.cli", "serve", "--config", str(config_path),
          "--port", "0"],
         stdout=log, stderr=subprocess.STDOUT, text=True, env=env,
         cwd=Path(__file__).resolve().parent.parent,

@@ -19,7 +19,7 @@ from classifiers.model import EncoderModel
 from classifiers.school_context import WEIGHTS, masked
 from classifiers.training.heads import fit_logistic
 from classifiers.training.school_contexts import OTHER, SCHOOL, synthetic_school_posts
-from crawler.matching import CONTEXT_WINDOW_TOKENS, normalise
+from crawler.ground.matching import CONTEXT_WINDOW_TOKENS, normalise
 
 C_GRID = (0.03, 0.1, 0.3, 1.0)
 

@@ -16,7 +16,7 @@ from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
 
-from crawler.errors import RedirectError, RetryAfterTooLongError
+from crawler.ground.errors import RedirectError, RetryAfterTooLongError
 
 MAX_RETRY_AFTER = "SCHOOLWATCH_MAX_RETRY_AFTER"
 

@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from crawler.netcheck import literal_address, resolved_problem, url_problem
+from crawler.ground.netcheck import literal_address, resolved_problem, url_problem
 
 ALLOW_PRIVATE = "SCHOOLWATCH_ALLOW_PRIVATE"
 

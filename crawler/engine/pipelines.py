@@ -10,9 +10,9 @@ from typing import TYPE_CHECKING, Any
 
 from scrapy.exceptions import DropItem
 
-from crawler.items import Document, MatchedDocument
-from crawler.text import content_hash, tidy_whitespace, without_trailers
-from crawler.urls import canonical_url, http_url
+from crawler.ground.items import Document, MatchedDocument
+from crawler.ground.text import content_hash, tidy_whitespace, without_trailers
+from crawler.ground.urls import canonical_url, http_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler

@@ -23,17 +23,17 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
-from crawler import errors
-from crawler.config import Config, CrawlSettings, School, Source
 from crawler.engine.spider_process import (  # noqa: F401  (re-exported)
     PROGRESS_INTERVAL,
     ProgressEvent,
     SpiderPaths,
     run_spiders,
 )
-from crawler.errors import CrawlProcessError, CrawlTimeoutError, UnknownNameError
-from crawler.items import MatchedDocument, SeriesPoint, SourceRun, Validators
-from crawler.vocab import RunStatus
+from crawler.ground import errors
+from crawler.ground.config import Config, CrawlSettings, School, Source
+from crawler.ground.errors import CrawlProcessError, CrawlTimeoutError, UnknownNameError
+from crawler.ground.items import MatchedDocument, SeriesPoint, SourceRun, Validators
+from crawler.ground.vocab import RunStatus
 
 
 @dataclass
@@ -383,7 +383,7 @@ def _collect(
     channel: Any,
     extra_settings: dict[str, Any] | None = None,
 ) -> Collected:
-    from crawler.matching import Matcher
+    from crawler.ground.matching import Matcher
 
     matcher = Matcher.from_config(list(schools))
     spiders = run_spiders(

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from crawler.config import CrawlSettings
 from crawler.engine.fetching import MAX_RETRY_AFTER
 from crawler.engine.guard import ALLOW_PRIVATE
+from crawler.ground.config import CrawlSettings
 
 # Tidy, match, collect: one pipeline running the three steps (see crawler.engine.pipelines).
 ITEM_PIPELINES = {"crawler.engine.pipelines.DocumentPipeline": 100}

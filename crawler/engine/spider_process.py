@@ -12,9 +12,9 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from crawler.config import CrawlSettings, Source
-from crawler.items import SourceRun
-from crawler.vocab import RunStatus
+from crawler.ground.config import CrawlSettings, Source
+from crawler.ground.items import SourceRun
+from crawler.ground.vocab import RunStatus
 
 # Source kind -> dotted path of the Scrapy spider class that reads it. The roof passes
 # spiders.SPIDERS: the engine loads spiders by name, as Scrapy loads any component, and never

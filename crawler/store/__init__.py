@@ -28,6 +28,7 @@ from crawler.store.classifications import (
 )
 from crawler.store.digests import DigestStore
 from crawler.store.evidence import EvidenceStore, RawResponse, write_raw_responses
+from crawler.store.inbox import InboxFilter, InboxPage, InboxStore
 from crawler.store.mentions import MentionStore, WriteResult
 from crawler.store.outbox import (
     ClaimedMessage,
@@ -40,7 +41,6 @@ from crawler.store.retention import PurgeResult, RetentionStore
 from crawler.store.runs import RunStore
 from crawler.store.series import SeriesStore
 from crawler.store.spool import SpooledCrawl, SpoolStore, SpoolWrite
-from crawler.store.triage import InboxFilter, InboxPage, TriageStore
 from crawler.store.users import User, UserStore
 
 
@@ -56,7 +56,7 @@ class Store(
     DigestStore,
     RetentionStore,
     UserStore,
-    TriageStore,
+    InboxStore,
     AuditStore,
     SeriesStore,
 ):

@@ -22,9 +22,9 @@ import duckdb
 if TYPE_CHECKING:
     import pyarrow as pa
 
-from crawler.errors import QueryError, StoreError, StoreLockedError, StoreMissingError
+from crawler.ground.errors import QueryError, StoreError, StoreLockedError, StoreMissingError
+from crawler.ground.vocab import now
 from crawler.store.sandbox import SANDBOX_SETTINGS, check_statement, run_sandboxed
-from crawler.vocab import now
 
 LOCK_WAIT_READ = 5.0
 LOCK_WAIT_WRITE = 120.0

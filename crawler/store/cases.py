@@ -9,11 +9,11 @@ from typing import Any
 
 import duckdb
 
-from crawler.errors import CaseError
+from crawler.ground.errors import CaseError
+from crawler.ground.vocab import CLOSED_CASES, UNRESOLVED_CASES, CaseStatus
 from crawler.store.base import StoreBase, draw_ids, now
 from crawler.store.evidence import RawResponse, write_raw_responses
-from crawler.store.triage import mark_case_opened
-from crawler.vocab import CLOSED_CASES, UNRESOLVED_CASES, CaseStatus
+from crawler.store.inbox import mark_case_opened
 
 UNRESOLVED = UNRESOLVED_CASES
 CLOSED = CLOSED_CASES

@@ -14,7 +14,7 @@ import duckdb
 if TYPE_CHECKING:
     pass
 
-from crawler.items import MatchedDocument, Validators
+from crawler.ground.items import MatchedDocument, Validators
 from crawler.store.base import StoreBase, arrow_timestamp, insert_arrow, now
 
 

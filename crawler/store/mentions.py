@@ -19,7 +19,7 @@ import duckdb
 if TYPE_CHECKING:
     import pyarrow as pa
 
-from crawler.items import Match, MatchedDocument, SeriesPoint, SourceRun, Validators
+from crawler.ground.items import Match, MatchedDocument, SeriesPoint, SourceRun, Validators
 from crawler.store.base import (
     LOCK_WAIT_WRITE,
     StoreBase,

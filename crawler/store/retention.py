@@ -14,8 +14,8 @@ from datetime import datetime, timedelta
 
 import duckdb
 
+from crawler.ground.vocab import UNRESOLVED_CASES
 from crawler.store.base import StoreBase, now
-from crawler.vocab import UNRESOLVED_CASES
 
 # Deleted with their mention (case_events go first, through their case).
 MENTION_TABLES = (

@@ -11,9 +11,9 @@ import duckdb
 if TYPE_CHECKING:
     pass
 
-from crawler.items import SourceRun
+from crawler.ground.items import SourceRun
+from crawler.ground.vocab import FAILED_RUN_STATUSES, JobStatus, RunStatus
 from crawler.store.base import QueryResult, StoreBase, draw_ids, now
-from crawler.vocab import FAILED_RUN_STATUSES, JobStatus, RunStatus
 
 # A run that failed, or was interrupted after errors (what was a partial run before it stopped).
 _FAILED = "(status IN (SELECT unnest(?::VARCHAR[])) OR (status = ? AND errors > 0))"

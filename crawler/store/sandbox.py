@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from crawler.errors import QueryError
+from crawler.ground.errors import QueryError
 
 SANDBOX_SETTINGS: dict[str, Any] = {
     "enable_external_access": False,

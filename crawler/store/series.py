@@ -13,7 +13,7 @@ import duckdb
 if TYPE_CHECKING:
     pass
 
-from crawler.items import SeriesPoint
+from crawler.ground.items import SeriesPoint
 from crawler.store.base import StoreBase, arrow_timestamp, insert_arrow
 
 

@@ -18,8 +18,8 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
-from crawler.errors import StoreLockedError
-from crawler.items import MatchedDocument, SeriesPoint, SourceRun, Validators
+from crawler.ground.errors import StoreLockedError
+from crawler.ground.items import MatchedDocument, SeriesPoint, SourceRun, Validators
 from crawler.store.base import LOCK_WAIT_WRITE
 from crawler.store.mentions import MentionStore, WriteResult
 

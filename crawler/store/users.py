@@ -1,6 +1,6 @@
 """Users of the web inbox: who may log in, with which role, for which schools.
 
-The password hash is made by the caller (argon2, in crawler.app.web.auth); the store never sees
+The password hash is made by the caller (argon2, in schoolwatch.web.auth); the store never sees
 a password.
 """
 
@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from crawler.errors import AuthError
+from crawler.ground.errors import AuthError
 from crawler.store.audit import record_action
 from crawler.store.base import StoreBase
 

@@ -13,8 +13,8 @@ from typing import Any
 
 from parsel import Selector
 
-from crawler import vocab
-from crawler.errors import SchoolwatchError
+from crawler.ground import vocab
+from crawler.ground.errors import SchoolwatchError
 
 Selectors = tuple[str, ...]
 
@@ -25,7 +25,7 @@ class Platform:
     post: Selectors  # each post's container
     text: Selectors  # the post's own message, inside the container
     author: Selectors = ()
-    date: Selectors = ()  # text or attribute; parsed with crawler.dates.parse_date
+    date: Selectors = ()  # text or attribute; parsed with crawler.ground.dates.parse_date
     permalink: Selectors = ()  # href, or an element id that becomes the page's #anchor
     title: Selectors = ("//h1//text()", "//title/text()")  # the thread title, page-wide
     next: Selectors = ("//link[@rel='next']/@href", "//a[@rel='next']/@href")

@@ -1,2 +1,0 @@
-"""The roof: the command line, the scheduler and its jobs, the demo. The only code that
-imports click or rich and the only code that wires spiders, classifiers and digest together."""

@@ -1,5 +1,0 @@
-"""The web inbox (`schoolwatch serve`): triage mentions, act on them, keep the record."""
-
-from crawler.app.web.app import create_app
-
-__all__ = ["create_app"]

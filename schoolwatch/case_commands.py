@@ -1,0 +1,109 @@
+"""`schoolwatch case`: open, update and list takedown cases."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from pathlib import Path
+
+import click
+from rich.table import Table
+
+from crawler.ground.vocab import CaseStatus
+from crawler.store import Store
+from schoolwatch.cases import UPDATES, Case, list_cases, open_case, recheck_cases, update_case
+from schoolwatch.ui import (
+    catch_up_first,
+    config_option,
+    console,
+    esc,
+    existing_store,
+    load_from_option,
+    program,
+)
+
+_STATUS_STYLE = {
+    CaseStatus.OPEN: "yellow",
+    CaseStatus.REPORTED: "cyan",
+    CaseStatus.REMOVED: "green",
+    CaseStatus.REFUSED: "red",
+}
+
+
+@click.group("case")
+def case_group() -> None:
+    """Track takedown requests: a reported post is re-checked daily until it is gone."""
+
+
+@case_group.command("open")
+@config_option
+@click.argument("mention_id", type=int)
+@click.option("--note", default=None, help="Why, and who asked for removal.")
+def case_open(config_path: Path | None, mention_id: int, note: str | None) -> None:
+    """Open a case on MENTION_ID (the id column of the mentions view)."""
+    config = load_from_option(config_path)
+    catch_up_first(config)
+    case = open_case(Store(config.store.path), mention_id, note)
+    console.print(f"Opened case [bold]{case.id}[/] on mention {mention_id}: {esc(case.url)}",
+                  highlight=False)
+    console.print(f"When you have reported it: {program()} case update {case.id} "
+                  "--status reported --note \"...\"", highlight=False)
+
+
+@case_group.command("update")
+@config_option
+@click.argument("case_id", type=int)
+@click.option("--status", type=click.Choice([str(status) for status in UPDATES]), required=True,
+              help="reported: asked the platform; removed / refused: the platform's answer "
+                   "(both close the case).")
+@click.option("--note", default=None, help="What was done or said (kept with the case).")
+def case_update(config_path: Path | None, case_id: int, status: str, note: str | None) -> None:
+    """Record what happened to case CASE_ID."""
+    config = load_from_option(config_path)
+    catch_up_first(config)
+    case = update_case(Store(config.store.path), case_id, status, note)
+    console.print(f"Case [bold]{case.id}[/] is now [{_STATUS_STYLE[case.status]}]{case.status}[/]")
+
+
+@case_group.command("list")
+@config_option
+@click.option("--school", "school_id", metavar="ID", help="Only this school's cases.")
+@click.option("--open", "unresolved_only", is_flag=True, help="Only cases not yet closed.")
+def case_list(config_path: Path | None, school_id: str | None, unresolved_only: bool) -> None:
+    """List cases with their status, age and what the last re-check saw."""
+    config = load_from_option(config_path)
+    cases = list_cases(existing_store(config), school_id=school_id,
+                       unresolved_only=unresolved_only)
+    _print_cases(cases)
+
+
+@case_group.command("check")
+@config_option
+def case_check(config_path: Path | None) -> None:
+    """Re-check every open or reported case now (the scheduler does this daily)."""
+    config = load_from_option(config_path)
+    catch_up_first(config)
+    results = recheck_cases(config)
+    for result in results:
+        console.print(f"case {result.case_id}: {esc(result.detail)}  [dim]{esc(result.url)}[/]",
+                      highlight=False)
+    console.print(f"[dim]{len(results)} case(s) checked[/]")
+
+
+def _print_cases(cases: list[Case]) -> None:
+    now = datetime.now(UTC)
+    table = Table(title="Takedown cases", title_justify="left")
+    for column in ("id", "mention", "school", "status", "age", "opened", "last check"):
+        table.add_column(column)
+    table.add_column("url / note", overflow="fold", max_width=60)
+    for case in cases:
+        style = _STATUS_STYLE.get(case.status, "white")
+        check = case.last_check or "-"
+        if case.last_checked_at:
+            check = f"{case.last_checked_at:%d %b %H:%M}: {check}"
+        table.add_row(
+            str(case.id), str(case.mention_id), case.school_id, f"[{style}]{case.status}[/]",
+            f"{case.age_days(now)}d", f"{case.opened_at:%Y-%m-%d}", esc(check),
+            esc(case.url) + (f"\n[dim]{esc(case.note)}[/]" if case.note else ""),
+        )
+    console.print(table)
+    console.print(f"[dim]{len(cases)} case{'s' if len(cases) != 1 else ''}[/]")

@@ -1,0 +1,177 @@
+"""Jobs and results as JSON: what a worker needs to crawl a source, and what the ingest writes.
+
+Plain JSON on purpose: a message read from Redis is never unpickled. Evidence bytes travel
+zlib-compressed and base64-encoded, once per body however many documents share it.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+import zlib
+from dataclasses import asdict
+from datetime import date, datetime, time, timedelta
+from pathlib import Path
+from typing import Any
+
+from crawler.engine.runner import Collected, CrawlInputs
+from crawler.ground.config import CrawlSettings, School, Source
+from crawler.ground.items import (
+    Document,
+    Match,
+    MatchedDocument,
+    SeriesPoint,
+    SourceRun,
+    Validators,
+)
+from crawler.ground.vocab import RunStatus
+
+VERSION = 1
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, timedelta):
+        return value.total_seconds()
+    if isinstance(value, datetime | date | time):
+        return value.isoformat()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"cannot put {type(value).__name__} in a queue message")
+
+
+def _json(value: Any) -> Any:
+    return json.loads(json.dumps(value, default=_plain))
+
+
+def _when(value: str | None) -> datetime | None:
+    return datetime.fromisoformat(value) if value else None
+
+
+# ---- jobs --------------------------------------------------------------------------------------
+
+
+def encode_job(job_id: str, source: Source, schools: list[School], crawl: CrawlSettings,
+               inputs: CrawlInputs) -> dict[str, Any]:
+    return _json(
+        {
+            "version": VERSION,
+            "job_id": job_id,
+            "source": source.model_dump(),
+            "schools": [school.model_dump() for school in schools],
+            "crawl": crawl.model_dump(),
+            "validators": [asdict(v) for v in inputs.validators.values()],
+            "known_urls": sorted(inputs.known_urls.get(source.name, set())),
+            "state": inputs.state.get(source.name, {}),
+        }
+    )
+
+
+def decode_job(job: dict[str, Any]) -> tuple[str, Source, list[School], CrawlSettings,
+                                             CrawlInputs]:
+    if job.get("version") != VERSION:
+        raise ValueError(f"job format {job.get('version')!r}; this worker reads {VERSION}")
+    source = Source.model_validate(job["source"])
+    inputs = CrawlInputs(
+        validators={v["url"]: Validators(**v) for v in job["validators"]},
+        known_urls={source.name: set(job["known_urls"])},
+        state={source.name: dict(job["state"])} if job["state"] else {},
+    )
+    schools = [School.model_validate(school) for school in job["schools"]]
+    return job["job_id"], source, schools, CrawlSettings.model_validate(job["crawl"]), inputs
+
+
+def job_source(job: dict[str, Any]) -> str:
+    return str(job.get("source", {}).get("name", "?"))
+
+
+# ---- results -----------------------------------------------------------------------------------
+
+
+def encode_result(job_id: str, source: str, worker: str, collected: Collected) -> dict[str, Any]:
+    bodies: dict[str, str] = {}
+    documents = []
+    for matched in collected.documents:
+        document = asdict(matched.document)
+        body = document.pop("raw_body")
+        if matched.document.raw_sha256 not in bodies:
+            bodies[matched.document.raw_sha256] = base64.b64encode(zlib.compress(body, 6)).decode()
+        documents.append(
+            {
+                "document": document,
+                "source": matched.source,
+                "source_kind": matched.source_kind,
+                "canonical_url": matched.canonical_url,
+                "content_hash": matched.content_hash,
+                "matches": [asdict(match) for match in matched.matches],
+            }
+        )
+    return _json(
+        {
+            "version": VERSION,
+            "job_id": job_id,
+            "source": source,
+            "worker": worker,
+            "runs": [asdict(run) for run in collected.runs],
+            "documents": documents,
+            "bodies": bodies,
+            "validators": [asdict(v) for v in collected.validators],
+            "state": collected.state,
+            "series": [asdict(point) for point in collected.series],
+            "failure": None,
+        }
+    )
+
+
+def encode_failure(job_id: str, source: str, worker: str, started: datetime, error: str
+                   ) -> dict[str, Any]:
+    """A dead-lettered job's result: one failed run, so the source shows the error."""
+    run = SourceRun(source=source, started_at=started, finished_at=started,
+                    status=RunStatus.FAILED, errors=[error])
+    collected = Collected(runs=[run], documents=[], validators=[], state={})
+    result = encode_result(job_id, source, worker, collected)
+    result["failure"] = error
+    return result
+
+
+def decode_result(result: dict[str, Any]) -> Collected:
+    if result.get("version") != VERSION:
+        raise ValueError(f"result format {result.get('version')!r}; this ingest reads {VERSION}")
+    bodies = {sha: zlib.decompress(base64.b64decode(data)) for sha, data in
+              result["bodies"].items()}
+    documents = []
+    for item in result["documents"]:
+        fields = dict(item["document"])
+        fields["fetched_at"] = _when(fields["fetched_at"])
+        fields["published_at"] = _when(fields.get("published_at"))
+        fields["raw_body"] = bodies[fields["raw_sha256"]]
+        documents.append(
+            MatchedDocument(
+                document=Document(**fields),
+                source=item["source"],
+                source_kind=item["source_kind"],
+                canonical_url=item["canonical_url"],
+                content_hash=item["content_hash"],
+                matches=[Match(**match) for match in item["matches"]],
+            )
+        )
+    runs = []
+    for raw in result["runs"]:
+        fields = dict(raw)
+        fields["started_at"] = _when(fields["started_at"])
+        fields["finished_at"] = _when(fields.get("finished_at"))
+        fields["status"] = RunStatus(fields["status"])
+        runs.append(SourceRun(**fields))
+    return Collected(
+        runs=runs,
+        documents=documents,
+        validators=[Validators(**v) for v in result["validators"]],
+        state={source: dict(pairs) for source, pairs in result["state"].items()},
+        series=[_series_point(point) for point in result.get("series", [])],
+    )
+
+
+def _series_point(raw: dict[str, Any]) -> SeriesPoint:
+    fields = dict(raw)
+    fields["observed_at"] = _when(fields["observed_at"])
+    fields["as_of"] = date.fromisoformat(fields["as_of"]) if fields.get("as_of") else None
+    return SeriesPoint(**fields)

@@ -1,0 +1,150 @@
+"""Console output shared by the CLI commands: consoles, the --config option, tables."""
+
+from __future__ import annotations
+
+import csv
+import json
+import shutil
+import sys
+from collections.abc import Callable
+from datetime import date, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import click
+from rich.console import Console
+from rich.markup import escape
+from rich.table import Table
+
+from crawler.ground.config import Config, load_config, resolve_config_path
+from crawler.ground.vocab import RunStatus
+from crawler.store import QueryResult, Store
+
+console = Console()
+errors_console = Console(stderr=True)
+
+SHOWN_STATUS = {RunStatus.NOT_MODIFIED: "not modified (304)"}
+STATUS_STYLE = {
+    RunStatus.OK: "green",
+    RunStatus.NOT_MODIFIED: "green",
+    RunStatus.WARNING: "yellow",
+    RunStatus.PARTIAL: "yellow",
+    RunStatus.INTERRUPTED: "yellow",
+    RunStatus.FAILED: "bold red",
+}
+
+
+def esc(value: object) -> str:
+    """Any dynamic text printed through Rich: brackets in errors, paths, regexes and crawled
+    text are shown as written, never read as markup."""
+    return escape(str(value))
+
+
+def program() -> str:
+    """How to run schoolwatch here, for commands we suggest: `schoolwatch` when it is on the
+    PATH, else the path it was started by (e.g. .venv/bin/schoolwatch)."""
+    if shutil.which("schoolwatch"):
+        return "schoolwatch"
+    started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
+    if started is not None and started.name == "schoolwatch":
+        return str(started)
+    return "python -m schoolwatch.cli"
+
+
+def shown_status(status: str | None) -> str:
+    """A run's status in words ("not modified", not "not_modified")."""
+    return SHOWN_STATUS.get(str(status), str(status).replace("_", " "))
+
+
+def print_error(message: str) -> None:
+    errors_console.print(f"[bold red]error:[/] {esc(message)}", highlight=False, soft_wrap=True)
+
+
+def config_option(function: Callable[..., Any]) -> Callable[..., Any]:
+    return click.option(
+        "--config",
+        "config_path",
+        type=click.Path(dir_okay=False, path_type=Path),
+        default=None,
+        help="Config file. Default: ./schoolwatch.toml, else $SCHOOLWATCH_CONFIG.",
+    )(function)
+
+
+def load_from_option(config_path: Path | None) -> Config:
+    return load_config(resolve_config_path(config_path))
+
+
+def existing_store(config: Config) -> Store:
+    """The store, for a command that only reads: a missing file is refused, never created."""
+    store = Store(config.store.path)
+    store.require_existing()
+    return store
+
+
+def catch_up_first(config: Config) -> None:
+    """For a command that writes: finish what an earlier run left (spooled crawls, unclassified
+    mentions) and say so."""
+    from schoolwatch.jobs import catch_up
+
+    done = catch_up(config)
+    if done.spooled_crawls:
+        console.print(f"Wrote {done.spooled_crawls} crawl(s) kept in the spool while the store "
+                      "was busy.", markup=False)
+    if done.classified:
+        console.print(f"Classified {done.classified} mention(s) an earlier crawl left "
+                      "unclassified.", markup=False)
+
+
+def config_if_any(config_path: Path | None) -> Config | None:
+    """The config named or found, or None for commands that also work without one."""
+    path = resolve_config_path(config_path)
+    if config_path is not None or path.exists():
+        return load_config(path)
+    return None
+
+
+def print_result(result: QueryResult, output_format: str) -> None:
+    if output_format == "json":
+        click.echo(json.dumps(result.records(), default=json_value, ensure_ascii=False, indent=1))
+    elif output_format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(result.columns)
+        writer.writerows([[_csv_value(v) for v in row] for row in result.rows])
+    else:
+        table = Table(show_lines=False)
+        for column in result.columns:
+            # Headers stay whole; the values fold within what is left.
+            table.add_column(column, overflow="fold", max_width=80,
+                             min_width=min(len(column), 12))
+        for row in result.rows:
+            table.add_row(*[_cell(value) for value in row])
+        console.print(table)
+        console.print(f"[dim]{len(result.rows)} row{'s' if len(result.rows) != 1 else ''}[/]")
+
+
+def json_value(value: Any) -> Any:
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return float(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return str(value)
+
+
+def _csv_value(value: Any) -> Any:
+    if value is None:
+        return ""
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    return value
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "[dim]null[/]"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M")
+    text = esc(value)
+    return text if len(text) <= 300 else text[:300] + "…"

@@ -1,0 +1,165 @@
+"""The inbox: filtered list, counts per status, bulk actions, CSV export and the weekly chart."""
+
+from __future__ import annotations
+
+import csv
+import io
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import RedirectResponse, Response
+
+from crawler.ground.errors import TriageError
+from crawler.ground.vocab import MentionStatus
+from crawler.store.inbox import PAGE_SIZE, RISKS, SENTIMENTS, InboxFilter
+from schoolwatch.web.app import checked_form, login_required, scope_of, web_of
+
+FILTER_KEYS = ("school", "status", "risk", "category", "sentiment", "source", "since", "until",
+               "q", "assigned_to")
+CHART_WEEKS = 12
+
+
+def _date(value: str | None) -> date | None:
+    try:
+        return date.fromisoformat(value) if value else None
+    except ValueError:
+        return None
+
+
+def parse_filter(params: Any) -> InboxFilter:
+    """Only known values count; anything else is ignored rather than passed on."""
+
+    def pick(key: str, allowed: tuple[str, ...] | None = None) -> str | None:
+        value = (params.get(key) or "").strip()[:200]
+        if not value or (allowed is not None and value not in allowed):
+            return None
+        return value
+
+    return InboxFilter(
+        school=pick("school"),
+        status=pick("status", tuple(s.value for s in MentionStatus)),
+        risk=pick("risk", RISKS),
+        category=pick("category"),
+        sentiment=pick("sentiment", SENTIMENTS),
+        source=pick("source"),
+        since=_date(params.get("since")),
+        until=_date(params.get("until")),
+        q=pick("q"),
+        assigned_to=pick("assigned_to"),
+    )
+
+
+def filter_query(f: InboxFilter, **changes: Any) -> str:
+    values = {key: getattr(f, key) for key in FILTER_KEYS}
+    values.update(changes)
+    return urlencode({k: str(v) for k, v in values.items() if v not in (None, "")})
+
+
+@login_required
+async def inbox_page(request: Request) -> Response:
+    web = web_of(request)
+    user = request.scope["user"]
+    f = parse_filter(request.query_params)
+    try:
+        page = max(1, int(request.query_params.get("page", "1")))
+    except ValueError:
+        page = 1
+    result = await web.db(web.store.inbox, f, scope_of(user), limit=PAGE_SIZE,
+                          offset=(page - 1) * PAGE_SIZE)
+    choices = await web.choices(scope_of(user))
+    context = {
+        "f": f, "page": page, "result": result, "choices": choices,
+        "schools": [s for s in web.config.school if user.sees(s.id)],
+        "statuses": list(MentionStatus), "risks": RISKS, "sentiments": SENTIMENTS,
+        "query": filter_query(f), "filter_query": filter_query,
+        "pages": max(1, -(-result.total // PAGE_SIZE)),
+        "flash": request.query_params.get("done"),
+    }
+    template = "_results.html" if request.headers.get("hx-request") else "inbox.html"
+    return web.render(request, template, context)
+
+
+def _csv_cell(value: Any) -> Any:
+    """Crawled text must not become a spreadsheet formula."""
+    if value is None:
+        return ""
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, list):
+        return ";".join(map(str, value))
+    text = str(value)
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
+@login_required
+async def export_csv(request: Request) -> Response:
+    web = web_of(request)
+    rows = await web.db(web.store.inbox_export, parse_filter(request.query_params),
+                        scope_of(request.scope["user"]))
+    out = io.StringIO()
+    columns = ["id", "school_id", "happened_at", "source", "url", "title", "author", "sentiment",
+               "risk", "categories", "status", "status_reason", "assigned_to", "text"]
+    writer = csv.writer(out)
+    writer.writerow(columns)
+    for row in rows:
+        writer.writerow([_csv_cell(row[c]) for c in columns])
+    return Response(out.getvalue(), media_type="text/csv; charset=utf-8", headers={
+        "content-disposition": 'attachment; filename="mentions.csv"'})
+
+
+@login_required
+async def bulk(request: Request) -> Response:
+    web = web_of(request)
+    user = request.scope["user"]
+    form = await checked_form(request)
+    if form is None:
+        return web.error(request, 403, "This form lacks its CSRF token: reload and try again.")
+    if not user.can_act:
+        return web.error(request, 403, "A viewer cannot change mentions.")
+    try:
+        ids = [int(value) for value in form.get("ids") or []]
+    except ValueError:
+        return web.error(request, 400, "Bad mention ids.")
+    if not ids:
+        return web.error(request, 400, "Tick at least one mention.")
+    try:
+        changed = await web.db(web.store.set_status, ids, str(form.get("status") or ""),
+                               user.email, reason=str(form.get("reason") or ""),
+                               schools=scope_of(user))
+    except TriageError as exc:
+        return web.error(request, 400 if "no mention" not in str(exc) else 404, str(exc))
+    back = str(form.get("back") or "")
+    query = back if back and "/" not in back else ""
+    separator = "&" if query else ""
+    return RedirectResponse(f"/mentions?{query}{separator}done={changed}", status_code=303)
+
+
+@login_required
+async def chart_page(request: Request) -> Response:
+    web = web_of(request)
+    since = datetime.now(UTC) - timedelta(weeks=CHART_WEEKS)
+    rows = await web.db(web.store.weekly_counts, scope_of(request.scope["user"]), since)
+    weeks: dict[date, dict[str, Any]] = {}
+    for row in rows:
+        week = weeks.setdefault(row["week"], {"sentiment": {}, "risk": {}, "total": 0})
+        week["sentiment"][row["sentiment"]] = week["sentiment"].get(row["sentiment"], 0) + row["n"]
+        week["risk"][row["risk"]] = week["risk"].get(row["risk"], 0) + row["n"]
+        week["total"] += row["n"]
+    ordered = sorted(weeks.items())
+    top = max((w["total"] for _, w in ordered), default=0) or 1
+    bars = []
+    for index, (monday, week) in enumerate(ordered):
+        y = 200.0
+        parts = []
+        for name in ("negative", "neutral", "positive", "unclassified"):
+            count = week["sentiment"].get(name, 0)
+            height = 180.0 * count / top
+            y -= height
+            if count:
+                parts.append({"name": name, "y": round(y, 1), "height": round(height, 1),
+                              "count": count})
+        bars.append({"x": 40 + index * 50, "monday": monday, "parts": parts, **week})
+    return web.render(request, "chart.html", {"bars": bars, "top": top,
+                                              "risks": (*RISKS, "unclassified")})
