@@ -31,6 +31,7 @@ from classifiers.encoder import (
     load_torch_encoder,
 )
 from classifiers.rules import CUES
+from classifiers.signals import signal_features, with_signals
 from crawler.ground.errors import ModelLoadError
 from crawler.ground.vocab import Category, Risk, Sentiment
 
@@ -209,6 +210,14 @@ def pick_sentence(
     return spans[int((scores + bonus).argmax())]
 
 
+def risk_inputs(head: Head, text: str, windows: np.ndarray) -> np.ndarray:
+    """The windows, followed by the post's deterministic signals when the head was fitted with
+    them (it is then SIGNAL_COUNT columns wider than the encoder)."""
+    if head.weight.shape[1] == windows.shape[1]:
+        return windows
+    return with_signals(windows, signal_features(text))
+
+
 class Embedder:
     """Tokenizer + encoder backend: texts in, pooled window and sentence vectors out."""
 
@@ -364,7 +373,7 @@ class EncoderModel:
         # the last paragraph of a long review still counts in full.
         sentiment = heads["sentiment"](encoded.vector[None])[0]
         categories = heads["categories"](encoded.windows).max(0)
-        risk = heads["risk"](encoded.windows).max(0)
+        risk = heads["risk"](risk_inputs(heads["risk"], text, encoded.windows)).max(0)
         evidence: dict[str, tuple[int, int]] = {}
         if len(encoded.spans):
             sent_scores = heads["categories"](encoded.sentences)
