@@ -71,15 +71,17 @@ def classify_stored(
     """Tags every mention not yet classified by this model version (or all, with everything;
     or, with never_classified, only those no model has classified: a stopped crawl's)."""
     from classifiers.decide import ClassifyRequest, model_version
+    from classifiers.versions import settings_with_active
 
-    version = model_version(config.classifier)
+    settings = settings_with_active(config.classifier, config.store.path)
+    version = model_version(settings)
     ids = store.unclassified_ids() if never_classified else None
     pending = [] if ids == [] else store.pending_classification(
         version, everything=everything, ids=ids)
     if not pending:
         # Nothing to tag: the model is never loaded (a crawl of unchanged sources stays light).
         return ClassifyOutcome(classified=0, by_risk={}, model_version=version)
-    classifier = classifier_for(config.classifier)
+    classifier = classifier_for(settings)
     limit = config.classifier.max_chars
     # Shortest first, each chunk written as it is done: a huge post never delays the others.
     pending.sort(key=lambda mention: len(mention.title) + len(mention.text))

@@ -60,7 +60,7 @@ from classifiers.training.data import (
     read_tweeteval,
 )
 from classifiers.training.heads_embed import load_embedder, read_adapters
-from classifiers.versions import SUMMARY, summarise, write_summary
+from classifiers.versions import SUMMARY, curvature, summarise, write_summary
 
 SEED = 13
 
@@ -109,13 +109,14 @@ def main(argv: Sequence[str] | None = None) -> None:
         print(f"risk {name:<16} t={risk.thresholds[f'risk_{name}']:.3f}  "
               f"out-of-fold precision {p:.3f} recall {r:.3f}")
     thresholds.update(risk.thresholds)
-    # What `schoolwatch model update` refits on: means and a pooled covariance, never posts.
+    # What `schoolwatch model update` refits on: sums over hundreds of posts, never posts.
     dev = read_real(args.datasets, "dev")
     dev_x = np.hstack([cache.vectors("real-dev", [r["text"] for r in dev]),
                        np.stack([signal_features(r["text"]) for r in dev])])
     summary = args.out.parent / SUMMARY.name
-    write_summary(summary, summarise(np.hstack([x, signals]), [r["risk"] for r in train]),
-                  summarise(dev_x, [r["risk"] for r in dev]))
+    hessians = {name: curvature(np.hstack([x, signals]), risk.coef[k], float(risk.bias[k]))
+                for k, name in enumerate(RISK_HEAD)}
+    write_summary(summary, hessians, summarise(dev_x, [r["risk"] for r in dev]))
     print(f"wrote {summary} ({summary.stat().st_size / 1e6:.1f} MB)")
     tensors["head.risk.weight"] = risk.coef
     tensors["head.risk.bias"] = risk.bias
