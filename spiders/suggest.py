@@ -24,7 +24,10 @@ GOOGLE_NEWS = "https://news.google.com/rss/search"
 BING_NEWS = "https://www.bing.com/news/search"
 REDDIT = "https://www.reddit.com"
 WIKIPEDIA = "https://en.wikipedia.org"
-OFSTED_REPORTS = "https://reports.ofsted.gov.uk/provider/21/{urn}"
+# Ofsted files a school's reports under its phase: /provider/21/ for primary schools, /23/
+# for secondary ones (as public scrapers and school sites link them; abuyak/Schools' scraper).
+OFSTED_REPORTS = "https://reports.ofsted.gov.uk/provider/{category}/{urn}"
+OFSTED_PRIMARY, OFSTED_SECONDARY = 21, 23
 PARENT_VIEW = "https://parentview.ofsted.gov.uk/parent-view-results/urn/{urn}"
 MAX_QUERY_NAMES = 4  # Google and Bing cut long OR-queries short
 
@@ -111,6 +114,15 @@ def wikipedia_history_url(title: str) -> str:
     return f"{WIKIPEDIA}/w/index.php?title={page}&action=history&feed=atom"
 
 
+def ofsted_reports_url(urn: int, phase: str | None) -> str:
+    """The school's Ofsted report page for its GIAS phase ("Secondary", "Middle deemed
+    secondary" and "16 plus" are secondary; any other, or none, primary)."""
+    words = (phase or "").lower()
+    secondary = "secondary" in words or "16 plus" in words
+    category = OFSTED_SECONDARY if secondary else OFSTED_PRIMARY
+    return OFSTED_REPORTS.format(category=category, urn=urn)
+
+
 def local_subreddits(school: School) -> list[str]:
     """r/Town for the school's towns ("Ashcombe", "Kingston upon Thames" -> KingstonUponThames)."""
     names = []
@@ -192,8 +204,8 @@ def suggest_sources(school: School, wikipedia_title: str | None = None) -> list[
         ))
     if school.urn is not None:
         suggestions += [
-            Suggestion(f"{sid}-ofsted", "ofsted", OFSTED_REPORTS.format(urn=school.urn), "1d",
-                       [sid], "Ofsted report page: each new inspection report is flagged"),
+            Suggestion(f"{sid}-ofsted", "ofsted", ofsted_reports_url(school.urn, school.phase),
+                       "1d", [sid], "Ofsted report page: each new inspection report is flagged"),
             Suggestion(f"{sid}-parent-view", "parent_view", PARENT_VIEW.format(urn=school.urn),
                        "1d", [sid], "Ofsted Parent View: parents' answers kept as a time series"),
         ]
