@@ -1,17 +1,14 @@
 """Ready-made sources for one school: the public places a UK school is talked about and judged.
 
 Every address is built from the school's config (its names, town and URN), quoted exactly so a
-search engine looks for the whole name, never for its words one by one. Nothing is fetched here
-except, optionally, one Wikipedia lookup (`find_wikipedia_article`) to see whether the school has
-an article.
+search engine looks for the whole name, never for its words one by one. Nothing is fetched here;
+whether the school has a Wikipedia article is looked up through the crawl engine
+(spiders/suggest_lookup.py).
 """
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -214,26 +211,6 @@ def suggest_sources(school: School, wikipedia_title: str | None = None) -> list[
 
 def alert_howto(school: School) -> str:
     return ALERT_HOWTO.format(query=exact_query(search_names(school)[:2]), school=school.id)
-
-
-def find_wikipedia_article(
-    school: School, *, api: str = f"{WIKIPEDIA}/w/api.php", user_agent: str, timeout: float = 10
-) -> str | None:
-    """The title of the school's English Wikipedia article, following redirects, or None."""
-    candidates = [school.name, *school.aliases][:10]
-    params = {"action": "query", "titles": "|".join(_plain(c) for c in candidates),
-              "redirects": "1", "format": "json", "formatversion": "2"}
-    request = urllib.request.Request(
-        f"{api}?{urlencode(params)}", headers={"User-Agent": user_agent}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            answer = json.loads(response.read(2_000_000))
-    except (OSError, ValueError, urllib.error.URLError):
-        return None
-    pages = (answer.get("query") or {}).get("pages") or []
-    found = [page["title"] for page in pages if not page.get("missing") and page.get("title")]
-    return found[0] if found else None
 
 
 def on_mirror(url: str, base: str) -> str:
