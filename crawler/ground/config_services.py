@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
 from pydantic import (
     BaseModel,
@@ -249,8 +250,12 @@ class QueueSettings(Section):
     def _redis_url(cls, url: str) -> str:
         if not re.match(r"^(rediss?|unix)://", url):
             raise ValueError(f"{url!r} is not a redis://, rediss:// or unix:// URL")
-        if re.match(r"^rediss?://[^/@]*:[^/@]+@", url):
-            raise ValueError("put the Redis password in the environment (password_env), not here")
+        parts = urlsplit(url)
+        in_query = any(name.strip().lower() == "password"
+                       for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+        if parts.password is not None or in_query or re.search(r":[^/@]*@", parts.netloc):
+            raise ValueError("put the Redis password in the environment (password_env), not in "
+                             "the URL")
         return url
 
 
