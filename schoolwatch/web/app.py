@@ -36,8 +36,10 @@ from crawler.ground.inbox_status import LABELS
 from crawler.ground.vocab import LONDON
 from crawler.store import Store
 from crawler.store.users import User
+from digest.coverage import coverage
 from digest.safety import safe_url
 from schoolwatch.web.auth import LoginLimiter, csrf_ok, new_csrf_token, session_secret
+from schoolwatch.web.words import FILTERS as WORDS
 
 T = TypeVar("T")
 CSP = (
@@ -91,6 +93,7 @@ class Web:
         self.store = store
         self.lock = threading.Lock()
         self._choices: dict[tuple[str, ...] | None, tuple[float, dict[str, list[str]]]] = {}
+        self._coverage: dict[tuple[str, ...] | None, tuple[float, str | None]] = {}
         # Per address, and (more loosely, since a proxy or a school's NAT shares one) per client.
         self.limiter = LoginLimiter(config.web.login_attempts)
         self.client_limiter = LoginLimiter(config.web.login_attempts * 4)
@@ -101,6 +104,7 @@ class Web:
         self.env.globals.update(safe_url=safe_url, status_labels=LABELS,
                                 school_names={s.id: s.name for s in config.school})
         self.env.filters["when"] = _when
+        self.env.filters.update(WORDS)
 
     async def db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         def locked() -> T:
@@ -116,6 +120,17 @@ class Web:
         if cached is None or time.monotonic() - cached[0] > CHOICES_TTL:
             cached = (time.monotonic(), await self.db(self.store.inbox_choices, schools))
             self._choices[key] = cached
+        return cached[1]
+
+    async def coverage_warning(self, schools: list[str] | None) -> str | None:
+        """The banner when sources are failing or stale, read at most once a minute per scope
+        (a crawl's outcome changes it, a page view does not)."""
+        key = tuple(schools) if schools is not None else None
+        cached = self._coverage.get(key)
+        if cached is None or time.monotonic() - cached[0] > CHOICES_TTL:
+            found = await self.db(coverage, self.config, self.store, schools)
+            cached = (time.monotonic(), found.warning)
+            self._coverage[key] = cached
         return cached[1]
 
     def render(
