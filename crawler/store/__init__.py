@@ -39,6 +39,7 @@ from crawler.store.outbox import (
 )
 from crawler.store.retention import PurgeResult, RetentionStore
 from crawler.store.runs import RunStore
+from crawler.store.screenprints import ScreenPrintStore
 from crawler.store.series import SeriesStore
 from crawler.store.spool import SpooledCrawl, SpoolStore, SpoolWrite
 from crawler.store.users import User, UserStore
@@ -59,6 +60,7 @@ class Store(
     InboxStore,
     AuditStore,
     SeriesStore,
+    ScreenPrintStore,
 ):
     """A DuckDB file of mentions. Each method opens the file for as short a time as it can."""
 
