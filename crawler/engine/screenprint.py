@@ -27,6 +27,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from crawler.ground.config import EvidenceSettings
 from crawler.ground.screenprint import (
     BrowserMissingError,
     CaptureFailedError,
@@ -57,6 +58,16 @@ def chromium_path() -> str | None:
         if os.access(candidate, os.X_OK):
             return candidate
     return shutil.which("chromium")
+
+
+def screen_prints_off(settings: EvidenceSettings) -> str | None:
+    """One line saying why screen prints are not being taken, or None when they are."""
+    if settings.screen_prints is False:
+        return "Screen prints are off ([evidence] screen_prints = false)."
+    if chromium_path() is None:
+        return ("Screen prints are off: Chromium is not installed (apt-get install chromium); "
+                "only the page's bytes are kept as evidence.")
+    return None
 
 
 @dataclass(frozen=True)

@@ -4,7 +4,7 @@ evidence pack of a case reads in one go."""
 from __future__ import annotations
 
 import zlib
-from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 from crawler.ground.errors import CaseError
@@ -76,15 +76,15 @@ class ScreenPrintStore(StoreBase):
                 [print_id]).fetchall()
         return (rows[0][0], bytes(rows[0][1])) if rows else None
 
-    def wanting_screen_prints(self, mention_ids: Sequence[int]) -> list[tuple[int, str]]:
-        """Of these mentions, the high-risk ones never captured: (id, url), oldest first."""
-        if not mention_ids:
-            return []
+    def wanting_screen_prints(self, since: datetime, limit: int) -> list[tuple[int, str]]:
+        """High-risk mentions first seen since `since` with no screen print attempted yet:
+        (id, url), newest first, at most `limit`."""
         return [
             (row[0], row[1]) for row in self.query(
-                "SELECT id, url FROM mentions WHERE id IN (SELECT unnest(?::BIGINT[])) "
-                "AND risk = ? AND id NOT IN (SELECT mention_id FROM screen_prints) ORDER BY id",
-                [list(mention_ids), Risk.HIGH],
+                "SELECT id, url FROM mentions WHERE risk = ? AND first_seen_at >= ? "
+                "AND id NOT IN (SELECT mention_id FROM screen_prints) "
+                "ORDER BY first_seen_at DESC, id DESC LIMIT ?",
+                [Risk.HIGH, since, limit],
             ).rows
         ]
 
@@ -124,3 +124,9 @@ class ScreenPrintStore(StoreBase):
         return {"case": case, "mention": mention,
                 "raw": (raw[0][0], zlib.decompress(raw[0][1])) if raw else None,
                 "screen_prints": prints, "events": events, "audit": audit}
+
+    def record_pack(self, case_id: int, mention_id: int, actor: str, sha256: str) -> None:
+        """Who made an evidence pack of the case, and the pack's own SHA-256."""
+        with self.transaction(wait=15.0) as con:
+            record_action(con, actor, "evidence_pack", mention_id=mention_id, case_id=case_id,
+                          after={"sha256": sha256})

@@ -221,7 +221,7 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 
 def create_app(config: Config, store: Store | None = None) -> Starlette:
-    from schoolwatch.web import inbox, mention, pages, session
+    from schoolwatch.web import evidence, inbox, mention, pages, session
 
     web = Web(config, store or Store(config.store.path))
     routes = [
@@ -235,7 +235,10 @@ def create_app(config: Config, store: Store | None = None) -> Starlette:
         Route("/mentions/{id:int}", mention.mention_page),
         Route("/mentions/{id:int}/raw", mention.raw_text),
         Route("/mentions/{id:int}/raw.bin", mention.raw_download),
+        Route("/mentions/{id:int}/screenprint", evidence.take, methods=["POST"]),
         Route("/mentions/{id:int}/{action:str}", mention.act, methods=["POST"]),
+        Route("/screenprints/{id:int}.{kind:str}", evidence.print_file),
+        Route("/cases/{id:int}/pack.zip", evidence.pack),
         Route("/cases", pages.cases_page),
         Route("/cases/{id:int}", pages.case_update, methods=["POST"]),
         Route("/sources", pages.sources_page),

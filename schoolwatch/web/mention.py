@@ -5,6 +5,7 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from crawler.engine.screenprint import screen_prints_off
 from crawler.ground.errors import CaseError, TriageError
 from crawler.store.inbox import RISKS, SENTIMENTS
 from digest import policy
@@ -42,6 +43,8 @@ async def mention_page(request: Request) -> Response:
         "assignable": [u.email for u in users if u.can_act and u.sees(mention["school_id"])],
         "risks": RISKS, "sentiments": SENTIMENTS,
         "flash": request.query_params.get("done"),
+        "screen_prints": await web.db(web.store.screen_prints, mention["id"]),
+        "screen_prints_off": screen_prints_off(web.config.evidence),
     }
     return web.render(request, "mention.html", context)
 
