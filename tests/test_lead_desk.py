@@ -6,7 +6,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from crawler.ground.config import config_from_dict
+import pytest
+
+from crawler.ground.config import config_from_dict, load_config
 from crawler.ground.history import describe_action
 from crawler.ground.items import SourceRun
 from crawler.ground.vocab import RunStatus
@@ -111,3 +113,42 @@ def test_a_source_is_described_in_words() -> None:
         "reddit-ashcombe: a news or alerts feed, from www.reddit.com")
     forum = {"source": "mums", "source_kind": "forum", "platform": "phpbb", "url": "nonsense"}
     assert source_words(forum) == "mums: a forum (phpbb)"
+
+
+def test_without_chromium_sources_and_the_digest_footer_say_screen_prints_are_off(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from click.testing import CliRunner
+
+    from crawler.engine import screenprint
+    from digest.compose import compose_digest
+    from digest.weekly import build_digest
+    from digest.weeks import Week
+    from schoolwatch.cli import cli
+
+    config_path = tmp_path / "schoolwatch.toml"
+    config_path.write_text(
+        f'[store]\npath = "{tmp_path / "store.duckdb"}"\n[crawl]\nallow_private = true\n'
+        '[[school]]\nid = "hollins-green"\nname = "Hollins Green Primary School"\n'
+        'leads = ["lead@school.example"]\n'
+        '[[source]]\nname = "news"\nkind = "feed"\nurl = "http://127.0.0.1:9/rss"\n',
+        encoding="utf-8")
+    config = load_config(config_path)
+    Store(config.store.path).migrate()
+    line = "Screen prints are off: Chromium is not installed (apt-get install chromium)"
+
+    monkeypatch.setattr(screenprint, "chromium_path", lambda: None)
+    result = CliRunner().invoke(cli, ["sources", "--config", str(config_path)])
+    assert result.exit_code == 0, result.output
+    assert line in " ".join(result.output.split())
+    digest = build_digest(config, Store(config.store.path), config.school[0],
+                          Week.containing(NOW))
+    composed = compose_digest(digest, "schoolwatch@school.example", ("lead@school.example",))
+    assert line in " ".join(composed.text.split())
+
+    monkeypatch.setattr(screenprint, "chromium_path", lambda: "/usr/bin/chromium")
+    result = CliRunner().invoke(cli, ["sources", "--config", str(config_path)])
+    assert "Screen prints are off" not in result.output
+    digest = build_digest(config, Store(config.store.path), config.school[0],
+                          Week.containing(NOW))
+    assert digest.evidence_note is None
