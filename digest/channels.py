@@ -14,9 +14,13 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -25,7 +29,9 @@ from crawler.ground.vocab import LONDON, Risk
 from crawler.store import ChannelDelivery, ClaimedDelivery, Store
 from digest.channel_formats import defang_links, plain_text
 from digest.channel_urls import ChannelURLError, apprise_url, quiet_apprise, server_asset
-from digest.weekly import Item, WeekDigest, mention_item
+from digest.contents import Item, WeekDigest, mention_item
+from digest.mailer import MailSettingsError, connect, smtp_password
+from digest.safety import header_value
 
 CLAIM_LEASE = timedelta(minutes=10)
 DEFAULT_WINDOW = timedelta(days=7)
@@ -178,14 +184,6 @@ def scrub(text: str, secrets: Sequence[str]) -> str:
 
 def _send_email(config: Config, channel: Channel, delivery: ClaimedDelivery) -> None:
     """A plain-text message to the channel's own addresses through the [email] server."""
-    import smtplib
-    from email.message import EmailMessage
-    from email.policy import SMTP
-    from email.utils import formatdate, make_msgid
-
-    from digest.mailer import MailSettingsError, connect, smtp_password
-    from digest.safety import header_value
-
     settings = config.email
     if settings is None or settings.smtp_host is None:
         raise ChannelSendError("no SMTP server: set [email] smtp_host to send to this channel")

@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
 from crawler.ground.vocab import LONDON
 from digest.chart import LABELS as SENTIMENT_LABELS
-
-if TYPE_CHECKING:
-    from digest.weekly import Item, WeekDigest
+from digest.contents import Item, WeekDigest
 
 REDACTION_NOTE = (
     "Phone numbers, email addresses, street addresses and pupils' names are removed from "

@@ -20,19 +20,13 @@ from crawler.ground.vocab import ACTION_RISKS, CLOSED_CASES, LONDON
 from crawler.store import Case, Store
 from digest import policy
 from digest.chart import monthly_sentiment_chart, rating_trend_chart
+from digest.contents import Item, SourceLine, mention_item, monitoring_since
 from digest.parent_view import FALL_POINTS, ParentViewTrend
 from digest.parent_view import trend as parent_view_trend
 from digest.render import html_environment
 from digest.safety import excerpt
 from digest.themes import negative_themes
-from digest.weekly import (
-    SENTIMENTS,
-    Item,
-    SourceLine,
-    mention_item,
-    monitoring_since,
-    source_lines,
-)
+from digest.weekly import SENTIMENTS, source_lines
 
 DEFAULT_PERIOD = timedelta(days=365)
 THEME_EXCERPTS = 2

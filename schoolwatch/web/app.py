@@ -9,37 +9,22 @@ access, since DuckDB refuses a read-only and a read-write connection to one file
 
 from __future__ import annotations
 
-import threading
-import time
-from collections.abc import Awaitable, Callable
-from datetime import datetime
-from functools import wraps
-from importlib import resources
-from pathlib import Path
-from typing import Any, TypeVar
-from urllib.parse import quote, urlsplit
-
-from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
-from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
 from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
-from starlette.responses import HTMLResponse, RedirectResponse, Response
+from starlette.responses import Response
 from starlette.routing import Mount, Route
 from starlette.staticfiles import StaticFiles
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from crawler.ground.config import Config
 from crawler.ground.errors import StoreLockedError
-from crawler.ground.inbox_status import LABELS
-from crawler.ground.vocab import LONDON
 from crawler.store import Store
-from crawler.store.users import User
-from digest.safety import safe_url
-from schoolwatch.web.auth import LoginLimiter, csrf_ok, new_csrf_token, session_secret
+from schoolwatch.web import inbox, mention, pages, session
+from schoolwatch.web.auth import session_secret
+from schoolwatch.web.shared import WEB_DIR, Web, web_of
 
-T = TypeVar("T")
 CSP = (
     "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
     "connect-src 'self'; form-action 'self'; base-uri 'none'; frame-ancestors 'none'"
@@ -51,8 +36,6 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cache-control", b"no-store"),
 ]
-CHOICES_TTL = 60.0
-WEB_DIR = Path(str(resources.files("schoolwatch.web")))
 
 
 class SecurityHeaders:
@@ -83,118 +66,6 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
-class Web:
-    """What every handler needs: config, store (behind one lock), templates, login limiter."""
-
-    def __init__(self, config: Config, store: Store) -> None:
-        self.config = config
-        self.store = store
-        self.lock = threading.Lock()
-        self._choices: dict[tuple[str, ...] | None, tuple[float, dict[str, list[str]]]] = {}
-        # Per address, and (more loosely, since a proxy or a school's NAT shares one) per client.
-        self.limiter = LoginLimiter(config.web.login_attempts)
-        self.client_limiter = LoginLimiter(config.web.login_attempts * 4)
-        self.env = Environment(
-            loader=FileSystemLoader(WEB_DIR / "templates"),
-            autoescape=select_autoescape(default=True, default_for_string=True),
-        )
-        self.env.globals.update(safe_url=safe_url, status_labels=LABELS,
-                                school_names={s.id: s.name for s in config.school})
-        self.env.filters["when"] = _when
-
-    async def db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
-        def locked() -> T:
-            with self.lock:
-                return function(*args, **kwargs)
-
-        return await run_in_threadpool(locked)
-
-    async def choices(self, schools: list[str] | None) -> dict[str, list[str]]:
-        """The filters' sources and categories, read at most once a minute per scope."""
-        key = tuple(schools) if schools is not None else None
-        cached = self._choices.get(key)
-        if cached is None or time.monotonic() - cached[0] > CHOICES_TTL:
-            cached = (time.monotonic(), await self.db(self.store.inbox_choices, schools))
-            self._choices[key] = cached
-        return cached[1]
-
-    def render(
-        self, request: Request, name: str, context: dict[str, Any], status_code: int = 200
-    ) -> HTMLResponse:
-        context = {
-            "request": request,
-            "user": request.scope.get("user"),
-            "csrf_token": csrf_token(request),
-            **context,
-        }
-        return HTMLResponse(self.env.get_template(name).render(context), status_code=status_code)
-
-    def error(self, request: Request, status: int, message: str) -> HTMLResponse:
-        return self.render(request, "error.html", {"status": status, "message": message}, status)
-
-
-def _when(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
-    if value is None:
-        return ""
-    return value.astimezone(LONDON).strftime(fmt)
-
-
-def csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not token:
-        token = new_csrf_token()
-        request.session["csrf"] = token
-    return str(token)
-
-
-def web_of(request: Request) -> Web:
-    return request.app.state.web  # type: ignore[no-any-return]
-
-
-def scope_of(user: User) -> list[str] | None:
-    """The schools a user may see; None for an admin (all)."""
-    return None if user.is_admin else list(user.schools)
-
-
-def safe_next(target: str | None) -> str:
-    """Only a path on this site (no scheme, no host, no //) is followed after login."""
-    if not target or not target.startswith("/") or target.startswith("//"):
-        return "/mentions"
-    parts = urlsplit(target)
-    return target if not parts.scheme and not parts.netloc and "\\" not in target else "/mentions"
-
-
-Handler = Callable[[Request], Awaitable[Response]]
-
-
-def login_required(handler: Handler) -> Handler:
-    """Loads the session's user; without one, a page redirects to /login (never shows data)."""
-
-    @wraps(handler)
-    async def wrapped(request: Request) -> Response:
-        web = web_of(request)
-        user_id = request.session.get("uid")
-        user = await web.db(web.store.user_by_id, int(user_id)) if user_id else None
-        if user is None or request.session.get("ph") != user.password_hash[-16:]:
-            request.session.pop("uid", None)
-            if request.method != "GET":
-                return web.error(request, 401, "Your session has ended: log in again.")
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-        request.scope["user"] = user
-        return await handler(request)
-
-    return wrapped
-
-
-async def checked_form(request: Request) -> dict[str, Any] | None:
-    """The posted form when its CSRF token matches the session's, else None."""
-    form = await request.form()
-    if not csrf_ok(request.session.get("csrf"), str(form.get("csrf_token") or "")):
-        return None
-    return {key: form.getlist(key) if key == "ids" else form.get(key) for key in form}
-
-
 async def store_locked(request: Request, exc: Exception) -> Response:
     return web_of(request).error(
         request, 503, "A crawl is writing to the store just now; try again in a moment."
@@ -206,8 +77,6 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 
 def create_app(config: Config, store: Store | None = None) -> Starlette:
-    from schoolwatch.web import inbox, mention, pages, session
-
     web = Web(config, store or Store(config.store.path))
     routes = [
         Route("/", pages.home),

@@ -14,7 +14,7 @@ from starlette.responses import RedirectResponse, Response
 from crawler.ground.errors import TriageError
 from crawler.ground.vocab import MentionStatus
 from crawler.store.inbox import PAGE_SIZE, RISKS, SENTIMENTS, InboxFilter
-from schoolwatch.web.app import checked_form, login_required, scope_of, web_of
+from schoolwatch.web.shared import checked_form, login_required, scope_of, web_of
 
 FILTER_KEYS = ("school", "status", "risk", "category", "sentiment", "source", "since", "until",
                "q", "assigned_to")

@@ -8,8 +8,8 @@ from starlette.responses import RedirectResponse, Response
 from crawler.ground.errors import CaseError, TriageError
 from crawler.store.inbox import RISKS, SENTIMENTS
 from schoolwatch.cases import open_case
-from schoolwatch.web.app import checked_form, login_required, scope_of, web_of
 from schoolwatch.web.highlight import highlight, reason_phrases
+from schoolwatch.web.shared import checked_form, login_required, scope_of, web_of
 
 ACTIONS = ("status", "assign", "note", "correct", "case")
 

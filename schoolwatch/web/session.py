@@ -7,8 +7,8 @@ import logging
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
-from schoolwatch.web.app import checked_form, safe_next, web_of
-from schoolwatch.web.auth import needs_rehash, new_csrf_token, verify_password
+from schoolwatch.web.auth import hash_password, needs_rehash, new_csrf_token, verify_password
+from schoolwatch.web.shared import checked_form, safe_next, web_of
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,6 @@ async def login(request: Request) -> Response:
             "next": target, "email": email, "error": "Wrong email or password.",
         }, status_code=401)
     if needs_rehash(user.password_hash):
-        from schoolwatch.web.auth import hash_password
-
         await web.db(web.store.set_password_hash, user.id, hash_password(password))
         user = await web.db(web.store.user_by_id, user.id)
         assert user is not None
