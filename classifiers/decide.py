@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -146,8 +147,6 @@ def version_string(weights: Path, digest: str, precision: str) -> str:
 def model_version(settings: ClassifierSettings) -> str:
     """The version a Classifier of these settings stamps, without loading any model (so a
     crawl with nothing pending never imports onnxruntime or torch)."""
-    import hashlib
-
     weights = settings.weights or DEFAULT_WEIGHTS
     try:
         digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]

@@ -105,6 +105,7 @@ class WeightsInfo:
 
 def read_weights(path: Path) -> tuple[WeightsInfo, dict[str, Any], dict[str, Head]]:
     """The adapters (as torch-ready numpy arrays) and the heads of a weights file."""
+    # lazy: safetensors and torch load only when weights are read or trained
     from safetensors.numpy import load_file
 
     if not path.is_file():
@@ -113,6 +114,7 @@ def read_weights(path: Path) -> tuple[WeightsInfo, dict[str, Any], dict[str, Hea
             "`python -m classifiers.training.heads`"
         )
     try:
+        # lazy: safetensors and torch load only when weights are read or trained
         from safetensors import safe_open
 
         with safe_open(str(path), framework="numpy") as handle:
@@ -331,6 +333,7 @@ class EncoderModel:
 
     def _backend(self, folder: Path, adapters: dict[str, Any], threads: int | None) -> Any:
         if self.precision in ("torch-fp32", "bf16"):
+            # lazy: safetensors and torch load only when weights are read or trained
             import torch
 
             state = {k: torch.from_numpy(v) for k, v in adapters.items()}
@@ -340,6 +343,7 @@ class EncoderModel:
         path = cache_dir() / name
         if not path.is_file():
             # First use of these weights on this machine: export once (needs torch), then reuse.
+            # lazy: safetensors and torch load only when weights are read or trained
             import torch
 
             state = {k: torch.from_numpy(v) for k, v in adapters.items()}

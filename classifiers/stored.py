@@ -55,6 +55,7 @@ class ClassifyOutcome:
 @lru_cache(maxsize=2)
 def classifier_for(settings: ClassifierSettings) -> Classifier:
     """One loaded model per process and settings."""
+    # lazy: the model modules (numpy, onnxruntime) load only when something is pending
     from classifiers.decide import Classifier
 
     return Classifier.from_settings(settings)
@@ -70,6 +71,7 @@ def classify_stored(
 ) -> ClassifyOutcome:
     """Tags every mention not yet classified by this model version (or all, with everything;
     or, with never_classified, only those no model has classified: a stopped crawl's)."""
+    # lazy: the model modules (numpy, onnxruntime) load only when something is pending
     from classifiers.decide import ClassifyRequest, model_version
 
     version = model_version(config.classifier)

@@ -46,6 +46,7 @@ def quiet_apprise() -> Iterator[ModuleType]:
     turns into an error): every call into Apprise happens inside this block."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
+        # lazy: apprise loads only when a channel is sent to
         import apprise
 
         yield apprise

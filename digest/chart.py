@@ -22,6 +22,7 @@ LABELS = {
 def _figure(width: float, height: float, dpi: int) -> Any:
     """A figure on an Agg canvas. matplotlib is imported here, when a chart is drawn: a crawl
     that only queues alerts never pays for it."""
+    # lazy: matplotlib loads only when a chart is drawn
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 

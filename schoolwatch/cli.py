@@ -360,6 +360,7 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
 def _queue_states(config: Config) -> tuple[dict[str, dict[str, str]], str | None]:
     if config.queue is None:
         return {}, None
+    # lazy: each command's modules load only when it runs (tests/test_cli_lazy.py)
     from schoolwatch.queue.dispatch import queue_overview
 
     return queue_overview(config)
@@ -447,6 +448,7 @@ def extract_command(
               help="Where the demo writes its config and a fresh DuckDB file.")
 def demo(directory: Path) -> None:
     """Run the whole pipeline offline on bundled fixture sites and show what it found."""
+    # lazy: each command's modules load only when it runs (tests/test_cli_lazy.py)
     from schoolwatch.demo import run_demo
     from schoolwatch.web_commands import demo_login
 

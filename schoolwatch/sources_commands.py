@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -106,8 +107,6 @@ def suggest_command(
 
 
 def _moved(suggestion: Suggestion, base: str) -> Suggestion:
-    from dataclasses import replace
-
     return replace(suggestion, url=on_mirror(suggestion.url, base))
 
 

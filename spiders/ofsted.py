@@ -13,6 +13,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
+from urllib.parse import urljoin
 
 from parsel import Selector
 from scrapy.http import Response
@@ -149,6 +150,4 @@ def _moment(day: date | None) -> datetime | None:
 
 
 def _absolute(href: str, base: str) -> str:
-    from urllib.parse import urljoin
-
     return urljoin(base, href)

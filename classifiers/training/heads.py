@@ -67,6 +67,7 @@ def fit_logistic(
     x: np.ndarray, y: np.ndarray, c: float, weight: np.ndarray | None = None, multi: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Standardised, class-balanced logistic regression; weights returned for raw inputs."""
+    # lazy: sklearn and safetensors load only in the training step that uses them
     from sklearn.linear_model import LogisticRegression
 
     mean, std = x.mean(0), x.std(0) + 1e-6
@@ -80,6 +81,7 @@ def fit_logistic(
 
 
 def folds(groups: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    # lazy: sklearn and safetensors load only in the training step that uses them
     from sklearn.model_selection import GroupKFold
 
     index = np.arange(len(groups))
@@ -97,6 +99,7 @@ def out_of_fold(
 
 
 def platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    # lazy: sklearn and safetensors load only in the training step that uses them
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=100.0, max_iter=1000).fit(logits[:, None], y)
@@ -104,6 +107,7 @@ def platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def average_precision(y: np.ndarray, score: np.ndarray) -> float:
+    # lazy: sklearn and safetensors load only in the training step that uses them
     from sklearn.metrics import average_precision_score
 
     return float(average_precision_score(y, score))
@@ -253,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "thresholds": json.dumps({k: round(v, 4) for k, v in sorted(thresholds.items())}),
         "trained_on": "school_posts_real train + TweetEval sentiment val (+ stage-1 adapters)",
     }
+    # lazy: sklearn and safetensors load only in the training step that uses them
     from safetensors.numpy import save_file
 
     args.out.parent.mkdir(parents=True, exist_ok=True)

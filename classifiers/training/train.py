@@ -60,6 +60,7 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 def load_encoder(folder: Path) -> tuple[Any, nn.Module]:
+    # lazy: transformers loads only when the encoder is fine-tuned
     from transformers import AutoModel, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)

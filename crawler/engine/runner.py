@@ -21,6 +21,7 @@ import types
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.connection import wait
 from typing import Any
 
 from crawler.engine.spider_process import (  # noqa: F401  (re-exported)
@@ -293,8 +294,6 @@ def _exit_with_parent() -> None:
         return
 
     def watch() -> None:
-        from multiprocessing.connection import wait
-
         wait([parent.sentinel])
         os.kill(os.getpid(), signal.SIGTERM)  # Scrapy stops taking new requests
         time.sleep(ORPHAN_STOP)
@@ -332,6 +331,7 @@ def _child_main(job: dict[str, Any], channel: Any) -> None:
 
 
 def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
+    # lazy: scrapy, duckdb and the matcher load in the crawl's child process only
     from crawler.store import SpooledCrawl, Store, WriteResult
 
     config: Config = job["config"]
@@ -383,6 +383,7 @@ def _collect(
     channel: Any,
     extra_settings: dict[str, Any] | None = None,
 ) -> Collected:
+    # lazy: scrapy, duckdb and the matcher load in the crawl's child process only
     from crawler.ground.matching import Matcher
 
     matcher = Matcher.from_config(list(schools))
@@ -430,6 +431,7 @@ def _extract_in_child(job: dict[str, Any]) -> tuple[list[dict[str, Any]], Source
 
 
 def _spider_in_child(job: dict[str, Any]) -> list[Any]:
+    # lazy: scrapy, duckdb and the matcher load in the crawl's child process only
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object
 

@@ -46,6 +46,7 @@ def run_spiders(
     spider_kwargs: Callable[[Source], dict[str, Any]] | None = None,
     extra_settings: dict[str, Any] | None = None,
 ) -> list[Any]:
+    # lazy: scrapy and twisted load in the crawl's child process only
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object

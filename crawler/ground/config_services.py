@@ -9,6 +9,7 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -177,8 +178,6 @@ class ScheduleSettings(Section):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, name: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):

@@ -9,6 +9,7 @@ schoolwatch needs are read; the rest are ignored, so a new column in next month'
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from collections.abc import Iterable
@@ -105,8 +106,6 @@ def find_trust(schools: Iterable[GiasSchool], trust: str) -> list[GiasSchool]:
     wanted = normalise(trust)
     members = [school for school in schools if school.trust and normalise(school.trust) == wanted]
     if not members:
-        import difflib
-
         names = sorted({school.trust for school in schools if school.trust})
         close = difflib.get_close_matches(trust.upper(), [n.upper() for n in names], n=3)
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""

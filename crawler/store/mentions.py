@@ -128,6 +128,7 @@ def _write_mentions(
                 candidates[key] = (matched, match)
     if not candidates:
         return result
+    # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; nothing new, no Arrow
 
     keys = pa.table(
@@ -273,6 +274,7 @@ def _mention_batch(
     ids: list[int], rows: list[tuple[str, str, MatchedDocument, Match]], stamp: datetime
 ) -> pa.Table:
     """New mention rows, built column by column (no per-row dicts on the write path)."""
+    # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     docs = [row[2].document for row in rows]
     matches = [row[3] for row in rows]
@@ -307,6 +309,7 @@ def _mention_batch(
 
 
 def _version_batch(versions: list[tuple[Any, ...]], stamp: datetime) -> pa.Table:
+    # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     names = ["mention_id", "version", "title", "text", "content_hash", "fetched_at", "raw_sha256"]
     types = [pa.int64(), pa.int32(), pa.string(), pa.string(), pa.string(), arrow_timestamp(),
@@ -320,6 +323,7 @@ def _version_batch(versions: list[tuple[Any, ...]], stamp: datetime) -> pa.Table
 
 
 def _update_batch(updates: list[tuple[int, MatchedDocument, int]]) -> pa.Table:
+    # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     docs = [matched.document for _, matched, _ in updates]
     return pa.table(
