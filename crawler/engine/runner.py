@@ -7,32 +7,20 @@ needs a hard timeout it can enforce by ending the process. The CLI and the sched
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import multiprocessing
-import os
-import queue as queue_module
-import signal
-import sys
-import threading
-import time
-import traceback
-import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from multiprocessing.connection import wait
 from typing import Any
 
+from crawler.engine.child_process import run_in_child
 from crawler.engine.spider_process import (  # noqa: F401  (re-exported)
     PROGRESS_INTERVAL,
     ProgressEvent,
     SpiderPaths,
     run_spiders,
 )
-from crawler.ground import errors
 from crawler.ground.config import Config, CrawlSettings, School, Source
-from crawler.ground.errors import CrawlProcessError, CrawlTimeoutError, UnknownNameError
+from crawler.ground.errors import UnknownNameError
 from crawler.ground.items import MatchedDocument, SeriesPoint, SourceRun, Validators
 from crawler.ground.vocab import RunStatus
 
@@ -109,14 +97,13 @@ def crawl(
 ) -> CrawlReport:
     """Crawls the sources in a child process, which writes what it found to the store."""
     job = {
-        "mode": "crawl",
         "config": config,
         "sources": list(sources),
         "spiders": dict(spiders),
         "school_id": school_id,
         "log_level": log_level,
     }
-    return _run_child(job, on_progress, timeout)
+    return run_in_child(_crawl_in_child, job, on_progress, timeout)
 
 
 def extract(
@@ -129,13 +116,12 @@ def extract(
 ) -> tuple[list[dict[str, Any]], SourceRun]:
     """Fetches one source with its spider and returns the documents, storing nothing."""
     job = {
-        "mode": "extract",
         "crawl": crawl_settings,
         "sources": [source],
         "spiders": dict(spiders),
         "log_level": log_level,
     }
-    return _run_child(job, None, timeout)
+    return run_in_child(_extract_in_child, job, None, timeout)
 
 
 def collect(
@@ -156,7 +142,6 @@ def collect(
     `extra_settings` are merged into the Scrapy settings (dicts key by key); `context` is the
     multiprocessing context to start the child with (default: spawn)."""
     job = {
-        "mode": "collect",
         "crawl": crawl_settings,
         "sources": list(sources),
         "spiders": dict(spiders),
@@ -165,7 +150,7 @@ def collect(
         "extra_settings": extra_settings or {},
         "log_level": log_level,
     }
-    return _run_child(job, None, timeout, context)
+    return run_in_child(_collect_in_child, job, None, timeout, context)
 
 
 def run_spider(
@@ -180,154 +165,12 @@ def run_spider(
     (robots.txt, user agent, timeout, size cap, retries) and returns its `collected` list.
     The take-down re-check uses it; the arguments and results must pickle."""
     job = {
-        "mode": "spider",
         "crawl": crawl_settings,
         "spider": spider,
         "arguments": arguments,
         "log_level": log_level,
     }
-    return _run_child(job, None, timeout)
-
-
-# ---- parent side --------------------------------------------------------------------------
-
-
-def _run_child(
-    job: dict[str, Any],
-    on_progress: ProgressCallback | None,
-    timeout: float | None,
-    context: Any = None,
-):
-    context = context or multiprocessing.get_context("spawn")
-    channel = context.Queue()
-    process = context.Process(target=_child_main, args=(job, channel), name="schoolwatch-crawl")
-    with _main_module_hidden():
-        process.start()
-    deadline = time.monotonic() + timeout if timeout else None
-    result: Any = None
-    failure: tuple[str, str] | None = None
-    interrupted = False
-    while True:
-        try:
-            kind, payload = channel.get(timeout=0.2)
-        except queue_module.Empty:
-            if not process.is_alive():
-                break
-            if deadline is not None and time.monotonic() > deadline:
-                _stop(process)
-                raise CrawlTimeoutError(
-                    f"the crawl did not finish within {timeout:g}s and was stopped"
-                ) from None
-            continue
-        except KeyboardInterrupt:
-            # The child got the same Ctrl-C: it stops fetching and still writes what it has.
-            if interrupted:
-                _stop(process)
-                raise
-            interrupted = True
-            continue
-        if kind == "progress" and on_progress is not None:
-            on_progress(payload)
-        elif kind == "result":
-            result = payload
-            break
-        elif kind == "error":
-            failure = payload
-            break
-    process.join()
-    if failure is not None:
-        raise _rebuild_error(*failure)
-    if result is None:
-        raise CrawlProcessError(
-            f"the crawl process ended without a result (exit code {process.exitcode})"
-        )
-    return result
-
-
-@contextlib.contextmanager
-def _main_module_hidden() -> Iterator[None]:
-    """Starts the child without re-running the parent's __main__ in it.
-
-    A spawned child imports the parent's main script (for `schoolwatch`, the whole CLI: click,
-    rich, the digest, matplotlib: seconds and ~100 MiB) so that functions defined there can be
-    unpickled. The child's entry point lives in this module, so it needs none of that.
-    """
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
-
-
-def _stop(process: Any) -> None:
-    process.terminate()
-    process.join(10)
-    if process.is_alive():
-        process.kill()
-        process.join()
-
-
-def _rebuild_error(type_name: str, message: str) -> Exception:
-    error_type = getattr(errors, type_name, None)
-    if isinstance(error_type, type) and issubclass(error_type, errors.SchoolwatchError):
-        try:
-            return error_type(message)
-        except TypeError:
-            pass
-    return CrawlProcessError(message)
-
-
-# ---- child side ---------------------------------------------------------------------------
-
-
-ORPHAN_STOP = 3.0
-ORPHAN_GRACE = 30.0
-
-
-def _exit_with_parent() -> None:
-    """The child follows its parent: when the parent dies (kill -9, a crash), the child stops
-    fetching as on Ctrl-C twice (what it has is spooled and written, its runs marked
-    interrupted) and is gone within ORPHAN_GRACE seconds even if that write cannot finish."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        wait([parent.sentinel])
-        os.kill(os.getpid(), signal.SIGTERM)  # Scrapy stops taking new requests
-        time.sleep(ORPHAN_STOP)
-        os.kill(os.getpid(), signal.SIGTERM)  # a second one drops those in flight
-        time.sleep(ORPHAN_GRACE)
-        os._exit(3)
-
-    threading.Thread(target=watch, name="schoolwatch-orphan-watch", daemon=True).start()
-
-
-# The child keeps every document it collects until the one store write at the end, so its heap
-# only grows; with the default thresholds the cyclic collector keeps re-scanning it (measured:
-# ~15% of a forum crawl). Collections come less often, and what is loaded before the crawl is
-# frozen out of them.
-CHILD_GC_THRESHOLDS = (10_000, 50, 100)
-
-
-def _child_main(job: dict[str, Any], channel: Any) -> None:
-    gc.set_threshold(*CHILD_GC_THRESHOLDS)
-    _exit_with_parent()
-    try:
-        if job["mode"] == "crawl":
-            channel.put(("result", _crawl_in_child(job, channel)))
-        elif job["mode"] == "collect":
-            channel.put(("result", _collect_in_child(job, channel)))
-        elif job["mode"] == "spider":
-            channel.put(("result", _spider_in_child(job)))
-        else:
-            channel.put(("result", _extract_in_child(job)))
-    except errors.SchoolwatchError as exc:
-        channel.put(("error", (type(exc).__name__, str(exc))))
-    except BaseException as exc:
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        channel.put(("error", ("CrawlProcessError", f"the crawl process failed: {detail}")))
+    return run_in_child(_spider_in_child, job, None, timeout)
 
 
 def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
@@ -423,14 +266,14 @@ def _collect(
     )
 
 
-def _extract_in_child(job: dict[str, Any]) -> tuple[list[dict[str, Any]], SourceRun]:
+def _extract_in_child(job: dict[str, Any], channel: Any) -> tuple[list[dict[str, Any]], SourceRun]:
     (spider,) = run_spiders(
         job["crawl"], job["sources"], job["spiders"], job["log_level"], None
     )
     return [item.as_json() for item in spider.collected], spider.run
 
 
-def _spider_in_child(job: dict[str, Any]) -> list[Any]:
+def _spider_in_child(job: dict[str, Any], channel: Any) -> list[Any]:
     # lazy: scrapy, duckdb and the matcher load in the crawl's child process only
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object
