@@ -19,6 +19,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from crawler.ground.errors import ChannelURLError
+
 # The Apprise URL schemes each channel type accepts (`apprise` takes any).
 SCHEMES: dict[str, tuple[str, ...]] = {
     "teams": ("workflow", "workflows"),
@@ -33,10 +35,6 @@ SERVICES = {
     "webhook": "an http(s) URL",
     "apprise": "an Apprise URL",
 }
-
-
-class ChannelURLError(ValueError):
-    """The URL in the environment does not fit the channel's type (the message omits it)."""
 
 
 @contextmanager

@@ -25,6 +25,7 @@ from typing import Any
 from urllib.parse import unquote, urlsplit
 
 from crawler.ground.config import Channel, Config, School
+from crawler.ground.errors import ChannelSendError
 from crawler.ground.vocab import LONDON, Risk
 from crawler.store import ChannelDelivery, ClaimedDelivery, Store
 from digest.channel_formats import defang_links, plain_text
@@ -120,10 +121,6 @@ def deliver_channels(config: Config, store: Store, at: datetime | None = None) -
         store.mark_delivered(delivery.delivery_id)
         report.sent.append(delivery.delivery_id)
     return report
-
-
-class ChannelSendError(Exception):
-    """One delivery could not be made; it stays queued."""
 
 
 def send(channel: Channel, delivery: ClaimedDelivery) -> None:

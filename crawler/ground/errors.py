@@ -121,3 +121,44 @@ class TriageError(SchoolwatchError):
 
 class AuthError(SchoolwatchError):
     """A user that cannot be added, or a login that is refused."""
+
+
+class DeliveryFailedError(SchoolwatchError):
+    """Some messages could not be sent; they stay queued for the next run."""
+
+
+class GiasFileError(SchoolwatchError):
+    """The GIAS file cannot be read, lacks a column schoolwatch needs, or has no such school."""
+
+
+class KeyedProblems(ValueError):
+    """Problems found by a whole-config check, each with the key path it belongs to (raised from
+    a model validator; pydantic keeps it as the error's context)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(problem for _, problem in problems))
+        self.problems = problems
+
+
+class UnknownPlatformError(SchoolwatchError):
+    """A source names a forum platform that schoolwatch has no description of."""
+
+
+class BadLine(ValueError):
+    """One line of a JSONL classify request is not a JSON object with a 'text' string."""
+
+
+class MailSettingsError(SchoolwatchError):
+    """The [email] settings cannot be used to send (e.g. the password variable is not set)."""
+
+
+class ChannelSendError(Exception):
+    """One delivery could not be made; it stays queued."""
+
+
+class ChannelURLError(ValueError):
+    """The URL in the environment does not fit the channel's type (the message omits it)."""
+
+
+class WeekError(SchoolwatchError):
+    """A --week value is not an ISO week like 2026-W47."""

@@ -17,15 +17,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from crawler.ground.errors import SchoolwatchError
+from crawler.ground.errors import GiasFileError
 from crawler.ground.matching import normalise
 
 REQUIRED_COLUMNS = ("URN", "EstablishmentName", "EstablishmentStatus (name)")
 OPEN_STATUSES = ("open", "open, but proposed to close")
-
-
-class GiasFileError(SchoolwatchError):
-    """The GIAS file cannot be read, lacks a column schoolwatch needs, or has no such school."""
 
 
 @dataclass(frozen=True)

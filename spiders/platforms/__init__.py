@@ -15,14 +15,9 @@ from urllib.parse import urlsplit
 from parsel import Selector
 
 from crawler.ground import vocab
-from crawler.ground.errors import SchoolwatchError
+from crawler.ground.errors import UnknownPlatformError
 from spiders.platforms import discourse, mumsnet, phpbb, smf, vbulletin, xenforo
 from spiders.platforms.base import Platform, Selectors, select
-
-
-class UnknownPlatformError(SchoolwatchError):
-    """A source names a forum platform that schoolwatch has no description of."""
-
 
 # Detection tries them in this order: the most specific markup first.
 PLATFORMS: dict[str, Platform] = {
