@@ -10,7 +10,6 @@ from pathlib import Path
 from classifiers.model import (
     DEFAULT_WEIGHTS,
     NEGATIVE_EVIDENCE,
-    SENTIMENTS,
     EncoderModel,
     Prediction,
     clip,
@@ -27,7 +26,7 @@ from classifiers.rules import (
 )
 from crawler.ground.config import ClassifierSettings
 from crawler.ground.errors import ModelLoadError
-from crawler.ground.vocab import Category, Risk
+from crawler.ground.vocab import Category, Risk, Sentiment
 
 CATEGORIES = tuple(Category)
 RISK_LEVELS = tuple(Risk)
@@ -130,7 +129,7 @@ def decide(
     sentiment_index = int(prediction.sentiment.argmax())
     ordered = tuple(c for c in CATEGORIES if c in reasons)
     return Classification(
-        sentiment=SENTIMENTS[sentiment_index],
+        sentiment=Sentiment.model_order()[sentiment_index],
         sentiment_score=round(float(prediction.sentiment[sentiment_index]), 4),
         risk=risk,
         categories=ordered,

@@ -32,9 +32,8 @@ from classifiers.encoder import (
 )
 from classifiers.rules import CUES
 from crawler.ground.errors import ModelLoadError
-from crawler.ground.vocab import Category, Risk, Sentiment
+from crawler.ground.vocab import Category
 
-SENTIMENTS = tuple(Sentiment)
 # Categories the shipped heads judge by meaning; personal_data and named_pupil are rules only.
 MODEL_CATEGORIES = (
     Category.SAFEGUARDING,
@@ -47,7 +46,6 @@ MODEL_CATEGORIES = (
     Category.INSPECTION,
 )
 RISK_HEAD = ("at_least_low", "at_least_medium", "high")
-RISKS = tuple(Risk)
 # Evidence key for "the most negative sentence", used when a criticism has no category of its own.
 NEGATIVE_EVIDENCE = "negative"
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "heads.safetensors"
@@ -167,7 +165,7 @@ class Encoded:
 
 @dataclass(frozen=True)
 class Prediction:
-    sentiment: np.ndarray  # probabilities over SENTIMENTS
+    sentiment: np.ndarray  # probabilities over Sentiment.model_order()
     categories: dict[str, float]  # calibrated probability per category, worst window
     risk: dict[str, float]  # P(risk >= low), P(>= medium), P(high), worst window
     offensive: float

@@ -12,7 +12,6 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from crawler.ground.config import ClassifierSettings
-from crawler.ground.text import without_trailers
 from crawler.ground.vocab import Risk
 from crawler.store import ClassificationRow, Store
 
@@ -94,8 +93,7 @@ def classify_stored(
         sizes = []
         for mention in chunk:
             school = schools.get(mention.school_id)
-            body = without_trailers(mention.text)
-            text = f"{mention.title}\n{body}" if mention.title else body
+            text = f"{mention.title}\n{mention.text}" if mention.title else mention.text
             sizes.append(len(text))
             requests.append(
                 ClassifyRequest(

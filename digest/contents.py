@@ -11,7 +11,6 @@ from datetime import datetime
 from typing import Any
 
 from crawler.ground.inbox_status import LABELS, is_resolved
-from crawler.ground.text import without_trailers
 from crawler.ground.vocab import LONDON
 from digest import policy
 from digest.redact import redact
@@ -173,7 +172,7 @@ def mention_item(row: dict[str, Any], base_url: str | None = None) -> Item:
     return Item(
         id=row["id"],
         title=redact(one_line(row["title"])) or "(untitled)",
-        excerpt=redact(excerpt(without_trailers(row["text"]), around=focus)),
+        excerpt=redact(excerpt(row["text"], around=focus)),
         url=safe_url(url),
         shown_url=one_line(url),
         source=row["source"],

@@ -17,8 +17,8 @@ from urllib.parse import urlencode
 
 from crawler.ground.config import Config, School
 from crawler.ground.errors import UnknownNameError
-from crawler.ground.inbox_status import alertable, needs_action
-from crawler.ground.vocab import LONDON, Sentiment
+from crawler.ground.inbox_status import needs_action
+from crawler.ground.vocab import LONDON, SENTIMENTS_SHOWN
 from crawler.store import Store
 from digest import policy
 from digest.compose import ComposedDigest, compose_digest
@@ -39,8 +39,6 @@ ACTION_ITEMS_SHOWN = 20
 REVIEWS_SHOWN = 10
 # Recurring themes are read from the newest this many negative posts of the week.
 THEME_POSTS = 400
-# The order the digest and the report show them in.
-SENTIMENTS = (Sentiment.POSITIVE, Sentiment.NEUTRAL, Sentiment.NEGATIVE, "unclassified")
 
 
 def _sort_key(row: dict[str, Any]) -> tuple[int, float]:
@@ -99,7 +97,7 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
         action_more=max(0, len(action) - ACTION_ITEMS_SHOWN),
         other_items=items(others[:OTHER_ITEMS_SHOWN]),
         other_more=max(0, len(others) - OTHER_ITEMS_SHOWN),
-        sentiment={name: sentiment.get(name, 0) for name in SENTIMENTS},
+        sentiment={name: sentiment.get(name, 0) for name in SENTIMENTS_SHOWN},
         reviews=items(reviews[:REVIEWS_SHOWN]),
         reviews_more=max(0, len(reviews) - REVIEWS_SHOWN),
         themes=negative_themes(school, [full[row["id"]] for row in themed]),
@@ -186,8 +184,7 @@ def high_risk_unalerted(
 ) -> list[Item]:
     """High-risk mentions of the school fetched since `since` that no alert has covered yet
     (false positives never alert)."""
-    return [mention_item(row, base_url) for row in store.high_risk_unalerted(school_id, since)
-            if alertable(row["risk"], row["status"])]
+    return [mention_item(row, base_url) for row in store.high_risk_unalerted(school_id, since)]
 
 
 # ---- composing and queueing ---------------------------------------------------------------

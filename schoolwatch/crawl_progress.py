@@ -39,7 +39,7 @@ def run_crawl_with_progress(
     ) as progress:
         tasks: dict[str, TaskID] = {
             source.name: progress.add_task(
-                source.name, total=source.max_pages or config.crawl.max_pages,
+                source.name, total=source.page_budget(config.crawl),
                 pages=0, items=0, kept=0, note="[dim]waiting[/]",
             )
             for source in sources

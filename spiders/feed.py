@@ -18,13 +18,12 @@ from scrapy.http import Response
 from crawler.ground.dates import from_struct_time, parse_date
 from crawler.ground.errors import UnreadableContentError
 from crawler.ground.items import Document
-from crawler.ground.text import html_to_text, without_trailers
+from crawler.ground.text import html_to_text
 from crawler.ground.urls import unwrap_redirect
 from spiders.base import SourceSpider
 
 
 class FeedSpider(SourceSpider):
-    kind = "feed"
     name = "feed"
     handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
 
@@ -59,7 +58,7 @@ class FeedSpider(SourceSpider):
             response,
             url=_entry_url(response, entry, title),
             title=title,
-            text=without_trailers(html_to_text(_entry_body(entry))),
+            text=html_to_text(_entry_body(entry)),
             author=_entry_author(entry) or _author_from_address(entry, feed_title),
             published_at=_entry_date(entry, fetched_at),
             fetched_at=fetched_at,

@@ -25,7 +25,6 @@ _THREAD_KEY = "thread:"
 
 
 class ForumSpider(SourceSpider):
-    kind = "forum"
     name = "forum"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -43,7 +43,6 @@ _DATE_TEXT = re.compile(
 
 
 class OfstedSpider(SourceSpider):
-    kind = "ofsted"
     name = "ofsted"
     handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
 

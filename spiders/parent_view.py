@@ -36,7 +36,6 @@ _KEYS = {"strongly agree": "strongly_agree", "agree": "agree", "disagree": "disa
 
 
 class ParentViewSpider(SourceSpider):
-    kind = "parent_view"
     name = "parent_view"
     handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
 

@@ -37,7 +37,6 @@ from classifiers.model import (
     DEFAULT_WEIGHTS,
     MODEL_CATEGORIES,
     RISK_HEAD,
-    SENTIMENTS,
     WEIGHTS_FORMAT,
 )
 from classifiers.training.data import (
@@ -49,6 +48,7 @@ from classifiers.training.data import (
     read_tweeteval,
 )
 from classifiers.training.heads_embed import load_embedder, read_adapters
+from crawler.ground.vocab import Sentiment
 
 HIGH_RECALL = 0.92
 MEDIUM_RECALL = 0.88
@@ -213,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Sentiment: tweets teach the general polarity, the real posts the school-forum voice.
     tweets, tweet_labels = read_tweeteval(args.datasets, "sentiment", "val")
     xs = np.vstack([cache.vectors("tweet-sentiment-val", tweets), x])
-    ys = np.array(tweet_labels + [SENTIMENTS.index(r["sentiment"]) for r in train])
+    ys = np.array(tweet_labels + [Sentiment.model_order().index(r["sentiment"]) for r in train])
     ws = np.concatenate([np.ones(len(tweets)), np.full(len(train), REAL_SENTIMENT_WEIGHT)])
     coef, bias = fit_logistic(xs, ys, 0.05, ws, multi=True)
     adapters, first_pass, meta = read_adapters(args.adapters)
@@ -222,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     bias = bias + share * first_pass["sentiment.bias"].numpy()
     tensors["head.sentiment.weight"] = coef.astype(np.float32)
     tensors["head.sentiment.bias"] = bias.astype(np.float32)
-    heads["sentiment"] = {"kind": "softmax", "labels": list(SENTIMENTS)}
+    heads["sentiment"] = {"kind": "softmax", "labels": list(Sentiment.model_order())}
 
     # Offensive / hate: stage-1 two-way softmax heads, as one sigmoid each (logit difference).
     for name in ("offensive", "hate"):

@@ -76,7 +76,7 @@ def run_spiders(
             crawler,
             source=source,
             run=SourceRun(source=source.name, started_at=datetime.now(UTC)),
-            max_pages=source.max_pages or crawl_settings.max_pages,
+            max_pages=source.page_budget(crawl_settings),
             **(spider_kwargs(source) if spider_kwargs else {}),
         )
     gc.freeze()  # modules, settings, the store's lookups: long-lived, never garbage

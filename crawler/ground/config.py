@@ -167,6 +167,10 @@ class Source(_Section):
         default_factory=dict, description="Kind-specific options (e.g. generic forum selectors)."
     )
 
+    def page_budget(self, crawl: CrawlSettings) -> int:
+        """Pages this source may fetch per run: its own max_pages, else [crawl] max_pages."""
+        return self.max_pages or crawl.max_pages
+
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, kind: str) -> str:

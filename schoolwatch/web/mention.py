@@ -6,7 +6,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from crawler.ground.errors import CaseError, TriageError
-from crawler.store.inbox import RISKS, SENTIMENTS
+from crawler.ground.vocab import Risk, Sentiment
 from schoolwatch.cases import open_case
 from schoolwatch.web.highlight import highlight, reason_phrases
 from schoolwatch.web.shared import checked_form, login_required, scope_of, web_of
@@ -37,7 +37,7 @@ async def mention_page(request: Request) -> Response:
         "reasons": reasons,
         "audit": await web.db(web.store.audit_entries, mention_id=mention["id"], limit=50),
         "assignable": [u.email for u in users if u.can_act and u.sees(mention["school_id"])],
-        "risks": RISKS, "sentiments": SENTIMENTS,
+        "risks": Risk.most_urgent_first(), "sentiments": tuple(Sentiment),
         "flash": request.query_params.get("done"),
     }
     return web.render(request, "mention.html", context)
