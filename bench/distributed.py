@@ -22,15 +22,15 @@ import sys
 import tempfile
 import time
 from contextlib import ExitStack
+from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.engine.runner import Collected  # noqa: E402
 from crawler.ground.config import Config, load_config  # noqa: E402
-from crawler.ground.items import SourceRun  # noqa: E402
+from crawler.ground.items import CrawlResult, SourceRun  # noqa: E402
 from crawler.store import Store  # noqa: E402
 from schoolwatch.queue.dispatch import Dispatcher  # noqa: E402
 from schoolwatch.queue.ingest import Ingest  # noqa: E402
@@ -163,7 +163,7 @@ def bench_ingest(folder: Path, redis: RedisServer, results: int, per_result: int
         for item in chunk:
             item.source = f"s{n}"
         run = SourceRun(source=f"s{n}", started_at=datetime.now(UTC), pages_fetched=1)
-        batches.append(Collected([run], chunk, [], {}))
+        batches.append(CrawlResult([run], chunk))
     queued, direct, sending = [], [], []
     for repeat in range(repeats + 1):
         config = write_config(folder / f"ingest-{repeat}", redis.url, f"ingest{repeat}", "")
@@ -180,8 +180,7 @@ def bench_ingest(folder: Path, redis: RedisServer, results: int, per_result: int
         store = Store(folder / f"direct-{repeat}" / "store.duckdb")
         direct_started = time.perf_counter()
         for collected in batches:
-            store.write_crawl(schools=[("hg", "Hollins Green Primary School")], sources=[],
-                              runs=collected.runs, documents=collected.documents, validators=[])
+            store.write_crawl(replace(collected, schools=[("hg", "Hollins Green Primary School")]))
         direct_done = time.perf_counter()
         if repeat:  # the first round is the warm-up
             sending.append(sent - started)

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from crawler.ground.items import Document, Match, MatchedDocument, SourceRun
+from crawler.ground.items import CrawlResult, Document, Match, MatchedDocument, SourceRun
 from crawler.store import Store
 
 ENTRIES_PER_PAGE = 20
@@ -62,13 +62,13 @@ def documents(count: int, prefix: str = "t") -> list[MatchedDocument]:
 
 
 def write(store: Store, batch: list[MatchedDocument]) -> None:
-    store.write_crawl(
+    store.write_crawl(CrawlResult(
         schools=[("hg", "Hollins Green Primary School")],
         sources=[("bench", "feed", "https://forum.example/feed", None)],
         runs=[SourceRun(source="bench", started_at=datetime.now(UTC))],
         documents=batch,
         validators=[],
-    )
+    ))
 
 
 def row_by_row(store: Store, batch: list[MatchedDocument]) -> float:

@@ -6,7 +6,7 @@ written in chunks so the store's write lock is held only briefly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
@@ -66,15 +66,19 @@ def classify_stored(
     *,
     everything: bool = False,
     never_classified: bool = False,
+    ids: Sequence[int] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ClassifyOutcome:
     """Tags every mention not yet classified by this model version (or all, with everything;
-    or, with never_classified, only those no model has classified: a stopped crawl's)."""
+    or, with never_classified, only those no model has classified: a stopped crawl's; or,
+    given `ids`, those of them not yet classified by this version: a crawl's new and changed
+    mentions, as its write returned them)."""
     # lazy: the model modules (numpy, onnxruntime) load only when something is pending
     from classifiers.decide import ClassifyRequest, model_version
 
     version = model_version(config.classifier)
-    ids = store.unclassified_ids() if never_classified else None
+    if never_classified:
+        ids = store.unclassified_ids()
     pending = [] if ids == [] else store.pending_classification(
         version, everything=everything, ids=ids)
     if not pending:

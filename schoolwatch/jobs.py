@@ -85,8 +85,9 @@ def after_crawl(config: Config, report: CrawlReport) -> AfterCrawl:
     from digest.mailer import deliver_pending
 
     store = Store(config.store.path)
-    if store.has_unclassified():
-        classified = classify_stored(config, store)
+    written = [*report.new_mention_ids, *report.updated_mention_ids]
+    if written:
+        classified = classify_stored(config, store, ids=written)
     else:
         classified = ClassifyOutcome(classified=0, by_risk={}, model_version="")
     if classified.classified:

@@ -21,7 +21,7 @@ from crawler.engine.spider_process import (  # noqa: F401  (re-exported)
 )
 from crawler.ground.config import Config, CrawlSettings, School, Source
 from crawler.ground.errors import UnknownNameError
-from crawler.ground.items import MatchedDocument, SeriesPoint, SourceRun, Validators
+from crawler.ground.items import CrawlResult, MatchedDocument, SourceRun, Validators
 from crawler.ground.vocab import RunStatus
 
 
@@ -48,17 +48,6 @@ class CrawlInputs:
     validators: dict[str, Validators] = field(default_factory=dict)
     known_urls: dict[str, set[str]] = field(default_factory=dict)
     state: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-@dataclass
-class Collected:
-    """What a crawl found, before the store write: the one transaction `write_crawl` makes."""
-
-    runs: list[SourceRun]
-    documents: list[MatchedDocument]
-    validators: list[Validators]
-    state: dict[str, dict[str, str]]
-    series: list[SeriesPoint] = field(default_factory=list)
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -135,7 +124,7 @@ def collect(
     timeout: float | None = None,
     log_level: str = "CRITICAL",
     context: Any = None,
-) -> Collected:
+) -> CrawlResult:
     """Crawls the sources in a child process like `crawl`, but opens no store: the caller
     gives what the store would (`inputs`) and gets back what it would write (a queue worker).
 
@@ -175,7 +164,7 @@ def run_spider(
 
 def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
     # lazy: scrapy, duckdb and the matcher load in the crawl's child process only
-    from crawler.store import SpooledCrawl, Store, WriteResult
+    from crawler.store import Store, WriteResult
 
     config: Config = job["config"]
     sources: list[Source] = job["sources"]
@@ -188,28 +177,20 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
         state=store.crawl_state(names),
     )
     schools = [s for s in config.school if school_id is None or s.id == school_id]
-    collected = _collect(config.crawl, sources, job["spiders"], schools, inputs,
-                         job["log_level"], channel)
+    result = _collect(config.crawl, sources, job["spiders"], schools, inputs,
+                      job["log_level"], channel).describing(config)
     # Spooled before the store is opened: a busy store keeps the crawl for the next chance.
-    spooled = store.spool_crawl(SpooledCrawl(
-        schools=[(s.id, s.name) for s in config.school],
-        sources=[(s.name, s.kind, s.url, s.platform) for s in config.source],
-        runs=collected.runs,
-        documents=collected.documents,
-        validators=collected.validators,
-        state=collected.state,
-        series=collected.series,
-    ))
+    spooled = store.spool_crawl(result)
     outcome = store.write_spooled(spooled)
     written = outcome.result or WriteResult()
     return CrawlReport(
-        runs=outcome.runs or collected.runs,
+        runs=outcome.runs or result.runs,
         new_mention_ids=written.new_mention_ids,
         updated_mention_ids=written.updated_mention_ids,
     )
 
 
-def _collect_in_child(job: dict[str, Any], channel: Any) -> Collected:
+def _collect_in_child(job: dict[str, Any], channel: Any) -> CrawlResult:
     return _collect(
         job["crawl"], job["sources"], job["spiders"], job["schools"], job["inputs"],
         job["log_level"], channel, extra_settings=job["extra_settings"],
@@ -225,7 +206,7 @@ def _collect(
     log_level: str,
     channel: Any,
     extra_settings: dict[str, Any] | None = None,
-) -> Collected:
+) -> CrawlResult:
     # lazy: scrapy, duckdb and the matcher load in the crawl's child process only
     from crawler.ground.matching import Matcher
 
@@ -254,7 +235,7 @@ def _collect(
             run.warnings.append("stopped early (interrupted)")
             if run.status != RunStatus.FAILED:
                 run.status = RunStatus.INTERRUPTED
-    return Collected(
+    return CrawlResult(
         runs=runs,
         documents=[
             item for spider in spiders for item in spider.collected

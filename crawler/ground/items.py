@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from crawler.ground.vocab import RunStatus
+from crawler.ground.vocab import RunStatus, now
+
+if TYPE_CHECKING:
+    from crawler.ground.config import Config
 
 
 @dataclass
@@ -116,3 +119,31 @@ class SeriesPoint:
     metric: str  # e.g. "submissions", "Q1. My child is happy at this school."
     value: float
     detail: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CrawlResult:
+    """What one crawl found, in the one shape it travels in: from the runner (or a queue
+    worker) through the spool file or the queue's result message to `Store.write_crawl`.
+
+    Per source: its run record, the matched documents, the conditional-GET validators to keep,
+    its resume state and any series points. `schools` and `sources` are the configuration the
+    write records beside it ((id, name) and (name, kind, url, platform)); whoever holds the
+    config fills them in (`describing`)."""
+
+    runs: list[SourceRun]
+    documents: list[MatchedDocument] = field(default_factory=list)
+    validators: list[Validators] = field(default_factory=list)
+    state: dict[str, dict[str, str]] = field(default_factory=dict)
+    series: list[SeriesPoint] = field(default_factory=list)
+    schools: list[tuple[str, str]] = field(default_factory=list)
+    sources: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    ended_at: datetime = field(default_factory=now)
+
+    def describing(self, config: Config) -> CrawlResult:
+        """The same result with the config's schools and sources to record beside it."""
+        return replace(
+            self,
+            schools=[(school.id, school.name) for school in config.school],
+            sources=[(s.name, s.kind, s.url, s.platform) for s in config.source],
+        )

@@ -40,7 +40,7 @@ from crawler.store.outbox import (
 from crawler.store.retention import PurgeResult, RetentionStore
 from crawler.store.runs import RunStore
 from crawler.store.series import SeriesStore
-from crawler.store.spool import SpooledCrawl, SpoolStore, SpoolWrite
+from crawler.store.spool import SpoolStore, SpoolWrite
 from crawler.store.users import User, UserStore
 
 
@@ -85,7 +85,6 @@ __all__ = [
     "QueuedAlert",
     "RawResponse",
     "SpoolWrite",
-    "SpooledCrawl",
     "Store",
     "User",
     "WriteResult",
