@@ -178,7 +178,7 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
     )
     schools = [s for s in config.school if school_id is None or s.id == school_id]
     result = _collect(config.crawl, sources, job["spiders"], schools, inputs,
-                      job["log_level"], channel).describing(config)
+                      job["log_level"], channel).describing(config.school, config.source)
     # Spooled before the store is opened: a busy store keeps the crawl for the next chance.
     spooled = store.spool_crawl(result)
     outcome = store.write_spooled(spooled)

@@ -2,14 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from crawler.ground.vocab import RunStatus, now
-
-if TYPE_CHECKING:
-    from crawler.ground.config import Config
 
 
 @dataclass
@@ -140,10 +138,11 @@ class CrawlResult:
     sources: list[tuple[str, str, str, str | None]] = field(default_factory=list)
     ended_at: datetime = field(default_factory=now)
 
-    def describing(self, config: Config) -> CrawlResult:
-        """The same result with the config's schools and sources to record beside it."""
+    def describing(self, schools: Sequence[Any], sources: Sequence[Any]) -> CrawlResult:
+        """The same result with the configured schools and sources (config.school,
+        config.source) to record beside it."""
         return replace(
             self,
-            schools=[(school.id, school.name) for school in config.school],
-            sources=[(s.name, s.kind, s.url, s.platform) for s in config.source],
+            schools=[(school.id, school.name) for school in schools],
+            sources=[(s.name, s.kind, s.url, s.platform) for s in sources],
         )

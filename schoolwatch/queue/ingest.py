@@ -90,7 +90,9 @@ class Ingest:
             return True
         config = self.config
         try:
-            written = self.store.write_crawl(collected.describing(config), job=(job_id, source))
+            written = self.store.write_crawl(
+                collected.describing(config.school, config.source), job=(job_id, source)
+            )
         except StoreLockedError as exc:
             log.warning("%s; the result of %s waits on the queue", exc, source)
             self._consumer.requeue([message])
