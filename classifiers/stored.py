@@ -70,17 +70,19 @@ def classify_stored(
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ClassifyOutcome:
     """Tags every mention not yet classified by this model version (or all, with everything;
-    or, with never_classified, only those no model has classified: a stopped crawl's; or,
-    given `ids`, those of them not yet classified by this version: a crawl's new and changed
-    mentions, as its write returned them)."""
+    or, with never_classified, only those no model has classified: a stopped crawl's). Given
+    `ids`, only those mentions are looked at: a crawl's new and changed ones, as its write
+    returned them."""
     # lazy: the model modules (numpy, onnxruntime) load only when something is pending
     from classifiers.decide import ClassifyRequest, model_version
 
     version = model_version(config.classifier)
-    if never_classified:
+    if never_classified and ids is None:
         ids = store.unclassified_ids()
     pending = [] if ids == [] else store.pending_classification(
         version, everything=everything, ids=ids)
+    if never_classified:
+        pending = [mention for mention in pending if mention.previous_version is None]
     if not pending:
         # Nothing to tag: the model is never loaded (a crawl of unchanged sources stays light).
         return ClassifyOutcome(classified=0, by_risk={}, model_version=version)

@@ -87,7 +87,7 @@ def after_crawl(config: Config, report: CrawlReport) -> AfterCrawl:
     store = Store(config.store.path)
     written = [*report.new_mention_ids, *report.updated_mention_ids]
     if written:
-        classified = classify_stored(config, store, ids=written)
+        classified = classify_stored(config, store, ids=written, never_classified=True)
     else:
         classified = ClassifyOutcome(classified=0, by_risk={}, model_version="")
     if classified.classified:
