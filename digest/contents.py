@@ -125,6 +125,7 @@ class WeekDigest:
     full_list_url: str | None = None  # the week's mentions in the web inbox, when there is one
     full_list_command: str = ""  # otherwise: the report that lists every unresolved item
     generated_at: datetime = field(default_factory=lambda: datetime.now(LONDON))
+    evidence_note: str | None = None  # why no screen prints are being taken, when they are not
 
     @property
     def failed_sources(self) -> list[SourceLine]:

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from crawler.engine.screenprint import screen_prints_off
 from crawler.ground.config import Config, School
 from crawler.ground.errors import UnknownNameError
 from crawler.ground.inbox_status import needs_action
@@ -113,6 +114,7 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
         parent_view=week_flags(store, school.id, week.start, week.end),
         full_list_url=week_in_inbox(config, school, week),
         full_list_command=f"schoolwatch check --school {school.id}",
+        evidence_note=screen_prints_off(config.evidence),
     )
 
 

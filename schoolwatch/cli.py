@@ -16,6 +16,7 @@ from pydantic import ValidationError
 from rich.markup import escape
 from rich.table import Table
 
+from crawler.engine.screenprint import screen_prints_off
 from crawler.ground.config import Config, CrawlSettings, Source
 from crawler.ground.config_errors import validation_summary
 from crawler.ground.errors import ConfigError, SchoolwatchError
@@ -243,6 +244,9 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
         console.print("[bold]Last errors[/]")
     for name, when, error in errors:
         console.print(f"  [bold]{esc(name)}[/] ({_moment(when)}): {esc(error)}", highlight=False)
+    off = screen_prints_off(config.evidence)
+    if off:
+        console.print(off, markup=False, highlight=False)
 
 
 def _queue_states(config: Config) -> tuple[dict[str, dict[str, str]], str | None]:

@@ -76,6 +76,9 @@ def _print_after_crawl(followed: AfterCrawl) -> None:
                       markup=False)
     if followed.alerts_queued:
         console.print(f"[bold red]{followed.alerts_queued} alert(s) queued[/] for high-risk posts.")
+    if followed.screen_prints:
+        console.print(f"Kept {followed.screen_prints} screen print(s) of high-risk pages as "
+                      "evidence.")
     delivery = followed.delivery
     if delivery.sent:
         console.print(f"Sent {len(delivery.sent)} message(s).")
@@ -109,7 +112,7 @@ def print_summary(runs: Sequence[SourceRun]) -> None:
             str(run.updated_mentions),
         )
     console.print(table)
-    # Errors of failed sources go to stderr (exit_on_failures); the rest are shown here.
+    # Errors of failed sources go to stderr (_exit_on_failures); the rest are shown here.
     for run in runs:
         if run.last_error and not run.failed:
             console.print(f"  [yellow]{esc(run.source)}[/]: {esc(run.last_error)}",

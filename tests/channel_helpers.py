@@ -38,7 +38,8 @@ GOOGLE_CHAT = (
 
 def channel_config(tmp_path: Path, channel_type: str) -> Config:
     return unattended_config(tmp_path, channel=[
-        {"name": "staff", "type": channel_type, "url_env": URL_ENV}])
+        {"name": "staff", "type": channel_type, "url_env": URL_ENV,
+         "allow_private": True}])  # the test services are on 127.0.0.1
 
 
 def queue_hostile_alert(config: Config) -> Store:

@@ -162,3 +162,48 @@ class ChannelURLError(ValueError):
 
 class WeekError(SchoolwatchError):
     """A --week value is not an ISO week like 2026-W47."""
+
+
+class Refused(Exception):
+    """The guard's answer for an address the browser may not reach (says why)."""
+
+
+class Unresolvable(Exception):
+    """The host name does not resolve: not a refusal, the page simply is not there."""
+
+
+class OutboundRefused(ConnectionRefusedError):
+    """A connection the policy does not allow (an OSError, so every client reports it as a
+    failed connection rather than crashing)."""
+
+
+class ScreenPrintError(SchoolwatchError):
+    """No screen print could be taken; the message says why."""
+
+
+class SentUnconfirmed(ChannelSendError):
+    """The receiver had the whole message and did not answer: sending it again could make a
+    second copy, so the delivery counts as made (with this note) and is not retried."""
+
+
+class BrowserMissingError(ScreenPrintError):
+    def __init__(self) -> None:
+        super().__init__("screen prints need Chromium: apt-get install chromium")
+
+
+class CaptureRefusedError(ScreenPrintError):
+    """The page, or something it led to, is not a public address (or not http(s))."""
+
+
+class CaptureTimeoutError(ScreenPrintError):
+    def __init__(self, url: str, seconds: float) -> None:
+        super().__init__(f"the page at {url} did not finish within {seconds:g}s")
+
+
+class PageTooLargeError(ScreenPrintError):
+    def __init__(self, url: str, limit: int) -> None:
+        super().__init__(f"the page at {url} is larger than {limit:,} bytes")
+
+
+class CaptureFailedError(ScreenPrintError):
+    """The browser could not load or draw the page (connection refused, crash, download)."""

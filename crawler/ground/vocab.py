@@ -54,6 +54,11 @@ class Risk(StrEnum):
     def needs_action(self) -> bool:
         return self in (Risk.HIGH, Risk.MEDIUM)
 
+    @property
+    def label(self) -> str:
+        """The words a page shows: "High risk", "No risk"."""
+        return "No risk" if self is Risk.NONE else f"{self.value.capitalize()} risk"
+
 
 # Risks that put a mention under "needs action" in the digest and the report.
 ACTION_RISKS = (Risk.HIGH, Risk.MEDIUM)
@@ -93,7 +98,8 @@ class Sentiment(StrEnum):
 
     @property
     def label(self) -> str:
-        return self.value.capitalize()
+        """The words a page shows: "Negative tone"."""
+        return f"{self.value.capitalize()} tone"
 
     @property
     def colour(self) -> str:
@@ -110,8 +116,8 @@ SENTIMENTS_SHOWN: tuple[str, ...] = (*Sentiment.shown_order(), UNCLASSIFIED)
 
 
 def sentiment_label(name: str) -> str:
-    """"Positive" ... "Not yet classified": a shown sentiment in words."""
-    return UNCLASSIFIED_LABEL if name == UNCLASSIFIED else Sentiment(name).label
+    """"Positive" ... "Not yet classified": a count or a chart bar's word for a sentiment."""
+    return UNCLASSIFIED_LABEL if name == UNCLASSIFIED else Sentiment(name).value.capitalize()
 
 
 def sentiment_colour(name: str) -> str:
@@ -153,7 +159,18 @@ class CaseStatus(StrEnum):
     def unresolved(self) -> bool:
         return self in UNRESOLVED_CASES
 
+    @property
+    def label(self) -> str:
+        """The words a page shows: "reported to the platform"."""
+        return _CASE_LABELS[self]
 
+
+_CASE_LABELS = {
+    CaseStatus.OPEN: "open, not yet reported",
+    CaseStatus.REPORTED: "reported to the platform",
+    CaseStatus.REMOVED: "removed",
+    CaseStatus.REFUSED: "refused",
+}
 UNRESOLVED_CASES = (CaseStatus.OPEN, CaseStatus.REPORTED)
 CLOSED_CASES = (CaseStatus.REMOVED, CaseStatus.REFUSED)
 
@@ -171,10 +188,11 @@ class MentionStatus(StrEnum):
 @dataclass(frozen=True)
 class SpiderEntry:
     """One kind of source: the spider class that reads it (a dotted path, loaded by the engine
-    as Scrapy loads any component) and the `options` it reads (docs/sources.md describes them;
-    any other is a typo)."""
+    as Scrapy loads any component), the `options` it reads (docs/sources.md describes them;
+    any other is a typo) and what it is, in words a lead reads ("a Reddit search")."""
 
     spider: str
+    label: str
     options: tuple[str, ...] = ()
 
 
@@ -184,17 +202,21 @@ FORUM_SELECTOR_OPTIONS = ("post", "author", "date", "text", "permalink", "title"
 # holds it (as names, importing no spider) because the config is checked against it on load;
 # spiders.SPIDERS, SOURCE_KINDS and SOURCE_OPTIONS are read off it.
 SPIDER_REGISTRY: dict[str, SpiderEntry] = {
-    "feed": SpiderEntry("spiders.feed.FeedSpider"),
-    "forum": SpiderEntry("spiders.forum.ForumSpider",
+    "feed": SpiderEntry("spiders.feed.FeedSpider", "a news or alerts feed"),
+    "forum": SpiderEntry("spiders.forum.ForumSpider", "a forum",
                          ("platform", "order", *FORUM_SELECTOR_OPTIONS)),
-    "reviews": SpiderEntry("spiders.reviews.ReviewsSpider", ("next",)),
-    "reddit": SpiderEntry("spiders.reddit.RedditSpider", ("query", "subreddit", "base_url")),
-    "wikipedia": SpiderEntry("spiders.wikipedia.WikipediaSpider", ("api", "limit")),
-    "page": SpiderEntry("spiders.page.PageSpider"),
-    "ofsted": SpiderEntry("spiders.ofsted.OfstedSpider"),
-    "parent_view": SpiderEntry("spiders.parent_view.ParentViewSpider"),
+    "reviews": SpiderEntry("spiders.reviews.ReviewsSpider", "a review site", ("next",)),
+    "reddit": SpiderEntry("spiders.reddit.RedditSpider", "a Reddit search",
+                          ("query", "subreddit", "base_url")),
+    "wikipedia": SpiderEntry("spiders.wikipedia.WikipediaSpider", "a Wikipedia article",
+                             ("api", "limit")),
+    "page": SpiderEntry("spiders.page.PageSpider", "a web page"),
+    "ofsted": SpiderEntry("spiders.ofsted.OfstedSpider", "Ofsted's reports"),
+    "parent_view": SpiderEntry("spiders.parent_view.ParentViewSpider", "Ofsted Parent View"),
 }
 SOURCE_KINDS = tuple(SPIDER_REGISTRY)
 SOURCE_OPTIONS = {kind: entry.options for kind, entry in SPIDER_REGISTRY.items()}
+# What each kind of source is, in words a lead reads ("reddit-ashcombe, a Reddit search").
+SOURCE_KIND_LABELS = {kind: entry.label for kind, entry in SPIDER_REGISTRY.items()}
 # Forum engines a source may name (spiders/platforms/ describes each).
 PLATFORM_NAMES = ("phpbb", "xenforo", "vbulletin", "smf", "discourse", "mumsnet", "generic")

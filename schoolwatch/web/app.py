@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import Mount, Route
@@ -21,8 +20,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from crawler.ground.config import Config
 from crawler.ground.errors import StoreLockedError
 from crawler.store import Store
-from schoolwatch.web import inbox, mention, pages, session
-from schoolwatch.web.auth import session_secret
+from schoolwatch.web import evidence, inbox, mention, pages, session
 from schoolwatch.web.shared import WEB_DIR, Web, web_of
 
 CSP = (
@@ -36,8 +34,6 @@ SECURITY_HEADERS = [
     (b"x-frame-options", b"DENY"),
     (b"cache-control", b"no-store"),
 ]
-
-
 class SecurityHeaders:
     """Adds the CSP and friends to every response that has not set its own."""
 
@@ -83,13 +79,17 @@ def create_app(config: Config, store: Store | None = None) -> Starlette:
         Route("/login", session.login_form, methods=["GET"]),
         Route("/login", session.login, methods=["POST"]),
         Route("/logout", session.logout, methods=["POST"]),
+        Route("/logout/everywhere", session.logout_everywhere, methods=["POST"]),
         Route("/mentions", inbox.inbox_page),
         Route("/mentions.csv", inbox.export_csv),
         Route("/mentions/bulk", inbox.bulk, methods=["POST"]),
         Route("/mentions/{id:int}", mention.mention_page),
         Route("/mentions/{id:int}/raw", mention.raw_text),
         Route("/mentions/{id:int}/raw.bin", mention.raw_download),
+        Route("/mentions/{id:int}/screenprint", evidence.take, methods=["POST"]),
         Route("/mentions/{id:int}/{action:str}", mention.act, methods=["POST"]),
+        Route("/screenprints/{id:int}.{kind:str}", evidence.print_file),
+        Route("/cases/{id:int}/pack.zip", evidence.pack),
         Route("/cases", pages.cases_page),
         Route("/cases/{id:int}", pages.case_update, methods=["POST"]),
         Route("/sources", pages.sources_page),
@@ -100,14 +100,6 @@ def create_app(config: Config, store: Store | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(SecurityHeaders),
-            Middleware(
-                SessionMiddleware,
-                secret_key=session_secret(config.web.secret_file),
-                session_cookie="schoolwatch_session",
-                max_age=config.web.session_hours * 3600,
-                same_site="lax",
-                https_only=config.web.secure_cookies,
-            ),
         ],
         exception_handlers={StoreLockedError: store_locked, 404: not_found},
     )
