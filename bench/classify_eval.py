@@ -20,9 +20,9 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 
 from classifiers.decide import CATEGORIES, Classifier, ClassifyRequest  # noqa: E402
-from classifiers.model import SENTIMENTS  # noqa: E402
 from classifiers.training.data import read_real, read_tweeteval  # noqa: E402
 from crawler.ground.config import ClassifierSettings  # noqa: E402
+from crawler.ground.vocab import Sentiment  # noqa: E402
 
 # From /work/shared/datasets/README.md (TweetEval leaderboard, test sets).
 LEADERBOARD = {
@@ -86,8 +86,8 @@ def school(classifier: Classifier, datasets: Path, split: str) -> None:
         print(f"\nReal school posts: skipped ({datasets / 'school_posts_real'} is absent)")
         return
     out = classifier.classify([ClassifyRequest(r["text"], r["school"]) for r in rows])
-    gold_s = np.array([SENTIMENTS.index(r["sentiment"]) for r in rows])
-    pred_s = np.array([SENTIMENTS.index(c.sentiment) for c in out])
+    gold_s = np.array([Sentiment.model_order().index(r["sentiment"]) for r in rows])
+    pred_s = np.array([Sentiment.model_order().index(c.sentiment) for c in out])
     print(f"\nReal school posts, split={split} ({len(rows)} posts)")
     sentiment_f1 = float(np.mean(f1_per_class(gold_s, pred_s, 3)))
     print(f"  sentiment macro-F1          {sentiment_f1:.3f}   (target >= 0.75: "

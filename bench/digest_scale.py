@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from crawler.ground.config import Config, load_config
-from crawler.ground.items import Document, Match, MatchedDocument
+from crawler.ground.items import CrawlResult, Document, Match, MatchedDocument
 from crawler.ground.text import content_hash
 from crawler.ground.vocab import LONDON
 from crawler.store import ClassificationRow, Store
@@ -74,11 +74,11 @@ def write_week(config: Config, week: Week, count: int, seed: int = 7) -> None:
                 matches=[Match("hg", "Hollins Green Primary", "text", 0, text[:40])],
             )
         )
-    written = store.write_crawl(
+    written = store.write_crawl(CrawlResult(
         schools=[(s.id, s.name) for s in config.school],
         sources=[(s.name, s.kind, s.url, s.platform) for s in config.source],
         runs=[], documents=documents, validators=[],
-    )
+    ))
     rows = []
     for mention_id in written.new_mention_ids:
         roll = rng.random()

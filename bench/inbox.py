@@ -27,7 +27,7 @@ from pathlib import Path
 import uvicorn
 
 from crawler.ground.config import config_from_dict
-from crawler.ground.items import Document, Match, MatchedDocument
+from crawler.ground.items import CrawlResult, Document, Match, MatchedDocument
 from crawler.store import ClassificationRow, Store
 from schoolwatch.web.app import create_app
 from schoolwatch.web.auth import hash_password
@@ -62,9 +62,8 @@ def build(store: Store, rows: int) -> None:
             content_hash=hashlib.sha256(text.encode()).hexdigest(),
             matches=[Match(school_id, name, "text", 0, text[:60])],
         ))
-    store.write_crawl(schools=SCHOOLS, sources=[(f"source-{n}", "feed", "https://x/", None)
-                                                for n in range(7)],
-                      runs=[], documents=documents, validators=[])
+    sources = [(f"source-{n}", "feed", "https://x/", None) for n in range(7)]
+    store.write_crawl(CrawlResult(runs=[], documents=documents, schools=SCHOOLS, sources=sources))
     ids = [row[0] for row in store.query("SELECT id FROM mention_records").rows]
     tags = []
     for mention_id in ids:

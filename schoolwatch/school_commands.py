@@ -9,6 +9,7 @@ from typing import Any
 
 import click
 import tomlkit
+from rich.table import Table
 
 from crawler.ground.config import resolve_config_path
 from crawler.ground.config_edit import append_tables, load_document, save_document, tables, validate
@@ -137,8 +138,6 @@ def add_command(
 @click.argument("words")
 def find_command(gias_path: Path, words: str) -> None:
     """Find a school's URN in the GIAS file by words of its name or town."""
-    from rich.table import Table
-
     found = search(read_gias(gias_path), words)
     if not found:
         raise SchoolwatchError(f"no school in {gias_path.name} has {words!r} in its name or town")

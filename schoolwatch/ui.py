@@ -85,6 +85,7 @@ def existing_store(config: Config) -> Store:
 def catch_up_first(config: Config) -> None:
     """For a command that writes: finish what an earlier run left (spooled crawls, unclassified
     mentions) and say so."""
+    # lazy: the jobs (scrapy runner, classifier, digest) load only when a catch-up runs
     from schoolwatch.jobs import catch_up
 
     done = catch_up(config)

@@ -15,7 +15,7 @@ from crawler.ground.errors import AuthError, SchoolwatchError
 from crawler.ground.inbox_status import SETTABLE
 from crawler.store import Store
 from crawler.store.users import ROLES
-from schoolwatch.ui import config_option, console, load_from_option
+from schoolwatch.ui import config_option, console, json_value, load_from_option
 
 DEMO_EMAIL = "demo@school.example"
 
@@ -42,6 +42,7 @@ def _store(config: Config) -> Store:
               help="Trust X-Forwarded-For/-Proto from a proxy on 127.0.0.1.")
 def serve_command(config_path: Path | None, host: str, port: int, proxy_headers: bool) -> None:
     """Serve the web inbox: triage mentions, act on them, follow cases."""
+    # lazy: starlette, uvicorn and argon2 load only when a web command runs
     from schoolwatch.web.server import serve
 
     config = load_from_option(config_path)
@@ -56,6 +57,7 @@ def serve_command(config_path: Path | None, host: str, port: int, proxy_headers:
 
 def demo_login(directory: Path) -> None:
     """After `schoolwatch demo`: an admin login for the inbox, and how to start it."""
+    # lazy: starlette, uvicorn and argon2 load only when a web command runs
     from schoolwatch.web.auth import hash_password
 
     config_path = directory / "schoolwatch.toml"
@@ -101,6 +103,7 @@ def user_add(config_path: Path | None, email: str, schools: tuple[str, ...], rol
 
 def _password_hash_from_stdin() -> str:
     """The argon2 hash of a password read from stdin (asked for without echo on a terminal)."""
+    # lazy: starlette, uvicorn and argon2 load only when a web command runs
     from schoolwatch.web.auth import hash_password
 
     if sys.stdin.isatty():  # typed by a person: no echo
@@ -183,6 +186,7 @@ def _sessions(count: int) -> str:
 def _email_key(config: Config, email: str) -> str:
     """The failed-login key the inbox counts this email under (keyed by the server's secret:
     run this as the user that runs `serve`, with the same $SCHOOLWATCH_SECRET_KEY)."""
+    # lazy: starlette, uvicorn and argon2 load only when a web command runs
     from schoolwatch.web.auth import hashed, login_email, session_secret
 
     return hashed("email", login_email(email) or email.strip().lower(),
@@ -203,8 +207,6 @@ def mention_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def mention_show(config_path: Path | None, mention_id: int, as_json: bool) -> None:
     """Show mention MENTION_ID with its status, tags, evidence and notes."""
-    from schoolwatch.ui import json_value
-
     config = load_from_option(config_path)
     mention = _store(config).mention(mention_id, None)
     if mention is None:

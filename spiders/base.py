@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 import scrapy
 from scrapy.exceptions import (
@@ -22,7 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.engine.guard import NonPublicAddress
-from crawler.ground.config import Source
+from crawler.ground.config import CrawlSettings, Source
 from crawler.ground.errors import (
     ConnectionFailedError,
     DnsLookupError,
@@ -40,9 +40,8 @@ from crawler.ground.vocab import RunStatus
 
 
 class SourceSpider(scrapy.Spider):
-    """Base for the spiders of every source kind; one instance reads one configured source."""
-
-    kind: ClassVar[str]
+    """Base for the spiders of every source kind; one instance reads one configured source.
+    Which kind a spider reads is declared once, in crawler.ground.vocab.SPIDER_REGISTRY."""
 
     def __init__(
         self,
@@ -52,7 +51,7 @@ class SourceSpider(scrapy.Spider):
         matcher: Matcher | None = None,
         school_ids: set[str] | None = None,
         validators: dict[str, Validators] | None = None,
-        max_pages: int = 20,
+        max_pages: int | None = None,
         known_urls: set[str] | None = None,
         state: dict[str, str] | None = None,
         **kwargs: Any,
@@ -65,7 +64,8 @@ class SourceSpider(scrapy.Spider):
         self.known_validators = validators or {}
         self.new_validators: list[Validators] = []
         self.collected: list[Any] = []
-        self.max_pages = max_pages
+        # Without a budget from the engine, the [crawl] default applies.
+        self.max_pages = max_pages or source.page_budget(CrawlSettings())
         self.pages_requested = 0
         self.pages_parsed = 0
         self._body_hashes: dict[int, str] = {}

@@ -19,6 +19,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
+from urllib.parse import urljoin
 
 from parsel import Selector
 from scrapy.http import Response
@@ -49,7 +50,6 @@ _DATE_TEXT = re.compile(
 
 
 class OfstedSpider(SourceSpider):
-    kind = "ofsted"
     name = "ofsted"
     handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
 
@@ -234,6 +234,4 @@ def _moment(day: date | None) -> datetime | None:
 
 
 def _absolute(href: str, base: str) -> str:
-    from urllib.parse import urljoin
-
     return urljoin(base, href)

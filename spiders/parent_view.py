@@ -55,7 +55,6 @@ _HEADINGS = {"h2", "h3", "h4", "h5", "caption", "legend", "dt", "th"}
 
 
 class ParentViewSpider(SourceSpider):
-    kind = "parent_view"
     name = "parent_view"
     handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from crawler.ground.items import SeriesPoint
+from crawler.ground.items import CrawlResult, SeriesPoint
 from crawler.store import Store
 from digest.compose import compose_digest
 from digest.parent_view import flags
@@ -106,14 +106,14 @@ def test_a_ten_point_fall_or_passing_ten_responses_is_flagged() -> None:
 
 
 def _series(store: Store, at: datetime, submissions: int, safe: float) -> None:
-    store.write_crawl(
+    store.write_crawl(CrawlResult(
         schools=[("hollins-green", "Hollins Green Primary School")],
         sources=[("pv", "parent_view", PV_URL, None)], runs=[], documents=[], validators=[],
         series=[SeriesPoint("pv", "hollins-green", "parent_view", at, at.date(), "submissions",
                             submissions),
                 SeriesPoint("pv", "hollins-green", "parent_view", at, at.date(),
                             "Q2. My child feels safe at this school.", safe)],
-    )
+    ))
 
 
 def test_digest_flags_new_reports_and_parent_view_and_the_report_shows_the_trend(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from crawler.ground.items import SourceRun
+from crawler.ground.items import CrawlResult, SourceRun
 from crawler.ground.vocab import RunStatus
 from crawler.store import Store
 from digest import policy
@@ -42,13 +42,13 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seeded
     store = Store(tmp_path / "store.duckdb")
     ids = seed(store)
     now = datetime.now(UTC)
-    store.write_crawl(schools=SCHOOLS, sources=[], documents=[], validators=[], runs=[
+    store.write_crawl(CrawlResult(schools=SCHOOLS, sources=[], documents=[], validators=[], runs=[
         SourceRun("news", now - timedelta(hours=1)),
         SourceRun("reddit-ashcombe", now - timedelta(hours=2), status=RunStatus.FAILED,
                   errors=["HTTP 403 Forbidden"]),
         SourceRun("forum", now - timedelta(hours=3), status=RunStatus.FAILED,
                   errors=["DNS lookup failed"]),
-    ])
+    ]))
     store.set_status([ids.calm], "false_positive", "sam@school.example",
                      reason="about the church, not us")
     add_user(store, "lead@school.example")

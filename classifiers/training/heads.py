@@ -37,7 +37,6 @@ from classifiers.model import (
     DEFAULT_WEIGHTS,
     MODEL_CATEGORIES,
     RISK_HEAD,
-    SENTIMENTS,
     WEIGHTS_FORMAT,
 )
 from classifiers.training.data import (
@@ -49,6 +48,7 @@ from classifiers.training.data import (
     read_tweeteval,
 )
 from classifiers.training.heads_embed import load_embedder, read_adapters
+from crawler.ground.vocab import Sentiment
 
 HIGH_RECALL = 0.92
 MEDIUM_RECALL = 0.88
@@ -67,6 +67,7 @@ def fit_logistic(
     x: np.ndarray, y: np.ndarray, c: float, weight: np.ndarray | None = None, multi: bool = False
 ) -> tuple[np.ndarray, np.ndarray]:
     """Standardised, class-balanced logistic regression; weights returned for raw inputs."""
+    # lazy: sklearn and safetensors load only in the training step that uses them
     from sklearn.linear_model import LogisticRegression
 
     mean, std = x.mean(0), x.std(0) + 1e-6
@@ -80,6 +81,7 @@ def fit_logistic(
 
 
 def folds(groups: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray]]:
+    # lazy: sklearn and safetensors load only in the training step that uses them
     from sklearn.model_selection import GroupKFold
 
     index = np.arange(len(groups))
@@ -97,6 +99,7 @@ def out_of_fold(
 
 
 def platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    # lazy: sklearn and safetensors load only in the training step that uses them
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=100.0, max_iter=1000).fit(logits[:, None], y)
@@ -104,6 +107,7 @@ def platt(logits: np.ndarray, y: np.ndarray) -> tuple[float, float]:
 
 
 def average_precision(y: np.ndarray, score: np.ndarray) -> float:
+    # lazy: sklearn and safetensors load only in the training step that uses them
     from sklearn.metrics import average_precision_score
 
     return float(average_precision_score(y, score))
@@ -209,7 +213,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     # Sentiment: tweets teach the general polarity, the real posts the school-forum voice.
     tweets, tweet_labels = read_tweeteval(args.datasets, "sentiment", "val")
     xs = np.vstack([cache.vectors("tweet-sentiment-val", tweets), x])
-    ys = np.array(tweet_labels + [SENTIMENTS.index(r["sentiment"]) for r in train])
+    ys = np.array(tweet_labels + [Sentiment.model_order().index(r["sentiment"]) for r in train])
     ws = np.concatenate([np.ones(len(tweets)), np.full(len(train), REAL_SENTIMENT_WEIGHT)])
     coef, bias = fit_logistic(xs, ys, 0.05, ws, multi=True)
     adapters, first_pass, meta = read_adapters(args.adapters)
@@ -218,7 +222,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     bias = bias + share * first_pass["sentiment.bias"].numpy()
     tensors["head.sentiment.weight"] = coef.astype(np.float32)
     tensors["head.sentiment.bias"] = bias.astype(np.float32)
-    heads["sentiment"] = {"kind": "softmax", "labels": list(SENTIMENTS)}
+    heads["sentiment"] = {"kind": "softmax", "labels": list(Sentiment.model_order())}
 
     # Offensive / hate: stage-1 two-way softmax heads, as one sigmoid each (logit difference).
     for name in ("offensive", "hate"):
@@ -253,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "thresholds": json.dumps({k: round(v, 4) for k, v in sorted(thresholds.items())}),
         "trained_on": "school_posts_real train + TweetEval sentiment val (+ stage-1 adapters)",
     }
+    # lazy: sklearn and safetensors load only in the training step that uses them
     from safetensors.numpy import save_file
 
     args.out.parent.mkdir(parents=True, exist_ok=True)

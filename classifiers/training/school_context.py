@@ -39,6 +39,7 @@ def examples() -> tuple[list[str], np.ndarray, list[int]]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    # lazy: sklearn and safetensors load only when this head is trained
     from safetensors.numpy import save_file
     from sklearn.model_selection import GroupKFold
 

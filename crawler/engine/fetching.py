@@ -79,6 +79,7 @@ class RetryAfterMiddleware:
         wait = self.not_before.get(_site(request.url), 0.0) - time.monotonic()
         if wait > 0:
             # Imported here: importing the module must not install a reactor before Scrapy does.
+            # lazy: importing the reactor installs it; Scrapy must choose which one first
             from twisted.internet import reactor
 
             await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))

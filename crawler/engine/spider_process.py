@@ -46,6 +46,7 @@ def run_spiders(
     spider_kwargs: Callable[[Source], dict[str, Any]] | None = None,
     extra_settings: dict[str, Any] | None = None,
 ) -> list[Any]:
+    # lazy: scrapy and twisted load in the crawl's child process only
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object
@@ -75,7 +76,7 @@ def run_spiders(
             crawler,
             source=source,
             run=SourceRun(source=source.name, started_at=datetime.now(UTC)),
-            max_pages=source.max_pages or crawl_settings.max_pages,
+            max_pages=source.page_budget(crawl_settings),
             **(spider_kwargs(source) if spider_kwargs else {}),
         )
     gc.freeze()  # modules, settings, the store's lookups: long-lived, never garbage

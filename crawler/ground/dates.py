@@ -64,6 +64,7 @@ def parse_date(
     exact = _machine_date(cleaned)
     if exact is not None:
         return exact
+    # lazy: dateparser costs ~0.5 s to import; most dates parse without it
     import dateparser  # slow to import; only the sources that need it pay
 
     base = fetched_at.astimezone(LONDON).replace(tzinfo=None)

@@ -121,3 +121,89 @@ class TriageError(SchoolwatchError):
 
 class AuthError(SchoolwatchError):
     """A user that cannot be added, or a login that is refused."""
+
+
+class DeliveryFailedError(SchoolwatchError):
+    """Some messages could not be sent; they stay queued for the next run."""
+
+
+class GiasFileError(SchoolwatchError):
+    """The GIAS file cannot be read, lacks a column schoolwatch needs, or has no such school."""
+
+
+class KeyedProblems(ValueError):
+    """Problems found by a whole-config check, each with the key path it belongs to (raised from
+    a model validator; pydantic keeps it as the error's context)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(problem for _, problem in problems))
+        self.problems = problems
+
+
+class UnknownPlatformError(SchoolwatchError):
+    """A source names a forum platform that schoolwatch has no description of."""
+
+
+class BadLine(ValueError):
+    """One line of a JSONL classify request is not a JSON object with a 'text' string."""
+
+
+class MailSettingsError(SchoolwatchError):
+    """The [email] settings cannot be used to send (e.g. the password variable is not set)."""
+
+
+class ChannelSendError(Exception):
+    """One delivery could not be made; it stays queued."""
+
+
+class ChannelURLError(ValueError):
+    """The URL in the environment does not fit the channel's type (the message omits it)."""
+
+
+class WeekError(SchoolwatchError):
+    """A --week value is not an ISO week like 2026-W47."""
+
+
+class Refused(Exception):
+    """The guard's answer for an address the browser may not reach (says why)."""
+
+
+class Unresolvable(Exception):
+    """The host name does not resolve: not a refusal, the page simply is not there."""
+
+
+class OutboundRefused(ConnectionRefusedError):
+    """A connection the policy does not allow (an OSError, so every client reports it as a
+    failed connection rather than crashing)."""
+
+
+class ScreenPrintError(SchoolwatchError):
+    """No screen print could be taken; the message says why."""
+
+
+class SentUnconfirmed(ChannelSendError):
+    """The receiver had the whole message and did not answer: sending it again could make a
+    second copy, so the delivery counts as made (with this note) and is not retried."""
+
+
+class BrowserMissingError(ScreenPrintError):
+    def __init__(self) -> None:
+        super().__init__("screen prints need Chromium: apt-get install chromium")
+
+
+class CaptureRefusedError(ScreenPrintError):
+    """The page, or something it led to, is not a public address (or not http(s))."""
+
+
+class CaptureTimeoutError(ScreenPrintError):
+    def __init__(self, url: str, seconds: float) -> None:
+        super().__init__(f"the page at {url} did not finish within {seconds:g}s")
+
+
+class PageTooLargeError(ScreenPrintError):
+    def __init__(self, url: str, limit: int) -> None:
+        super().__init__(f"the page at {url} is larger than {limit:,} bytes")
+
+
+class CaptureFailedError(ScreenPrintError):
+    """The browser could not load or draw the page (connection refused, crash, download)."""

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from crawler.ground.errors import OutboundRefused
 from crawler.ground.netcheck import address_problem, resolved_problem, url_problem
 
 FETCHED_SCHEMES = ("http", "https")
@@ -43,11 +44,6 @@ class OutboundPolicy:
     allow_private: bool = False
     follow_redirects: bool = False
     time_cap: float = 30.0  # seconds for everything inside one guarded block
-
-
-class OutboundRefused(ConnectionRefusedError):
-    """A connection the policy does not allow (an OSError, so every client reports it as a
-    failed connection rather than crashing)."""
 
 
 @dataclass
@@ -195,6 +191,7 @@ def _instrument_requests() -> None:
     is untouched; inside, each request, redirects included, is checked before it goes. Imported
     here, not at the top: only channel deliveries use requests, and a crawl never loads it."""
     try:
+        # lazy: requests loads only when a delivery is sent
         import requests
     except ImportError:  # nothing in this process sends through requests
         return

@@ -107,6 +107,7 @@ def arrow_timestamp() -> pa.DataType:
     """The column type of every TIMESTAMPTZ written through Arrow. pyarrow (with numpy, ~0.2 s
     and tens of MiB) is imported only by the functions that build Arrow batches, so that a
     process that only reads the store, or a crawl that brings nothing new, never loads it."""
+    # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa
 
     return pa.timestamp("us", tz="UTC")

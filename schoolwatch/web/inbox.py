@@ -12,16 +12,14 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from crawler.ground.errors import TriageError
-from crawler.ground.vocab import MentionStatus
+from crawler.ground.vocab import UNCLASSIFIED, MentionStatus, Risk, Sentiment
 from crawler.store.inbox import (
     NEEDS_ACTION_FIRST,
     ORDERS,
     PAGE_SIZE,
-    RISKS,
-    SENTIMENTS,
     InboxFilter,
 )
-from schoolwatch.web.app import checked_form, login_required, scope_of, web_of
+from schoolwatch.web.shared import checked_form, login_required, scope_of, web_of
 
 FILTER_KEYS = ("school", "status", "risk", "category", "sentiment", "source", "since", "until",
                "q", "assigned_to", "order")
@@ -62,9 +60,9 @@ def parse_filter(params: Any) -> InboxFilter:
     return InboxFilter(
         school=pick("school"),
         status=pick("status", tuple(s.value for s in MentionStatus)),
-        risk=pick("risk", RISKS),
+        risk=pick("risk", Risk.most_urgent_first()),
         category=pick("category"),
-        sentiment=pick("sentiment", SENTIMENTS),
+        sentiment=pick("sentiment", tuple(Sentiment)),
         source=pick("source"),
         since=_date(params.get("since")),
         until=_date(params.get("until")),
@@ -94,7 +92,8 @@ async def inbox_page(request: Request) -> Response:
     context = {
         "f": f, "page": page, "result": result, "choices": choices,
         "schools": [s for s in web.config.school if user.sees(s.id)],
-        "statuses": list(MentionStatus), "risks": RISKS, "sentiments": SENTIMENTS,
+        "statuses": list(MentionStatus), "risks": Risk.most_urgent_first(),
+        "sentiments": tuple(Sentiment),
         "query": filter_query(f), "filter_query": filter_query,
         "pages": max(1, -(-result.total // PAGE_SIZE)),
         "flash": request.query_params.get("done"),
@@ -176,7 +175,8 @@ async def chart_page(request: Request) -> Response:
     for index, (monday, week) in enumerate(ordered):
         y = 200.0
         parts = []
-        for name in ("negative", "neutral", "positive", "unclassified"):
+        # Stacked from the bottom of the bar: negative lowest, as in the report.
+        for name in (*reversed(Sentiment.shown_order()), UNCLASSIFIED):
             count = week["sentiment"].get(name, 0)
             height = 180.0 * count / top
             y -= height
@@ -185,5 +185,5 @@ async def chart_page(request: Request) -> Response:
                               "count": count})
         bars.append({"x": 40 + index * 50, "monday": monday, "parts": parts, **week})
     return web.render(request, "chart.html", {
-        "bars": bars, "top": top, "risks": (*RISKS, "unclassified"),
+        "bars": bars, "top": top, "risks": (*Risk.most_urgent_first(), UNCLASSIFIED),
         "coverage_warning": await web.coverage_warning(scope_of(request.scope["user"]))})
