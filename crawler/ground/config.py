@@ -24,6 +24,7 @@ from crawler.ground.config_errors import KeyedProblems, as_config_error, config_
 from crawler.ground.config_services import (  # noqa: F401  (re-exported)
     CHANNEL_TYPES,
     Channel,
+    EvidenceSettings,
     QueueSettings,
     ScheduleSettings,
     WebSettings,
@@ -119,6 +120,11 @@ class School(_Section):
         description="The DfE unique reference number; Ofsted and Parent View pages use it.",
     )
     website: str | None = Field(None, description="The school's own website.")
+    phase: str | None = Field(
+        None,
+        description="Phase of education as GIAS names it ('Primary', 'Secondary', ...): "
+        "which Ofsted report page `sources suggest` builds.",
+    )
     context: list[str] = Field(
         default_factory=list,
         description="Place names (the town, the locality) that, near an ambiguous name, also "
@@ -317,6 +323,9 @@ class Config(_Section):
         None, description="Crawl on worker machines through Redis; without it, crawls run here."
     )
     web: WebSettings = Field(default_factory=WebSettings, description="The web inbox.")
+    evidence: EvidenceSettings = Field(
+        default_factory=EvidenceSettings, description="Screen prints kept as evidence."
+    )
     channel: list[Channel] = Field(
         default_factory=list,
         description="Chat channels and webhooks, each with its own schools, risks and hours.",

@@ -64,19 +64,26 @@ class RunStore(StoreBase):
         )
         return {row[0] for row in result.rows}
 
-    def source_overview(self) -> QueryResult:
-        """Per source: the latest run, its status, the last error seen, and mentions found."""
+    def source_overview(
+        self, sources: Sequence[str] | None = None, schools: Sequence[str] | None = None
+    ) -> QueryResult:
+        """Per source: the latest run, its status, the last error seen, and mentions found.
+        `sources` limits the rows to those sources and `schools` the mentions counted to those
+        schools (a lead's view); None for either means all."""
         return self.query(
             """
             WITH latest AS (
                 SELECT * FROM crawl_runs
+                WHERE $sources::VARCHAR[] IS NULL OR list_contains($sources, source)
                 QUALIFY row_number() OVER (PARTITION BY source ORDER BY started_at DESC) = 1
             ), last_failure AS (
                 SELECT source, arg_max(last_error, started_at) AS last_error,
                        max(started_at) AS failed_at
                 FROM crawl_runs WHERE last_error IS NOT NULL GROUP BY source
             ), found AS (
-                SELECT source, count(*) AS mentions FROM mention_records GROUP BY source
+                SELECT source, count(*) AS mentions FROM mention_records
+                WHERE $schools::VARCHAR[] IS NULL OR list_contains($schools, school_id)
+                GROUP BY source
             )
             SELECT l.source, l.started_at AS last_run, l.status, l.pages_fetched,
                    l.new_mentions, coalesce(l.last_error, f.last_error) AS last_error,
@@ -85,7 +92,9 @@ class RunStore(StoreBase):
             LEFT JOIN last_failure f ON f.source = l.source
             LEFT JOIN found m ON m.source = l.source
             ORDER BY l.source
-            """
+            """,
+            {"sources": None if sources is None else list(sources),
+             "schools": None if schools is None else list(schools)},
         )
 
     def source_runs(
@@ -117,6 +126,27 @@ class RunStore(StoreBase):
                 "AND source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source",
                 [*_FAILED_PARAMS, list(sources)],
             ).rows
+        }
+
+    def source_health(self, sources: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Per source that has run: its latest run's start and whether it failed, the start of
+        its last good run (neither failed nor stopped early) and, while it is failing, the start
+        of the first failed run since then (when the silence began)."""
+        return {
+            row["source"]: row
+            for row in self.query(
+                "WITH runs AS (SELECT source, started_at, status, "
+                f"{_FAILED} AS failed FROM crawl_runs "
+                "WHERE source IN (SELECT unnest(?::VARCHAR[]))), "
+                "good AS (SELECT source, max(started_at) AS last_good FROM runs "
+                "WHERE NOT failed AND status <> ? GROUP BY source) "
+                "SELECT r.source, max(r.started_at) AS last_run, "
+                "arg_max(r.failed, r.started_at) AS last_failed, any_value(g.last_good) "
+                "AS last_good, min(r.started_at) FILTER (WHERE r.failed AND "
+                "(g.last_good IS NULL OR r.started_at > g.last_good)) AS failing_since "
+                "FROM runs r LEFT JOIN good g ON g.source = r.source GROUP BY r.source",
+                [*_FAILED_PARAMS, list(sources), RunStatus.INTERRUPTED],
+            ).records()
         }
 
     def last_completed_crawls(self) -> dict[str, datetime]:

@@ -13,19 +13,41 @@ from starlette.responses import RedirectResponse, Response
 
 from crawler.ground.errors import TriageError
 from crawler.ground.vocab import MentionStatus
-from crawler.store.inbox import PAGE_SIZE, RISKS, SENTIMENTS, InboxFilter
+from crawler.store.inbox import (
+    NEEDS_ACTION_FIRST,
+    ORDERS,
+    PAGE_SIZE,
+    RISKS,
+    SENTIMENTS,
+    InboxFilter,
+)
 from schoolwatch.web.app import checked_form, login_required, scope_of, web_of
 
 FILTER_KEYS = ("school", "status", "risk", "category", "sentiment", "source", "since", "until",
-               "q", "assigned_to")
+               "q", "assigned_to", "order")
 CHART_WEEKS = 12
+
+
+# Filters are clamped to what a store can hold: a date far outside them, or a page past the
+# millionth, is a typed URL or an attack, and must not reach the SQL as an overflow (a 500).
+EARLIEST, LATEST = date(1990, 1, 1), date(2199, 12, 31)
+MAX_PAGE = 1_000_000
 
 
 def _date(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        chosen = date.fromisoformat(value.strip()[:10]) if value else None
     except ValueError:
         return None
+    return None if chosen is None else min(max(chosen, EARLIEST), LATEST)
+
+
+def page_number(value: str | None) -> int:
+    """The page asked for, from 1 to MAX_PAGE (anything else, however long, is page 1)."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    return MAX_PAGE if len(text) > 7 else min(max(1, int(text)), MAX_PAGE)
 
 
 def parse_filter(params: Any) -> InboxFilter:
@@ -48,12 +70,15 @@ def parse_filter(params: Any) -> InboxFilter:
         until=_date(params.get("until")),
         q=pick("q"),
         assigned_to=pick("assigned_to"),
+        order=pick("order", ORDERS) or NEEDS_ACTION_FIRST,
     )
 
 
 def filter_query(f: InboxFilter, **changes: Any) -> str:
     values = {key: getattr(f, key) for key in FILTER_KEYS}
     values.update(changes)
+    if values.get("order") == NEEDS_ACTION_FIRST:  # the default needs no place in the address
+        values["order"] = None
     return urlencode({k: str(v) for k, v in values.items() if v not in (None, "")})
 
 
@@ -62,10 +87,7 @@ async def inbox_page(request: Request) -> Response:
     web = web_of(request)
     user = request.scope["user"]
     f = parse_filter(request.query_params)
-    try:
-        page = max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request.query_params.get("page"))
     result = await web.db(web.store.inbox, f, scope_of(user), limit=PAGE_SIZE,
                           offset=(page - 1) * PAGE_SIZE)
     choices = await web.choices(scope_of(user))
@@ -76,6 +98,7 @@ async def inbox_page(request: Request) -> Response:
         "query": filter_query(f), "filter_query": filter_query,
         "pages": max(1, -(-result.total // PAGE_SIZE)),
         "flash": request.query_params.get("done"),
+        "coverage_warning": await web.coverage_warning(scope_of(user)),
     }
     template = "_results.html" if request.headers.get("hx-request") else "inbox.html"
     return web.render(request, template, context)
@@ -161,5 +184,6 @@ async def chart_page(request: Request) -> Response:
                 parts.append({"name": name, "y": round(y, 1), "height": round(height, 1),
                               "count": count})
         bars.append({"x": 40 + index * 50, "monday": monday, "parts": parts, **week})
-    return web.render(request, "chart.html", {"bars": bars, "top": top,
-                                              "risks": (*RISKS, "unclassified")})
+    return web.render(request, "chart.html", {
+        "bars": bars, "top": top, "risks": (*RISKS, "unclassified"),
+        "coverage_warning": await web.coverage_warning(scope_of(request.scope["user"]))})
