@@ -183,7 +183,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--existing", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true",
+                        help="A few hundred rows, one repeat: checks the bench runs (make test).")
     args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.existing, args.repeats = 400, 400, 1
     batch = documents(args.rows)
     crawl_times: list[float] = []
     raw_times: list[float] = []
