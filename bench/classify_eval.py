@@ -80,8 +80,8 @@ def check(value: float, target: float, higher: bool = True) -> str:
     return "met" if met else "MISSED"
 
 
-def school(classifier: Classifier, datasets: Path, split: str) -> None:
-    rows = read_real(datasets, split)
+def school(classifier: Classifier, datasets: Path, split: str, limit: int | None) -> None:
+    rows = read_real(datasets, split)[:limit]
     if not rows:
         print(f"\nReal school posts: skipped ({datasets / 'school_posts_real'} is absent)")
         return
@@ -129,13 +129,17 @@ def main() -> None:
     )
     parser.add_argument("--skip-tweeteval", action="store_true")
     parser.add_argument("--weights", type=Path, default=None, help="default: the shipped heads")
+    parser.add_argument("--smoke", action="store_true",
+                        help="12 posts, no TweetEval: checks the bench runs (make test).")
     args = parser.parse_args()
+    limit = 12 if args.smoke else None
+    args.skip_tweeteval = args.skip_tweeteval or args.smoke
     started = time.perf_counter()
     classifier = Classifier.from_settings(
         ClassifierSettings(precision=args.precision, weights=args.weights)
     )
     print(f"model_version {classifier.model_version}")
-    school(classifier, args.datasets, args.split)
+    school(classifier, args.datasets, args.split, limit)
     if not (args.datasets / "tweeteval").is_dir():
         print(f"\nTweetEval: skipped ({args.datasets / 'tweeteval'} is absent)")
     elif not args.skip_tweeteval:

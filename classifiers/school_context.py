@@ -16,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from classifiers.model_files import MODEL_DIR
 from crawler.ground.errors import ModelLoadError
 
-WEIGHTS = Path(__file__).parent / "weights" / "school_context.safetensors"
+WEIGHTS = MODEL_DIR / "school_context.safetensors"
 MASK = "brookfield"
 
 

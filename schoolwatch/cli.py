@@ -70,6 +70,7 @@ class _LazyGroup(click.Group):
 # Commands of the later stages live beside their code; each is imported only when it is used.
 LAZY_SUBCOMMANDS = {
     "alerts": "schoolwatch.digest_commands.alerts_command",
+    "backup": "schoolwatch.backup_commands.backup_command",
     "case": "schoolwatch.case_commands.case_group",
     "check": "schoolwatch.report_commands.check_command",
     "classify": "schoolwatch.classify_commands.classify_command",
@@ -78,6 +79,7 @@ LAZY_SUBCOMMANDS = {
     "ingest": "schoolwatch.queue.commands.ingest_command",
     "mention": "schoolwatch.web_commands.mention_group",
     "outbox": "schoolwatch.digest_commands.outbox_command",
+    "restore": "schoolwatch.backup_commands.restore_command",
     "run": "schoolwatch.run_commands.run_command",
     "school": "schoolwatch.school_commands.school_group",
     "serve": "schoolwatch.web_commands.serve_command",

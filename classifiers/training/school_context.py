@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from classifiers.model import EncoderModel
+from classifiers.model_files import MANIFEST, refresh_manifest
 from classifiers.school_context import WEIGHTS, masked
 from classifiers.training.heads import fit_logistic
 from classifiers.training.school_contexts import OTHER, SCHOOL, synthetic_school_posts
@@ -69,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         str(args.out),
         metadata={"adapters_digest": json.dumps(model.info.adapters_digest), "C": str(best)},
     )
+    if (args.out.parent / MANIFEST).is_file():
+        refresh_manifest(args.out.parent)
     print(f"wrote {args.out}")
 
 

@@ -299,15 +299,18 @@ class ClassifierSettings(Section):
     model: Path | None = Field(
         None,
         description=(
-            "Local Hugging Face encoder folder to use instead of the bundled all-MiniLM-L6-v2. "
-            "The bundled heads only fit the bundled encoder: train heads for another encoder "
-            "with `python -m classifiers.training.train --model DIR --out FILE` and set `weights`."
+            "Model folder to use instead of the shipped one (encoder.onnx, tokenizer.json, "
+            "heads.safetensors, manifest.json, as `python -m classifiers.training.export --out "
+            "DIR` writes it); with precision 'fp32', 'torch-fp32' or 'bf16', a local Hugging Face "
+            "encoder folder. The shipped heads only fit the shipped encoder: train heads for "
+            "another encoder with `python -m classifiers.training.train --model DIR --out FILE` "
+            "and set `weights`."
         ),
     )
     weights: Path | None = Field(
         None,
-        description="Trained heads/adapters (.safetensors); default = the ones shipped with "
-        "schoolwatch for the bundled encoder.",
+        description="Trained heads/adapters (.safetensors); default = the heads in the model "
+        "folder.",
     )
     batch_size: int = Field(32, ge=1, le=1024, description="Posts encoded together.")
     max_tokens: int = Field(
@@ -329,11 +332,12 @@ class ClassifierSettings(Section):
     )
     precision: Literal["auto", "fp32", "int8", "bf16", "torch-fp32"] = Field(
         "auto",
-        description="Encoder arithmetic. 'int8' and 'fp32' run the encoder exported to ONNX with "
-        "onnxruntime (int8 = dynamic quantisation; exported once per machine into the cache "
-        "folder, $SCHOOLWATCH_CACHE or ~/.cache/schoolwatch); 'torch-fp32' and 'bf16' run it "
-        "with torch. 'auto' is chosen by measurement (bench/classify_speed.py and "
-        "bench/classify_eval.py --precision): see classifiers/README.md.",
+        description="Encoder arithmetic. 'auto' and 'int8' run the shipped int8 ONNX encoder "
+        "with onnxruntime (no torch needed). The reference precisions need the [train] extra: "
+        "'fp32' runs an fp32 ONNX export (made once into $SCHOOLWATCH_CACHE or "
+        "~/.cache/schoolwatch), 'torch-fp32' and 'bf16' run the encoder with torch. 'auto' is "
+        "chosen by measurement (bench/classify_speed.py and bench/classify_eval.py "
+        "--precision): see classifiers/README.md.",
     )
 
 

@@ -30,6 +30,14 @@ class StoreMissingError(StoreError):
     """A command that only reads was pointed at a store file that does not exist."""
 
 
+class StoreSchemaNewerError(StoreError):
+    """The store was written by a newer schoolwatch: its schema has migrations this one lacks."""
+
+
+class BackupError(StoreError):
+    """A backup cannot be written, or a backup folder cannot be restored."""
+
+
 class QueryError(StoreError):
     """An ad-hoc query failed (bad SQL, or an attempt to write through the read-only query path)."""
 

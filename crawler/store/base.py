@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import gc
 import re
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -22,7 +23,13 @@ import duckdb
 if TYPE_CHECKING:
     import pyarrow as pa
 
-from crawler.ground.errors import QueryError, StoreError, StoreLockedError, StoreMissingError
+from crawler.ground.errors import (
+    QueryError,
+    StoreError,
+    StoreLockedError,
+    StoreMissingError,
+    StoreSchemaNewerError,
+)
 from crawler.ground.vocab import now
 from crawler.store.sandbox import SANDBOX_SETTINGS, check_statement, run_sandboxed
 
@@ -70,25 +77,53 @@ def migration_names() -> list[str]:
     return sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".sql"))
 
 
-def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Runs each migration not yet recorded in schema_migrations, each in its own transaction."""
+def newer_schema_error(path: Path, unknown: Sequence[str]) -> StoreSchemaNewerError:
+    return StoreSchemaNewerError(
+        f"{path} was written by a newer schoolwatch (its schema has {', '.join(unknown)}, "
+        f"this one knows up to {migration_names()[-1]}): upgrade schoolwatch to open it"
+    )
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> list[str]:
+    """Brings the store to this release's schema: every pending migration in ONE transaction
+    (a failed upgrade leaves the store as it was), after copying a store that already holds
+    data to `<name>.before-<first pending migration>` beside it."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
     )
     done = {row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()}
-    applied = []
+    known = migration_names()
+    unknown = sorted(done - set(known))
+    if unknown:
+        raise newer_schema_error(path or Path("the store"), unknown)
+    pending = [name for name in known if name not in done]
+    if not pending:
+        return []
+    if done and path is not None:
+        _copy_before_upgrade(con, path, pending[0])
     folder = resources.files(MIGRATIONS)
-    for name in migration_names():
-        if name in done:
-            continue
-        with in_transaction(con):
+    upgraded_at = now()  # one upgrade, one time
+    with in_transaction(con):
+        for name in pending:
             con.execute(folder.joinpath(name).read_text(encoding="utf-8"))
             con.execute(
-                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", [name, now()]
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                [name, upgraded_at],
             )
-        applied.append(name)
-    return applied
+    return pending
+
+
+def _copy_before_upgrade(con: duckdb.DuckDBPyConnection, path: Path, first: str) -> None:
+    """The store as the older release left it. The caller's read-write connection is the lock:
+    nothing else can write while the file is copied."""
+    con.execute("CHECKPOINT")
+    target = path.with_name(f"{path.name}.before-{first.removesuffix('.sql')}")
+    if target.exists():  # an earlier attempt at this same upgrade already saved it
+        return
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.copyfile(path, partial)
+    partial.replace(target)
 
 
 @contextmanager
@@ -159,7 +194,7 @@ class StoreBase:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = connect(self.path, read_only=False, wait=wait)
         try:
-            apply_migrations(con)
+            apply_migrations(con, self.path)
             yield con
         finally:
             con.close()
@@ -178,11 +213,13 @@ class StoreBase:
                 pass
         con = connect(self.path, read_only=True, wait=wait)
         try:
-            pending = set(migration_names()) - {
-                row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()
-            }
+            done = {row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()}
         except duckdb.Error:
-            pending = {"schema_migrations"}
+            done = set()
+        pending = set(migration_names()) - done if done else {"schema_migrations"}
+        if unknown := sorted(done - set(migration_names())):
+            con.close()
+            raise newer_schema_error(self.path, unknown)
         if pending:
             con.close()
             with self.writer(wait=wait):
@@ -206,7 +243,7 @@ class StoreBase:
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = connect(self.path, read_only=False, wait=LOCK_WAIT_WRITE)
         try:
-            return apply_migrations(con)
+            return apply_migrations(con, self.path)
         finally:
             con.close()
 
