@@ -3,9 +3,8 @@
 The shipped model folder (model_files.py) holds the encoder as int8 ONNX with the trained LoRA
 adapters merged into it, its tokenizer, and the heads file: linear heads fitted on the
 encoder's mean-pooled vectors plus the adapters themselves (for the torch reference and for
-re-exporting), about a megabyte. Heads run
-in numpy. Sigmoid heads are calibrated (Platt scaling on out-of-fold scores, folded into the
-weights), so their outputs read as probabilities and thresholds chosen on them mean something.
+re-exporting), about a megabyte. Heads run in numpy. Sigmoid heads are calibrated (Platt scaling
+on out-of-fold scores, folded into the weights), so their outputs read as probabilities.
 """
 
 from __future__ import annotations

@@ -327,9 +327,7 @@ class ClassifierSettings(Section):
         "on its beginning and the stored result says how much was read (a 5 MB post cannot "
         "hold up every other alert).",
     )
-    threads: int | None = Field(
-        None, ge=1, description="CPU threads for inference; default = all cores torch sees."
-    )
+    threads: int | None = Field(None, ge=1, description="CPU threads for inference; default all.")
     precision: Literal["auto", "fp32", "int8", "bf16", "torch-fp32"] = Field(
         "auto",
         description="Encoder arithmetic. 'auto' and 'int8' run the shipped int8 ONNX encoder "
