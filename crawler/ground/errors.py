@@ -60,6 +60,12 @@ class ConnectionFailedError(FetchError):
         super().__init__(f"cannot connect to {url}: {reason}")
 
 
+class ShortBodyError(FetchError):
+    def __init__(self, url: str) -> None:
+        super().__init__(f"the response from {url} ended short of the length it announced "
+                         "(Content-Length): the page arrived cut off")
+
+
 class DnsLookupError(FetchError):
     def __init__(self, url: str) -> None:
         super().__init__(f"host name not found for {url}")
