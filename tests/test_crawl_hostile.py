@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import itertools
 import socket
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler
@@ -97,3 +99,28 @@ def test_a_body_shorter_than_its_content_length_is_named_as_such(
     run = crawl(config, config.source).runs[0]
     assert run.failed and "ended short of the length it announced" in (run.last_error or "")
     assert "cannot connect" not in (run.last_error or "")
+
+
+def test_a_crawl_process_connects_only_to_public_addresses_whatever_dns_says(
+    site: FixtureServer,
+) -> None:
+    """The crawl child's second lock (crawler.ground.outbound.guard_process): the fetch guard
+    checks a host after DNS; this checks the address actually connected to, so a name whose
+    answer changes between the two (DNS rebinding) still reaches nothing here."""
+    port = int(site.base_url.rsplit(":", 1)[1])
+    code = (
+        "import socket, urllib.request\n"
+        "from crawler.ground.outbound import guard_process\n"
+        "guard_process()\n"
+        "for target in (('127.0.0.1', PORT), ('::ffff:127.0.0.1', PORT)):\n"
+        "    try:\n"
+        "        socket.create_connection(target, timeout=5).close()\n"
+        "        print('connected', target[0])\n"
+        "    except OSError as exc:\n"
+        "        print('refused', target[0], exc)\n"
+    ).replace("PORT", str(port))
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                            timeout=60, cwd=Path(__file__).resolve().parents[1], check=True)
+    lines = result.stdout.splitlines()
+    assert len(lines) == 2 and all(line.startswith("refused") for line in lines), lines
+    assert "loopback" in lines[0]

@@ -21,7 +21,9 @@ Three ways in, one rule (netcheck.address_problem):
 from __future__ import annotations
 
 import contextvars
+import errno
 import ipaddress
+import math
 import socket
 import sys
 import threading
@@ -45,9 +47,16 @@ class OutboundPolicy:
     time_cap: float = 30.0  # seconds for everything inside one guarded block
 
 
-class OutboundRefused(ConnectionRefusedError):
-    """A connection the policy does not allow (an OSError, so every client reports it as a
-    failed connection rather than crashing)."""
+class OutboundRefused(PermissionError):
+    """A connection the policy does not allow: an OSError with an errno, so every client
+    (requests, Twisted) reports it as a failed connection rather than crashing."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(errno.EACCES, reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 @dataclass
@@ -88,12 +97,14 @@ class Exchange:
                 problem = None
             if problem is not None:
                 raise OutboundRefused(self.refuse(f"refused: {problem}"))
-        with self._lock:
-            self._sockets.append(sock)
+        if self.policy.time_cap != math.inf:  # kept only to be shut when the cap passes
+            with self._lock:
+                self._sockets.append(sock)
 
 
 _current: contextvars.ContextVar[Exchange | None] = contextvars.ContextVar(
     "schoolwatch_outbound", default=None)
+_process_exchange: Exchange | None = None
 _install_lock = threading.Lock()
 _installed = False
 
@@ -127,6 +138,21 @@ def guarded(policy: OutboundPolicy) -> Iterator[Exchange]:
     finally:
         timer.cancel()
         _current.reset(token)
+
+
+def guard_process(*, also_reachable: tuple[str, ...] = ()) -> None:
+    """From now on every TCP connection this process opens, in any thread, reaches public
+    addresses only (and the hosts of `also_reachable`, e.g. its Redis, and the environment's
+    proxies). For a crawl child: the fetch guard checks each request's host after DNS, and this
+    checks the address Twisted then connects to, so a name whose answer changes in between
+    (DNS rebinding) reaches nothing. Never undone: call it only in a process of its own."""
+    global _process_exchange
+    _install()
+    allowed = set(_proxy_addresses())
+    for url in also_reachable:
+        allowed |= _addresses(urlsplit(url).hostname)
+    _process_exchange = Exchange(OutboundPolicy(time_cap=math.inf), math.inf,
+                                 frozenset(allowed))
 
 
 def scrub_url(text: str, *urls: str) -> str:
@@ -170,7 +196,7 @@ def _install() -> None:
 def _on_audit(event: str, args: tuple[Any, ...]) -> None:
     if event != "socket.connect":
         return
-    exchange = _current.get()
+    exchange = _current.get() or _process_exchange
     if exchange is None:
         return
     sock, address = args
@@ -183,11 +209,19 @@ def _proxy_addresses() -> frozenset[str]:
     found: set[str] = set()
     for proxy in urllib.request.getproxies().values():
         try:
-            host = urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname
-            found.update(str(a[4][0]) for a in socket.getaddrinfo(host or "", None))
-        except (OSError, ValueError, UnicodeError):
+            found |= _addresses(urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname)
+        except ValueError:
             continue
     return frozenset(found)
+
+
+def _addresses(host: str | None) -> set[str]:
+    if not host:
+        return set()
+    try:
+        return {str(a[4][0]) for a in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return set()
 
 
 def _instrument_requests() -> None:
