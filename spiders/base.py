@@ -32,6 +32,7 @@ from crawler.ground.errors import (
     NonPublicAddressError,
     ResponseTooLargeError,
     RobotsDisallowedError,
+    ShortBodyError,
 )
 from crawler.ground.items import Document, SeriesPoint, SourceRun, Validators
 from crawler.ground.matching import Matcher
@@ -181,6 +182,8 @@ def describe_failure(failure: Failure, url: str, settings: Any) -> FetchError:
     # handler cancels the body mid-way and the error carries no message at all.
     if isinstance(exc, DownloadCancelledError) and ("max size" in str(exc) or not str(exc)):
         return ResponseTooLargeError(url, settings.getint("DOWNLOAD_MAXSIZE"))
-    if isinstance(exc, DownloadFailedError | ResponseDataLossError | DownloadCancelledError):
+    if isinstance(exc, ResponseDataLossError):
+        return ShortBodyError(url)
+    if isinstance(exc, DownloadFailedError | DownloadCancelledError):
         return ConnectionFailedError(url, str(exc).split("\n")[0] or type(exc).__name__)
     return FetchError(f"{url}: {type(exc).__name__}: {exc}".rstrip(": "))

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class SchoolwatchError(Exception):
     """Base class for every error schoolwatch reports to a user."""
@@ -66,6 +68,12 @@ class FetchTimeoutError(FetchError):
 class ConnectionFailedError(FetchError):
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(f"cannot connect to {url}: {reason}")
+
+
+class ShortBodyError(FetchError):
+    def __init__(self, url: str) -> None:
+        super().__init__(f"the response from {url} ended short of the length it announced "
+                         "(Content-Length): the page arrived cut off")
 
 
 class DnsLookupError(FetchError):
@@ -180,9 +188,16 @@ class Unresolvable(Exception):
     """The host name does not resolve: not a refusal, the page simply is not there."""
 
 
-class OutboundRefused(ConnectionRefusedError):
-    """A connection the policy does not allow (an OSError, so every client reports it as a
-    failed connection rather than crashing)."""
+class OutboundRefused(PermissionError):
+    """A connection the policy does not allow: an OSError with an errno, so every client
+    (requests, Twisted) reports it as a failed connection rather than crashing."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(errno.EACCES, reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
 
 
 class ScreenPrintError(SchoolwatchError):

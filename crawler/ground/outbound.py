@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextvars
 import ipaddress
+import math
 import socket
 import sys
 import threading
@@ -84,12 +85,14 @@ class Exchange:
                 problem = None
             if problem is not None:
                 raise OutboundRefused(self.refuse(f"refused: {problem}"))
-        with self._lock:
-            self._sockets.append(sock)
+        if self.policy.time_cap != math.inf:  # kept only to be shut when the cap passes
+            with self._lock:
+                self._sockets.append(sock)
 
 
 _current: contextvars.ContextVar[Exchange | None] = contextvars.ContextVar(
     "schoolwatch_outbound", default=None)
+_process_exchange: Exchange | None = None
 _install_lock = threading.Lock()
 _installed = False
 
@@ -123,6 +126,21 @@ def guarded(policy: OutboundPolicy) -> Iterator[Exchange]:
     finally:
         timer.cancel()
         _current.reset(token)
+
+
+def guard_process(*, also_reachable: tuple[str, ...] = ()) -> None:
+    """From now on every TCP connection this process opens, in any thread, reaches public
+    addresses only (and the hosts of `also_reachable`, e.g. its Redis, and the environment's
+    proxies). For a crawl child: the fetch guard checks each request's host after DNS, and this
+    checks the address Twisted then connects to, so a name whose answer changes in between
+    (DNS rebinding) reaches nothing. Never undone: call it only in a process of its own."""
+    global _process_exchange
+    _install()
+    allowed = set(_proxy_addresses())
+    for url in also_reachable:
+        allowed |= _addresses(urlsplit(url).hostname)
+    _process_exchange = Exchange(OutboundPolicy(time_cap=math.inf), math.inf,
+                                 frozenset(allowed))
 
 
 def scrub_url(text: str, *urls: str) -> str:
@@ -166,7 +184,7 @@ def _install() -> None:
 def _on_audit(event: str, args: tuple[Any, ...]) -> None:
     if event != "socket.connect":
         return
-    exchange = _current.get()
+    exchange = _current.get() or _process_exchange
     if exchange is None:
         return
     sock, address = args
@@ -179,11 +197,19 @@ def _proxy_addresses() -> frozenset[str]:
     found: set[str] = set()
     for proxy in urllib.request.getproxies().values():
         try:
-            host = urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname
-            found.update(str(a[4][0]) for a in socket.getaddrinfo(host or "", None))
-        except (OSError, ValueError, UnicodeError):
+            found |= _addresses(urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname)
+        except ValueError:
             continue
     return frozenset(found)
+
+
+def _addresses(host: str | None) -> set[str]:
+    if not host:
+        return set()
+    try:
+        return {str(a[4][0]) for a in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return set()
 
 
 def _instrument_requests() -> None:

@@ -13,6 +13,7 @@ import shutil
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -182,6 +183,30 @@ def draw_ids(con: duckdb.DuckDBPyConnection, sequence: str, count: int) -> list[
     return [row[0] for row in rows]
 
 
+class SharedReader:
+    """The one read-only connection of a `StoreBase.one_reader()` block, opened lazily."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.connection: duckdb.DuckDBPyConnection | None = None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+_shared_reader: ContextVar[SharedReader | None] = ContextVar("store_shared_reader",
+                                                             default=None)
+_migrated: set[Path] = set()
+
+
+def _close_shared(path: Path) -> None:
+    shared = _shared_reader.get()
+    if shared is not None and shared.path == path:
+        shared.close()
+
+
 class StoreBase:
     """A DuckDB file. Each method opens the file for as short a time as it can."""
 
@@ -191,6 +216,7 @@ class StoreBase:
     @contextmanager
     def writer(self, wait: float = LOCK_WAIT_WRITE) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection on a migrated store, closed on exit."""
+        _close_shared(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = connect(self.path, read_only=False, wait=wait)
         try:
@@ -207,11 +233,27 @@ class StoreBase:
 
     @contextmanager
     def reader(self, wait: float = LOCK_WAIT_READ) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection; creates and migrates the store first if it is new."""
+        """A read-only connection; creates and migrates the store first if it is new. Inside
+        `one_reader()` every read shares one connection, opened at the first."""
+        shared = _shared_reader.get()
+        if shared is not None and shared.path == self.path:
+            if shared.connection is None:
+                shared.connection = self._open_reader(wait)
+            yield shared.connection
+            return
+        con = self._open_reader(wait)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _open_reader(self, wait: float) -> duckdb.DuckDBPyConnection:
         if not self.path.exists():
             with self.writer(wait=wait):
                 pass
         con = connect(self.path, read_only=True, wait=wait)
+        if self.path in _migrated:  # migrations are never undone: checked once per process
+            return con
         try:
             done = {row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()}
         except duckdb.Error:
@@ -225,10 +267,24 @@ class StoreBase:
             with self.writer(wait=wait):
                 pass
             con = connect(self.path, read_only=True, wait=wait)
+        _migrated.add(self.path)
+        return con
+
+    @contextmanager
+    def one_reader(self) -> Iterator[None]:
+        """Every read of this store in the block (this thread, and threads started from its
+        context) shares one read-only connection, opened at the first read and closed at the
+        end: one open of the file instead of one per read. A write in the block closes it
+        first (DuckDB refuses a read-only and a read-write connection to one file at once in
+        one process), and the next read opens it again. The caller keeps other threads of
+        this process from using the store meanwhile (the web inbox: one request at a time)."""
+        shared = SharedReader(self.path)
+        token = _shared_reader.set(shared)
         try:
-            yield con
+            yield
         finally:
-            con.close()
+            _shared_reader.reset(token)
+            shared.close()
 
     def require_existing(self) -> None:
         """For commands that only read: a missing file is a mistake (a typo in the path), not an
@@ -240,6 +296,7 @@ class StoreBase:
             )
 
     def migrate(self) -> list[str]:
+        _close_shared(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = connect(self.path, read_only=False, wait=LOCK_WAIT_WRITE)
         try:
@@ -252,6 +309,7 @@ class StoreBase:
         tables; no files, network, extensions, settings or writes. A missing store is refused."""
         self.require_existing()
         check_statement(sql)
+        _close_shared(self.path)
         con = connect(self.path, read_only=True, wait=LOCK_WAIT_READ, settings=SANDBOX_SETTINGS)
         try:
             columns, rows = run_sandboxed(con, sql)

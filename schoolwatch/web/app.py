@@ -1,13 +1,16 @@
 """The web inbox: a Starlette app over the DuckDB store.
 
 Concurrency with `schoolwatch run`: DuckDB lets one process write, and no other process read
-while it does. The web process holds no connection: every request opens the file, reads or
-writes in one short transaction and closes it (the scheduler does the same), waiting a few
-seconds when the other side holds the lock; inside the web process one lock serialises store
-access, since DuckDB refuses a read-only and a read-write connection to one file at once.
+while it does. The web process holds no connection between requests: a request opens the file
+once, at its first read, and closes it when it ends (a write in between is its own short
+transaction), waiting a few seconds when the other side holds the lock. Inside the web process
+requests take turns with the store (StoreGate), since DuckDB refuses a read-only and a
+read-write connection to one file at once.
 """
 
 from __future__ import annotations
+
+import asyncio
 
 from starlette.applications import Starlette
 from starlette.middleware import Middleware
@@ -62,6 +65,25 @@ class SecurityHeaders:
         await self.app(scope, receive, with_headers)
 
 
+class StoreGate:
+    """One request at a time reads the store, through one connection opened at its first read
+    (its session, then the page) and closed when it ends: one open of the DuckDB file per
+    request, not one per read. Pages only wait for each other's store work and rendering,
+    which the GIL serialises anyway; static files pass straight through."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+        self.lock = asyncio.Lock()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http" or scope["path"].startswith("/static/"):
+            await self.app(scope, receive, send)
+            return
+        async with self.lock:
+            with scope["app"].state.web.store.one_reader():
+                await self.app(scope, receive, send)
+
+
 async def store_locked(request: Request, exc: Exception) -> Response:
     return web_of(request).error(
         request, 503, "A crawl is writing to the store just now; try again in a moment."
@@ -100,6 +122,7 @@ def create_app(config: Config, store: Store | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(SecurityHeaders),
+            Middleware(StoreGate),
         ],
         exception_handlers={StoreLockedError: store_locked, 404: not_found},
     )
