@@ -14,6 +14,8 @@ from pathlib import Path
 import scrapy
 
 from crawler.ground.config import CrawlSettings, Source
+from crawler.ground.items import SeriesPoint
+from crawler.store import Store
 from schoolwatch.crawling import extract
 from schoolwatch.demo.server import FixtureServer, send
 from spiders.parent_view import ParentViewSpider, points, print_page_url, read_results
@@ -139,3 +141,25 @@ def test_extract_follows_the_redirects_and_prints_the_figures() -> None:
     happy = next(line for metric, line in by_metric.items() if "happy" in metric)
     assert happy["value"] == 80 and happy["detail"]["answers"]["agree"] == 30
     assert len(shown) == 11
+
+
+def test_readings_stored_under_the_old_names_join_the_new_ones(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store.duckdb")
+    old = [("Q1. My child is happy at this school.", 94.0),
+           ("Q10. The school lets me know how my child is doing.", 85.0),
+           ("submissions", 57.0)]
+    store.write_crawl(
+        schools=[("hg", "Hollins Green Primary School")], sources=[("pv", "parent_view", HOST,
+                                                                     None)],
+        runs=[], documents=[], validators=[],
+        series=[SeriesPoint("pv", "hg", "parent_view", AT, AT.date(), metric, value)
+                for metric, value in old],
+    )
+    with store.writer() as con:  # as a store written before the migration was
+        con.execute("DELETE FROM schema_migrations WHERE name LIKE '0095_%'")
+    assert store.migrate() == ["0095_parent_view_question_names.sql"]
+    names = {row[0] for row in store.query("SELECT metric FROM series_points").rows}
+    new = {p.metric for p in points(_read(PRINT_2025), "pv", "hg", AT)}
+    assert names == {"My child is happy at this school",
+                     "The school lets me know how my child is doing", "submissions"}
+    assert "My child is happy at this school" in new
