@@ -99,6 +99,8 @@ def test_the_javascript_page_leads_to_its_print_page() -> None:
         f"{HOST}/parent-view-results/survey/result-print/4711/17"
     )
     assert print_page_url(f"{HOST}/parent-view-results/urn/141001") is None
+    mirrored = "http://127.0.0.1:8000/parentview.ofsted.gov.uk/parent-view-results/survey"
+    assert print_page_url(f"{mirrored}/result/4711/17") == f"{mirrored}/result-print/4711/17"
     spider = make_spider(ParentViewSpider, "parent_view", f"{HOST}/parent-view-results/urn/141001")
     spider.school_ids = {"hg"}
     landed = html_response(LANDING, f"{HOST}/parent-view-results/survey/result/4711/17")
