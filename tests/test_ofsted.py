@@ -3,7 +3,8 @@ series: a 10-point fall or the response count passing 10 is flagged; the report 
 
 The fixture pages in schoolwatch/demo/sites/ are written from the public pages' structure
 (fictional schools): reports as PDF links on files.ofsted.gov.uk beside their dates and
-judgement; Parent View's submissions count and per-question answer percentages.
+judgement. Parent View's submissions count and per-question answer percentages as text are in
+tests/fixtures/parentview/older-layout-141001.html.
 """
 
 from __future__ import annotations
@@ -26,7 +27,9 @@ from tests.store_helpers import Post, unattended_config, write_posts
 
 SITES = sites_folder()
 OFSTED_PAGE = SITES / "reports.ofsted.gov.uk" / "provider" / "21" / "141002.html"
-PARENT_VIEW = SITES / "parentview.ofsted.gov.uk" / "parent-view-results" / "urn" / "141001.html"
+# The team's first Parent View page, which prints its percentages as text (the live site's
+# structure is tested in test_parent_view_live.py)
+PARENT_VIEW = Path(__file__).parent / "fixtures" / "parentview" / "older-layout-141001.html"
 OFSTED_URL = "https://reports.ofsted.gov.uk/provider/21/141002"
 PV_URL = "https://parentview.ofsted.gov.uk/parent-view-results/urn/141001"
 
