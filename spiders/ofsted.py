@@ -2,15 +2,16 @@
 /provider/23/URN for secondary ones): one document per published report, with its type, its
 inspection and publication dates, the grades and the PDF.
 
-The live page (as public scrapers record it: abuyak/Schools functions/research/govuk.js; see
-tests/fixtures/ofsted/) lists the reports as li.timeline__day, each with a <time> (the
-inspection, no datetime attribute) and a link to its PDF on files.ofsted.gov.uk whose hidden
-span.nonvisual reads "School inspection, pdf - 21 July 2023": the document's name and its
-publication date. The latest inspection's overall grade and sub-judgements stand above the list
-(div.subjudgements__overall, div.subjudgements__rates__item). Each report is read from the
-smallest block around its link, so a redesign that keeps link, dates and words together keeps
-working. The report's address is the PDF's, so a report is stored once and a new one is a new
-mention, dated when it was published (and flagged in that week's digest).
+The live page (as public scrapers record it: abuyak/Schools functions/research/govuk.js; the
+demo's reports.ofsted.gov.uk pages are rebuilt from it) lists the reports as li.timeline__day,
+each with a <time> (the inspection, no datetime attribute) and a link to its PDF on
+files.ofsted.gov.uk whose hidden span.nonvisual reads "School inspection, pdf - 21 July 2023":
+the document's name and its publication date. The latest inspection's overall grade and sub-
+judgements stand above the list (div.subjudgements__overall, div.subjudgements__rates__item).
+Each report is read from the smallest block around its link, so a redesign that keeps link,
+dates and words together keeps working. The report's address is the PDF's, so a report is stored
+once and a new one is a new mention, dated when it was published (and flagged in that week's
+digest).
 """
 
 from __future__ import annotations

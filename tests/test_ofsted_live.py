@@ -1,17 +1,18 @@
 """The Ofsted provider page as the live site serves it: a timeline of reports whose publication
 date is in a hidden span, the overall grade and sub-judgements above it, report types beyond
-inspections. tests/fixtures/ofsted/ says in its header which public scrapers it follows.
+inspections. The page (the demo's, schoolwatch/demo/sites/reports.ofsted.gov.uk/) says in its
+header which public scrapers it follows.
 """
 
 from __future__ import annotations
 
 from datetime import date
-from pathlib import Path
 
+from schoolwatch.demo import sites_folder
 from spiders.ofsted import OfstedSpider, read_reports
 from tests.fixtures_spiders import documents, html_response, make_spider
 
-PAGE = Path(__file__).parent / "fixtures" / "ofsted" / "provider-21-141002.html"
+PAGE = sites_folder() / "reports.ofsted.gov.uk" / "provider" / "21" / "141002.html"
 URL = "https://reports.ofsted.gov.uk/provider/21/141002"
 
 
