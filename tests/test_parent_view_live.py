@@ -7,16 +7,17 @@ public scrapers it follows); the school and the figures are fictional.
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import scrapy
+from click.testing import CliRunner
 
-from crawler.ground.config import CrawlSettings, Source
 from crawler.ground.items import SeriesPoint
 from crawler.store import Store
-from schoolwatch.crawling import extract
+from schoolwatch.cli import cli
 from schoolwatch.demo.server import FixtureServer, send
 from spiders.parent_view import ParentViewSpider, points, print_page_url, read_results
 from tests.fixtures_spiders import html_response, make_spider
@@ -133,16 +134,19 @@ def test_extract_follows_the_redirects_and_prints_the_figures() -> None:
         "/parent-view-results/survey/result-print/4711/17": _page(PRINT_2025),
     }
     with FixtureServer(routes=routes) as server:
-        source = Source(name="extract", kind="parent_view",
-                        url=f"{server.base_url}/parent-view-results/urn/141001")
-        shown, run = extract(source, CrawlSettings(allow_private=True), timeout=60)
-    assert run.errors == [], run.errors
+        result = CliRunner().invoke(cli, [
+            "extract", "--kind", "parent_view", "--allow-private",
+            f"{server.base_url}/parent-view-results/urn/141001",
+        ])
+    assert result.exit_code == 0, result.output
+    shown = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
     by_metric = {line["metric"]: line for line in shown}
     assert by_metric["submissions"]["value"] == 40
     assert by_metric["submissions"]["as_of"] == "2026-06-03"
     happy = next(line for metric, line in by_metric.items() if "happy" in metric)
     assert happy["value"] == 80 and happy["detail"]["answers"]["agree"] == 30
     assert len(shown) == 11
+    assert "0 document(s), 11 figure(s) from" in result.output
 
 
 def test_readings_stored_under_the_old_names_join_the_new_ones(tmp_path: Path) -> None:
