@@ -99,7 +99,7 @@ def render_digest(digest: WeekDigest, subject: str, chart_src: str | None) -> tu
         "subject": subject,
         "chart_src": chart_src,
         "trend": trend(digest),
-        "footer": DIGEST_FOOTER,
+        "footer": " ".join(filter(None, [digest.evidence_note, DIGEST_FOOTER])),
         "sentiment_label": SENTIMENT_LABELS,
         "evidence": False,
     }

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
 
+from crawler.engine.screenprint import screen_prints_off
 from crawler.ground.config import Config, School
 from crawler.ground.errors import UnknownNameError
 from crawler.ground.inbox_status import LABELS, alertable, is_resolved, needs_action
@@ -151,6 +152,7 @@ class WeekDigest:
     full_list_url: str | None = None  # the week's mentions in the web inbox, when there is one
     full_list_command: str = ""  # otherwise: the report that lists every unresolved item
     generated_at: datetime = field(default_factory=lambda: datetime.now(LONDON))
+    evidence_note: str | None = None  # why no screen prints are being taken, when they are not
 
     @property
     def failed_sources(self) -> list[SourceLine]:
@@ -294,6 +296,7 @@ def build_digest(config: Config, store: Store, school: School, week: Week) -> We
         parent_view=week_flags(store, school.id, week.start, week.end),
         full_list_url=week_in_inbox(config, school, week),
         full_list_command=f"schoolwatch check --school {school.id}",
+        evidence_note=screen_prints_off(config.evidence),
     )
 
 

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import getpass
 from datetime import UTC, datetime
 from pathlib import Path
 
 import click
 from rich.table import Table
 
+from crawler.ground.errors import SchoolwatchError
 from crawler.ground.vocab import CaseStatus
 from crawler.store import Store
 from schoolwatch.cases import UPDATES, Case, list_cases, open_case, recheck_cases, update_case
+from schoolwatch.evidence import evidence_pack
 from schoolwatch.ui import (
     catch_up_first,
     config_option,
@@ -62,6 +65,31 @@ def case_update(config_path: Path | None, case_id: int, status: str, note: str |
     catch_up_first(config)
     case = update_case(Store(config.store.path), case_id, status, note)
     console.print(f"Case [bold]{case.id}[/] is now [{_STATUS_STYLE[case.status]}]{case.status}[/]")
+
+
+@case_group.command("pack")
+@config_option
+@click.argument("case_id", type=int)
+@click.option("--out", "out", type=click.Path(dir_okay=False, path_type=Path), required=True,
+              help="The zip to write (an existing file is not overwritten).")
+def case_pack(config_path: Path | None, case_id: int, out: Path) -> None:
+    """Write the evidence pack of case CASE_ID: screen prints (PNG and PDF), the page's exact
+    bytes, a metadata JSON (URLs, times, hashes, who did what) and a one-page summary, with
+    SHA256SUMS to check them."""
+    config = load_from_option(config_path)
+    if out.exists():
+        raise SchoolwatchError(f"{out} already exists: choose another --out, or remove it first")
+    try:
+        actor = f"cli:{getpass.getuser()}"
+    except (KeyError, OSError):
+        actor = "cli"
+    pack = evidence_pack(existing_store(config), case_id, actor)
+    partial = out.with_name(out.name + ".partial")
+    partial.write_bytes(pack)
+    partial.replace(out)  # a half-written zip never carries the final name
+    console.print(f"Wrote the evidence pack of case {case_id} to {esc(str(out))} "
+                  f"({len(pack):,} bytes); check it with: unzip -d pack {esc(str(out))} && "
+                  "(cd pack && sha256sum -c SHA256SUMS)", highlight=False)
 
 
 @case_group.command("list")

@@ -19,6 +19,7 @@ from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
 
 from crawler.engine.runner import CrawlReport, ProgressEvent, select_sources
+from crawler.engine.screenprint import screen_prints_off
 from crawler.ground.config import Config, CrawlSettings, Source
 from crawler.ground.config_errors import validation_summary
 from crawler.ground.errors import ConfigError, SchoolwatchError
@@ -229,6 +230,9 @@ def _print_after_crawl(followed: AfterCrawl) -> None:
                       markup=False)
     if followed.alerts_queued:
         console.print(f"[bold red]{followed.alerts_queued} alert(s) queued[/] for high-risk posts.")
+    if followed.screen_prints:
+        console.print(f"Kept {followed.screen_prints} screen print(s) of high-risk pages as "
+                      "evidence.")
     delivery = followed.delivery
     if delivery.sent:
         console.print(f"Sent {len(delivery.sent)} message(s).")
@@ -355,6 +359,9 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
         console.print("[bold]Last errors[/]")
     for name, when, error in errors:
         console.print(f"  [bold]{esc(name)}[/] ({_moment(when)}): {esc(error)}", highlight=False)
+    off = screen_prints_off(config.evidence)
+    if off:
+        console.print(off, markup=False, highlight=False)
 
 
 def _queue_states(config: Config) -> tuple[dict[str, dict[str, str]], str | None]:

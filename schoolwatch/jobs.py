@@ -24,6 +24,7 @@ from crawler.ground.config import Config, ScheduleSettings
 from crawler.ground.vocab import JobStatus
 from crawler.store import PurgeResult, Store
 from schoolwatch.crawling import crawl
+from schoolwatch.evidence import screen_prints_at_first_sighting
 
 if TYPE_CHECKING:
     from classifiers.stored import ClassifyOutcome
@@ -67,6 +68,7 @@ class AfterCrawl:
     alerts_queued: int
     delivery: DeliveryReport
     channels: ChannelReport | None = None  # chat and webhook deliveries, when any are set up
+    screen_prints: int = 0  # high-risk pages captured at first sighting
 
 
 def after_crawl(config: Config, report: CrawlReport) -> AfterCrawl:
@@ -98,7 +100,10 @@ def after_crawl(config: Config, report: CrawlReport) -> AfterCrawl:
                  if delivery.outbox_only else "")
     _log_delivery(delivery)
     channels = _channels_after_crawl(config, store)
-    return AfterCrawl(classified, len(queued.queued), delivery, channels)
+    # After the alerts have gone: a browser takes seconds per page, an alert must not wait.
+    prints = screen_prints_at_first_sighting(config, store)
+    return AfterCrawl(classified, len(queued.queued), delivery, channels,
+                      screen_prints=len([p for p in prints if p.error is None]))
 
 
 def _channels_after_crawl(config: Config, store: Store) -> ChannelReport | None:

@@ -24,6 +24,7 @@ from crawler.ground.config_errors import KeyedProblems, as_config_error, config_
 from crawler.ground.config_services import (  # noqa: F401  (re-exported)
     CHANNEL_TYPES,
     Channel,
+    EvidenceSettings,
     QueueSettings,
     ScheduleSettings,
     WebSettings,
@@ -318,6 +319,9 @@ class Config(_Section):
         None, description="Crawl on worker machines through Redis; without it, crawls run here."
     )
     web: WebSettings = Field(default_factory=WebSettings, description="The web inbox.")
+    evidence: EvidenceSettings = Field(
+        default_factory=EvidenceSettings, description="Screen prints kept as evidence."
+    )
     channel: list[Channel] = Field(
         default_factory=list,
         description="Chat channels and webhooks, each with its own schools, risks and hours.",

@@ -291,3 +291,19 @@ class WebSettings(Section):
         if not re.fullmatch(r"https?://[^\s/]+(/\S*)?", url):
             raise ValueError(f"{url!r} is not an http(s) address")
         return url.rstrip("/")
+
+
+class EvidenceSettings(Section):
+    """The [evidence] section: screen prints of pages, the evidence schools' policies ask for."""
+
+    screen_prints: bool | None = Field(
+        None,
+        description="Take a screen print (full-page PNG and PDF, with the time, final URL, HTTP "
+        "status and SHA-256 of each file) of every high-risk mention at first sighting, and "
+        "offer one on each mention and case page. Default: on when Chromium is installed "
+        "(apt-get install chromium); `schoolwatch sources` says when it is not.",
+    )
+    timeout: Duration = Field(
+        timedelta(seconds=30),
+        description="Give up on one screen print after this long (the browser is then killed).",
+    )

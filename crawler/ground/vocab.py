@@ -40,6 +40,11 @@ class Risk(StrEnum):
     def needs_action(self) -> bool:
         return self in (Risk.HIGH, Risk.MEDIUM)
 
+    @property
+    def label(self) -> str:
+        """The words a page shows: "High risk", "No risk"."""
+        return "No risk" if self is Risk.NONE else f"{self.value.capitalize()} risk"
+
 
 # Risks that put a mention under "needs action" in the digest and the report.
 ACTION_RISKS = (Risk.HIGH, Risk.MEDIUM)
@@ -66,6 +71,11 @@ class Sentiment(StrEnum):
     NEGATIVE = "negative"
     NEUTRAL = "neutral"
     POSITIVE = "positive"
+
+    @property
+    def label(self) -> str:
+        """The words a page shows: "Negative tone"."""
+        return f"{self.value.capitalize()} tone"
 
 
 class RunStatus(StrEnum):
@@ -103,7 +113,18 @@ class CaseStatus(StrEnum):
     def unresolved(self) -> bool:
         return self in UNRESOLVED_CASES
 
+    @property
+    def label(self) -> str:
+        """The words a page shows: "reported to the platform"."""
+        return _CASE_LABELS[self]
 
+
+_CASE_LABELS = {
+    CaseStatus.OPEN: "open, not yet reported",
+    CaseStatus.REPORTED: "reported to the platform",
+    CaseStatus.REMOVED: "removed",
+    CaseStatus.REFUSED: "refused",
+}
 UNRESOLVED_CASES = (CaseStatus.OPEN, CaseStatus.REPORTED)
 CLOSED_CASES = (CaseStatus.REMOVED, CaseStatus.REFUSED)
 
@@ -120,6 +141,17 @@ class MentionStatus(StrEnum):
 
 # The kinds of source a config may name, one spider each (spiders.SPIDERS maps them to classes).
 SOURCE_KINDS = ("feed", "forum", "reviews", "reddit", "wikipedia", "page", "ofsted", "parent_view")
+# What each kind of source is, in words a lead reads ("reddit-ashcombe, a Reddit search").
+SOURCE_KIND_LABELS = {
+    "feed": "a news or alerts feed",
+    "forum": "a forum",
+    "reviews": "a review site",
+    "reddit": "a Reddit search",
+    "wikipedia": "a Wikipedia article",
+    "page": "a web page",
+    "ofsted": "Ofsted's reports",
+    "parent_view": "Ofsted Parent View",
+}
 # The `options` each source kind reads (docs/sources.md describes them); any other is a typo.
 FORUM_SELECTOR_OPTIONS = ("post", "author", "date", "text", "permalink", "title", "next",
                           "thread_links", "quotes", "drop")

@@ -40,6 +40,7 @@ from crawler.store.outbox import (
 )
 from crawler.store.retention import PurgeResult, RetentionStore
 from crawler.store.runs import RunStore
+from crawler.store.screenprints import ScreenPrintStore
 from crawler.store.series import SeriesStore
 from crawler.store.sessions import LoginFailures, SessionStore, WebSession
 from crawler.store.spool import SpooledCrawl, SpoolStore, SpoolWrite
@@ -61,6 +62,7 @@ class Store(
     InboxStore,
     AuditStore,
     SeriesStore,
+    ScreenPrintStore,
     SessionStore,
 ):
     """A DuckDB file of mentions. Each method opens the file for as short a time as it can."""

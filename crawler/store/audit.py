@@ -51,7 +51,7 @@ def record_action(
     )
 
 
-def _parse(value: Any) -> dict[str, Any] | None:
+def parse_json(value: Any) -> dict[str, Any] | None:
     if value is None:
         return None
     return json.loads(value) if isinstance(value, str) else dict(value)
@@ -76,7 +76,7 @@ class AuditStore(StoreBase):
         with self.reader() as con:
             rows = con.execute(sql, params).fetchall()
         return [
-            AuditEntry(row[0], row[1], row[2], row[3], row[4], row[5], _parse(row[6]),
-                       _parse(row[7]))
+            AuditEntry(row[0], row[1], row[2], row[3], row[4], row[5], parse_json(row[6]),
+                       parse_json(row[7]))
             for row in rows
         ]

@@ -15,8 +15,8 @@ from typing import Any
 import duckdb
 
 from crawler.ground.errors import TriageError
-from crawler.ground.inbox_status import check_change
-from crawler.ground.vocab import MentionStatus, Risk, Sentiment
+from crawler.ground.inbox_status import RESOLVED, check_change
+from crawler.ground.vocab import ACTION_RISKS, MentionStatus, Risk, Sentiment
 from crawler.store.audit import record_action
 from crawler.store.base import StoreBase
 
@@ -24,6 +24,18 @@ PAGE_SIZE = 50
 SENTIMENTS = tuple(sentiment.value for sentiment in Sentiment)
 RISKS = tuple(risk.value for risk in Risk.most_urgent_first())
 CORRECTABLE = {"sentiment": SENTIMENTS, "risk": RISKS}
+# How the inbox may be ordered: the lead's default puts what needs action first.
+NEEDS_ACTION_FIRST = "needs_action"
+NEWEST_FIRST = "newest"
+ORDERS = (NEEDS_ACTION_FIRST, NEWEST_FIRST)
+# Unresolved high risk, then unresolved medium risk, then everything else (0, 1, 2): the
+# digest's "needs action" rule (crawler.ground.inbox_status.needs_action) as a sort key.
+_ACTION_RANK = (
+    "CASE WHEN status IN (SELECT unnest(?::VARCHAR[])) THEN {rest} "
+    + " ".join(f"WHEN risk = ? THEN {rank}" for rank in range(len(ACTION_RISKS)))
+    + " ELSE {rest} END"
+).format(rest=len(ACTION_RISKS))
+_ACTION_RANK_PARAMS = [sorted(RESOLVED), *ACTION_RISKS]
 
 LIST_COLUMNS = (
     "id, school_id, school_name, source, source_kind, url, title, author, "
@@ -44,6 +56,7 @@ class InboxFilter:
     until: date | None = None  # inclusive
     q: str | None = None  # every word must occur in the title or text (case ignored)
     assigned_to: str | None = None
+    order: str = NEEDS_ACTION_FIRST
 
 
 @dataclass
@@ -90,6 +103,12 @@ def _where(
         conditions.append("(coalesce(title, '') || ' ' || text) ILIKE ? ESCAPE '\\'")
         params.append(_like(word))
     return ("WHERE " + " AND ".join(conditions) + " ") if conditions else "", params
+
+
+def _order_by(f: InboxFilter) -> tuple[str, list[Any]]:
+    if f.order == NEWEST_FIRST:
+        return "ORDER BY happened_at DESC, id DESC ", []
+    return f"ORDER BY {_ACTION_RANK}, happened_at DESC, id DESC ", list(_ACTION_RANK_PARAMS)
 
 
 def _records(cursor: duckdb.DuckDBPyConnection) -> list[dict[str, Any]]:
@@ -156,11 +175,11 @@ class InboxStore(StoreBase):
     ) -> InboxPage:
         where, params = _where(f, schools)
         count_where, count_params = _where(f, schools, with_status=False)
+        order, order_params = _order_by(f)
         with self.reader() as con:
             rows = _records(con.execute(
-                f"SELECT {LIST_COLUMNS} FROM mentions {where}"
-                "ORDER BY happened_at DESC, id DESC LIMIT ? OFFSET ?",
-                [*params, limit, offset],
+                f"SELECT {LIST_COLUMNS} FROM mentions {where}{order}LIMIT ? OFFSET ?",
+                [*params, *order_params, limit, offset],
             ))
             counts = dict(con.execute(
                 f"SELECT status, count(*) FROM mentions {count_where}GROUP BY status",
@@ -171,13 +190,13 @@ class InboxStore(StoreBase):
 
     def inbox_export(self, f: InboxFilter, schools: Sequence[str] | None) -> list[dict[str, Any]]:
         where, params = _where(f, schools)
+        order, order_params = _order_by(f)
         with self.reader() as con:
             return _records(con.execute(
                 "SELECT id, school_id, coalesce(published_at, first_seen_at) AS happened_at, "
                 "source, url, title, author, sentiment, risk, categories, status, "
-                f"status_reason, assigned_to, text FROM mentions {where}"
-                "ORDER BY happened_at DESC, id DESC",
-                params,
+                f"status_reason, assigned_to, text FROM mentions {where}{order}",
+                [*params, *order_params],
             ))
 
     def inbox_choices(self, schools: Sequence[str] | None) -> dict[str, list[str]]:

@@ -29,6 +29,7 @@ MENTION_TABLES = (
     "mention_sightings",
     "mention_triage",
     "mention_versions",
+    "screen_prints",
 )
 # The tables whose raw_sha256 keeps a raw response alive.
 EVIDENCE_TABLES = ("case_events", "mention_records", "mention_versions")

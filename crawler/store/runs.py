@@ -128,6 +128,27 @@ class RunStore(StoreBase):
             ).rows
         }
 
+    def source_health(self, sources: Sequence[str]) -> dict[str, dict[str, Any]]:
+        """Per source that has run: its latest run's start and whether it failed, the start of
+        its last good run (neither failed nor stopped early) and, while it is failing, the start
+        of the first failed run since then (when the silence began)."""
+        return {
+            row["source"]: row
+            for row in self.query(
+                "WITH runs AS (SELECT source, started_at, status, "
+                f"{_FAILED} AS failed FROM crawl_runs "
+                "WHERE source IN (SELECT unnest(?::VARCHAR[]))), "
+                "good AS (SELECT source, max(started_at) AS last_good FROM runs "
+                "WHERE NOT failed AND status <> ? GROUP BY source) "
+                "SELECT r.source, max(r.started_at) AS last_run, "
+                "arg_max(r.failed, r.started_at) AS last_failed, any_value(g.last_good) "
+                "AS last_good, min(r.started_at) FILTER (WHERE r.failed AND "
+                "(g.last_good IS NULL OR r.started_at > g.last_good)) AS failing_since "
+                "FROM runs r LEFT JOIN good g ON g.source = r.source GROUP BY r.source",
+                [*_FAILED_PARAMS, list(sources), RunStatus.INTERRUPTED],
+            ).records()
+        }
+
     def last_completed_crawls(self) -> dict[str, datetime]:
         """Per source, when its last crawl that neither failed nor was stopped early started."""
         return {

@@ -35,6 +35,7 @@ from crawler.ground.inbox_status import LABELS
 from crawler.ground.vocab import LONDON, now
 from crawler.store import Store, WebSession
 from crawler.store.users import User
+from digest.coverage import coverage
 from digest.safety import safe_url
 from schoolwatch.web.auth import (
     LoginLimiter,
@@ -43,6 +44,7 @@ from schoolwatch.web.auth import (
     session_key,
     session_secret,
 )
+from schoolwatch.web.words import FILTERS as WORDS
 
 T = TypeVar("T")
 CSP = (
@@ -101,6 +103,7 @@ class Web:
         self.secret = session_secret(config.web.secret_file)
         # Per email typed, and (more loosely, since a school's NAT shares one) per address.
         self.limiter = LoginLimiter(store, config.web.login_attempts)
+        self._coverage: dict[tuple[str, ...] | None, tuple[float, str | None]] = {}
         self.env = Environment(
             loader=FileSystemLoader(WEB_DIR / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -108,6 +111,7 @@ class Web:
         self.env.globals.update(safe_url=safe_url, status_labels=LABELS,
                                 school_names={s.id: s.name for s in config.school})
         self.env.filters["when"] = _when
+        self.env.filters.update(WORDS)
 
     async def db(self, function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
         def locked() -> T:
@@ -123,6 +127,17 @@ class Web:
         if cached is None or time.monotonic() - cached[0] > CHOICES_TTL:
             cached = (time.monotonic(), await self.db(self.store.inbox_choices, schools))
             self._choices[key] = cached
+        return cached[1]
+
+    async def coverage_warning(self, schools: list[str] | None) -> str | None:
+        """The banner when sources are failing or stale, read at most once a minute per scope
+        (a crawl's outcome changes it, a page view does not)."""
+        key = tuple(schools) if schools is not None else None
+        cached = self._coverage.get(key)
+        if cached is None or time.monotonic() - cached[0] > CHOICES_TTL:
+            found = await self.db(coverage, self.config, self.store, schools)
+            cached = (time.monotonic(), found.warning)
+            self._coverage[key] = cached
         return cached[1]
 
     def render(
@@ -241,7 +256,7 @@ async def not_found(request: Request, exc: Exception) -> Response:
 
 
 def create_app(config: Config, store: Store | None = None) -> Starlette:
-    from schoolwatch.web import inbox, mention, pages, session
+    from schoolwatch.web import evidence, inbox, mention, pages, session
 
     web = Web(config, store or Store(config.store.path))
     routes = [
@@ -256,7 +271,10 @@ def create_app(config: Config, store: Store | None = None) -> Starlette:
         Route("/mentions/{id:int}", mention.mention_page),
         Route("/mentions/{id:int}/raw", mention.raw_text),
         Route("/mentions/{id:int}/raw.bin", mention.raw_download),
+        Route("/mentions/{id:int}/screenprint", evidence.take, methods=["POST"]),
         Route("/mentions/{id:int}/{action:str}", mention.act, methods=["POST"]),
+        Route("/screenprints/{id:int}.{kind:str}", evidence.print_file),
+        Route("/cases/{id:int}/pack.zip", evidence.pack),
         Route("/cases", pages.cases_page),
         Route("/cases/{id:int}", pages.case_update, methods=["POST"]),
         Route("/sources", pages.sources_page),

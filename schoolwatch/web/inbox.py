@@ -13,11 +13,18 @@ from starlette.responses import RedirectResponse, Response
 
 from crawler.ground.errors import TriageError
 from crawler.ground.vocab import MentionStatus
-from crawler.store.inbox import PAGE_SIZE, RISKS, SENTIMENTS, InboxFilter
+from crawler.store.inbox import (
+    NEEDS_ACTION_FIRST,
+    ORDERS,
+    PAGE_SIZE,
+    RISKS,
+    SENTIMENTS,
+    InboxFilter,
+)
 from schoolwatch.web.app import checked_form, login_required, scope_of, web_of
 
 FILTER_KEYS = ("school", "status", "risk", "category", "sentiment", "source", "since", "until",
-               "q", "assigned_to")
+               "q", "assigned_to", "order")
 CHART_WEEKS = 12
 
 
@@ -63,12 +70,15 @@ def parse_filter(params: Any) -> InboxFilter:
         until=_date(params.get("until")),
         q=pick("q"),
         assigned_to=pick("assigned_to"),
+        order=pick("order", ORDERS) or NEEDS_ACTION_FIRST,
     )
 
 
 def filter_query(f: InboxFilter, **changes: Any) -> str:
     values = {key: getattr(f, key) for key in FILTER_KEYS}
     values.update(changes)
+    if values.get("order") == NEEDS_ACTION_FIRST:  # the default needs no place in the address
+        values["order"] = None
     return urlencode({k: str(v) for k, v in values.items() if v not in (None, "")})
 
 
@@ -88,6 +98,7 @@ async def inbox_page(request: Request) -> Response:
         "query": filter_query(f), "filter_query": filter_query,
         "pages": max(1, -(-result.total // PAGE_SIZE)),
         "flash": request.query_params.get("done"),
+        "coverage_warning": await web.coverage_warning(scope_of(user)),
     }
     template = "_results.html" if request.headers.get("hx-request") else "inbox.html"
     return web.render(request, template, context)
@@ -173,5 +184,6 @@ async def chart_page(request: Request) -> Response:
                 parts.append({"name": name, "y": round(y, 1), "height": round(height, 1),
                               "count": count})
         bars.append({"x": 40 + index * 50, "monday": monday, "parts": parts, **week})
-    return web.render(request, "chart.html", {"bars": bars, "top": top,
-                                              "risks": (*RISKS, "unclassified")})
+    return web.render(request, "chart.html", {
+        "bars": bars, "top": top, "risks": (*RISKS, "unclassified"),
+        "coverage_warning": await web.coverage_warning(scope_of(request.scope["user"]))})

@@ -5,8 +5,10 @@ from __future__ import annotations
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from crawler.engine.screenprint import screen_prints_off
 from crawler.ground.errors import CaseError, TriageError
 from crawler.store.inbox import RISKS, SENTIMENTS
+from digest import policy
 from schoolwatch.cases import open_case
 from schoolwatch.web.app import checked_form, login_required, scope_of, web_of
 from schoolwatch.web.highlight import highlight, reason_phrases
@@ -35,10 +37,14 @@ async def mention_page(request: Request) -> Response:
         "text_segments": highlight(mention["text"] or "", mention["matched_alias"],
                                    reasons.values()),
         "reasons": reasons,
+        # the same policy text the alert and the digest give for these categories
+        "what_to_do": policy.actions(mention["categories"]),
         "audit": await web.db(web.store.audit_entries, mention_id=mention["id"], limit=50),
         "assignable": [u.email for u in users if u.can_act and u.sees(mention["school_id"])],
         "risks": RISKS, "sentiments": SENTIMENTS,
         "flash": request.query_params.get("done"),
+        "screen_prints": await web.db(web.store.screen_prints, mention["id"]),
+        "screen_prints_off": screen_prints_off(web.config.evidence),
     }
     return web.render(request, "mention.html", context)
 
