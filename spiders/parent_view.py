@@ -60,7 +60,9 @@ class ParentViewSpider(SourceSpider):
     handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
 
     async def start(self) -> AsyncIterator[Any]:
-        request = self.request(self.source.url, self.parse_page, conditional=True)
+        # Not conditional: the page it redirects to can stay the same while the figures on its
+        # print page change (the print page's own request is conditional)
+        request = self.request(self.source.url, self.parse_page)
         if request is not None:
             yield request
 

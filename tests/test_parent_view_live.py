@@ -7,6 +7,7 @@ public scrapers it follows); the school and the figures are fictional.
 
 from __future__ import annotations
 
+import asyncio
 import json
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler
@@ -15,7 +16,7 @@ from pathlib import Path
 import scrapy
 from click.testing import CliRunner
 
-from crawler.ground.items import SeriesPoint
+from crawler.ground.items import SeriesPoint, Validators
 from crawler.store import Store
 from schoolwatch.cli import cli
 from schoolwatch.demo.server import FixtureServer, send
@@ -169,3 +170,21 @@ def test_readings_stored_under_the_old_names_join_the_new_ones(tmp_path: Path) -
     assert names == {"My child is happy at this school",
                      "The school lets me know how my child is doing", "submissions"}
     assert "My child is happy at this school" in new
+
+
+def test_the_print_page_is_asked_again_even_when_the_page_before_it_is_unchanged() -> None:
+    source = f"{HOST}/parent-view-results/urn/141001"
+    printed = f"{HOST}/parent-view-results/survey/result-print/4711/17"
+    spider = make_spider(ParentViewSpider, "parent_view", source)
+    spider.school_ids = {"hg"}
+    spider.known_validators = {source: Validators(source, '"landing"', None),
+                               printed: Validators(printed, '"figures"', None)}
+
+    async def first() -> list[scrapy.Request]:
+        return [request async for request in spider.start()]
+
+    (start,) = asyncio.run(first())
+    assert b"If-None-Match" not in start.headers  # the figures are not on this page
+    landed = html_response(LANDING, f"{HOST}/parent-view-results/survey/result/4711/17")
+    (follow,) = list(spider.parse_page(landed))
+    assert follow.headers[b"If-None-Match"] == b'"figures"'  # unchanged figures cost a 304
