@@ -330,7 +330,10 @@ def extract_command(
     if run.failed:
         error = run.last_error or "failed"
         raise SchoolwatchError(error if url in error else f"{url}: {error}")
-    errors_console.print(f"[dim]{len(documents)} document(s) from {esc(url)}[/]", highlight=False)
+    figures = sum(1 for document in documents if "metric" in document)  # Parent View's
+    counted = f"{len(documents) - figures} document(s)" + (f", {figures} figure(s)" if figures
+                                                          else "")
+    errors_console.print(f"[dim]{counted} from {esc(url)}[/]", highlight=False)
 
 
 # ---- demo ---------------------------------------------------------------------------------
