@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from crawler.ground.dates import shown_moment
 from crawler.ground.vocab import LONDON
 from digest.chart import LABELS as SENTIMENT_LABELS
 
@@ -25,7 +26,7 @@ DIGEST_FOOTER = (
 
 
 def _day(moment: datetime) -> str:
-    return moment.astimezone(LONDON).strftime("%a %-d %b, %H:%M")
+    return shown_moment(moment)
 
 
 def _dated(moment: datetime) -> str:
