@@ -18,9 +18,10 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
-from urllib.parse import unquote, urlsplit
+from urllib.parse import urlencode, urlsplit
 
 from crawler.ground.config import Channel, Config, School
+from crawler.ground.outbound import OutboundPolicy, guarded, scrub_url
 from crawler.ground.vocab import LONDON, Risk
 from crawler.store import ChannelDelivery, ClaimedDelivery, Store
 from digest.channel_formats import defang_links, plain_text
@@ -107,6 +108,10 @@ def deliver_channels(config: Config, store: Store, at: datetime | None = None) -
                 _send_email(config, channel, delivery)
             else:
                 send(channel, delivery)
+        except SentUnconfirmed as exc:
+            store.mark_delivered(delivery.delivery_id, note=str(exc))
+            report.sent.append(delivery.delivery_id)
+            continue
         except ChannelSendError as exc:
             store.mark_delivery_failed(delivery.delivery_id, str(exc))
             report.failed[delivery.delivery_id] = str(exc)
@@ -121,16 +126,21 @@ class ChannelSendError(Exception):
 
 
 def send(channel: Channel, delivery: ClaimedDelivery) -> None:
-    """One message through Apprise to the channel's URL (read from the environment now)."""
+    """One message through Apprise to the channel's URL (read from the environment now), under
+    the outbound policy (crawler/ground/outbound.py): public addresses only unless the channel
+    allows private ones, no redirect unless it allows them, its time cap over everything."""
     url = os.environ.get(channel.url_env or "", "").strip()
     if not url:
         raise ChannelSendError(f"the environment variable {channel.url_env} (the "
                                f"{channel.type} URL) is not set")
     try:
-        target = apprise_url(channel.type, url)
+        target = with_idempotency_key(apprise_url(channel.type, url), delivery.delivery_id)
     except ChannelURLError as exc:
         raise ChannelSendError(f"{channel.url_env}: {exc}") from None
     secrets = (url, target)
+    policy = OutboundPolicy(allow_private=channel.allow_private,
+                            follow_redirects=channel.follow_redirects,
+                            time_cap=channel.timeout.total_seconds())
     with quiet_apprise() as apprise:
         plugin = apprise.Apprise.instantiate(target, asset=server_asset(apprise))
         if plugin is None:
@@ -138,7 +148,8 @@ def send(channel: Channel, delivery: ClaimedDelivery) -> None:
         notifier = apprise.Apprise(asset=server_asset(apprise))
         notifier.add(plugin)
         body = plain_text(delivery.payload, escape=defang_links, title=False)
-        with apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log:
+        with (apprise.LogCapture(level=logging.WARNING, fmt="%(message)s") as log,
+              guarded(policy) as exchange):
             try:
                 delivered = notifier.notify(
                     title=defang_links(delivery.title), body=body,
@@ -152,28 +163,43 @@ def send(channel: Channel, delivery: ClaimedDelivery) -> None:
                     f"{plugin.service_name} failed: {type(exc).__name__}: {exc}", secrets
                 )) from None
             said = log.getvalue().strip().splitlines()
+    if not delivered and exchange.unanswered:
+        raise SentUnconfirmed(scrub(
+            f"{plugin.service_name} read the message but gave no answer"
+            f"{' within ' + format(policy.time_cap, 'g') + 's' if exchange.timed_out else ''}: "
+            "not sent again, so that it arrives at most once", secrets))
     if not delivered:
-        reason = f": {said[-1]}" if said else ""
+        why = exchange.refusal or exchange.redirect
+        if why is None and exchange.timed_out:
+            why = f"gave up after {policy.time_cap:g}s"
+        reason = f": {why}" if why else (f": {said[-1]}" if said else "")
         raise ChannelSendError(scrub(f"{plugin.service_name} did not take the message{reason}",
                                      secrets))
 
 
+class SentUnconfirmed(ChannelSendError):
+    """The receiver had the whole message and did not answer: sending it again could make a
+    second copy, so the delivery counts as made (with this note) and is not retried."""
+
+
+IDEMPOTENCY_HEADER = "Idempotency-Key"
+
+
+def with_idempotency_key(target: str, delivery_id: str) -> str:
+    """A JSON webhook's Apprise URL carrying the delivery's id as the Idempotency-Key header and
+    an `idempotency_key` field in the body, so a receiver can drop a copy it already has.
+    Other services' formats are fixed by the service and take the URL as it is."""
+    if urlsplit(target).scheme.lower() not in ("json", "jsons"):
+        return target
+    separator = "&" if "?" in target else "?"
+    return target + separator + urlencode({f"+{IDEMPOTENCY_HEADER}": delivery_id,
+                                           ":idempotency_key": delivery_id})
+
+
 def scrub(text: str, secrets: Sequence[str]) -> str:
-    """The text with each secret URL, and each token in one, replaced by ***. A token is a path
-    segment, query value, user or password of 6+ characters that is not a plain lowercase word
-    (so "workflows" or "messages" in an error stay readable)."""
-    parts: set[str] = set()
-    for secret in secrets:
-        split = urlsplit(secret)
-        pieces = [secret, *split.path.split("/"), split.password or "", split.username or ""]
-        pieces += [value for pair in split.query.split("&") for value in pair.split("=")[1:]]
-        for piece in pieces:
-            for form in (piece, unquote(piece)):
-                if len(form) >= 6 and (not form.isalpha() or form != form.lower()):
-                    parts.add(form)
-    for part in sorted(parts, key=len, reverse=True):
-        text = text.replace(part, "***")
-    return text
+    """The text with each secret URL, and each token in one (its host included), replaced by
+    *** (see crawler.ground.outbound.scrub_url)."""
+    return scrub_url(text, *secrets)
 
 
 def _send_email(config: Config, channel: Channel, delivery: ClaimedDelivery) -> None:
@@ -218,7 +244,7 @@ def _alert(channel: Channel, school: School, items: list[Item], at: datetime) ->
     top = min((Risk(item.risk or Risk.LOW) for item in items), key=lambda risk: risk.urgency)
     ids = tuple(sorted(item.id for item in items))
     fingerprint = hashlib.sha256(",".join(map(str, ids)).encode()).hexdigest()[:16]
-    what = f"{len(items)} {top}-risk post{'s' if len(items) > 1 else ''}"
+    what = risk_counts(items)
     title = (f"Action needed today: {what} about {school.name}" if top is Risk.HIGH
              else f"{what.capitalize()} about {school.name}")
     payload = {
@@ -233,6 +259,18 @@ def _alert(channel: Channel, school: School, items: list[Item], at: datetime) ->
         not_before=None if top is Risk.HIGH else quiet_until(channel.quiet_hours, at),
         mention_ids=ids,
     )
+
+
+def risk_counts(items: Sequence[Item]) -> str:
+    """"1 high-risk and 5 medium-risk posts": each level counted, most urgent first, so a title
+    never calls a medium-risk post high."""
+    counts: dict[Risk, int] = {}
+    for item in items:
+        risk = Risk(item.risk or Risk.LOW)
+        counts[risk] = counts.get(risk, 0) + 1
+    parts = [f"{counts[risk]} {risk}-risk" for risk in Risk.most_urgent_first() if risk in counts]
+    joined = parts[0] if len(parts) == 1 else ", ".join(parts[:-1]) + " and " + parts[-1]
+    return f"{joined} post{'s' if len(items) > 1 else ''}"
 
 
 def _digest(channel: Channel, digest: WeekDigest, subject: str, at: datetime) -> ChannelDelivery:

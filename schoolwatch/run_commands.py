@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 
 import click
 
+from schoolwatch.logs import PrintableOnly
 from schoolwatch.scheduler import Scheduler
 from schoolwatch.ui import config_option, load_from_option
 
@@ -33,6 +34,7 @@ def run_command(config_path: Path | None, log_file: Path | None) -> None:
     zoned = ZonedFormatter(LOG_FORMAT, ZoneInfo(config.schedule.timezone))
     for handler in handlers:  # on the handlers: logger filters miss apscheduler's child loggers
         handler.addFilter(_QueuedJobFilter())
+        handler.addFilter(PrintableOnly())
         handler.setFormatter(zoned)
     logging.basicConfig(level=logging.INFO, handlers=handlers, force=True)
     logging.getLogger("apscheduler").setLevel(logging.WARNING)

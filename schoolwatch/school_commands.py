@@ -13,10 +13,17 @@ import tomlkit
 from crawler.ground.config import resolve_config_path
 from crawler.ground.config_edit import append_tables, load_document, save_document, tables, validate
 from crawler.ground.errors import SchoolwatchError
-from crawler.ground.gias import GiasSchool, find_trust, find_urn, read_gias, search
+from crawler.ground.gias import (
+    GiasSchool,
+    find_trust,
+    find_urn,
+    read_gias,
+    read_gias_rows,
+    search,
+)
 from crawler.ground.matching import normalise
 from crawler.ground.school_names import name_forms, school_id
-from schoolwatch.ui import config_option, console, esc, print_rows, program
+from schoolwatch.ui import config_option, console, errors_console, esc, print_rows, program
 
 
 def school_values(
@@ -39,6 +46,7 @@ def school_values(
         "staff": [school.head] if school.head else [],
         "leads": list(leads),
         "website": school.website,
+        "phase": school.phase or None,
         "last_inspection": school.last_inspection,
     }
 
@@ -80,7 +88,10 @@ def add_command(
     """
     if not urns and not trust:
         raise click.UsageError("give --urn N or --trust NAME")
-    rows = read_gias(gias_path)
+    read = read_gias_rows(gias_path)
+    for line in read.skipped:
+        errors_console.print(f"[yellow]warning:[/] {esc(line)}", highlight=False)
+    rows = read.schools
     chosen = [find_urn(rows, urn) for urn in urns]
     if trust:
         chosen += find_trust(rows, trust)

@@ -7,19 +7,23 @@ from pathlib import Path
 import click
 import tomlkit
 
-from crawler.ground.config import load_config, resolve_config_path
+from crawler.engine.runner import run_spider
+from crawler.ground.config import Config, School, load_config, resolve_config_path
 from crawler.ground.config_edit import append_tables, load_document, save_document, tables
 from crawler.ground.errors import UnknownNameError
-from schoolwatch.ui import config_option, console, esc
+from schoolwatch.ui import config_option, console, errors_console, esc
 from spiders.suggest import (
-    WIKIPEDIA,
     Suggestion,
     alert_howto,
-    find_wikipedia_article,
     on_mirror,
     social_sources,
     suggest_sources,
 )
+from spiders.suggest_lookup import WIKI, ArticleFound, article_lookup
+
+LOOKUP_SPIDER = "spiders.suggest_lookup.WikipediaLookupSpider"
+OFFLINE = ("offline: no Wikipedia article looked up; run again with a connection or add it "
+           "by hand")
 
 
 @click.command("suggest")
@@ -62,20 +66,12 @@ def suggest_command(
             known = ", ".join(s.id for s in config.school)
             raise UnknownNameError(f"no school has id {school_id!r} (known: {known})")
         schools = [school]
+    titles = {} if no_lookup else _wikipedia_titles(config, schools, base)
     suggestions: list[Suggestion] = []
     for school in schools:
-        title = None
-        if not no_lookup:
-            api = f"{WIKIPEDIA}/w/api.php"
-            with console.status(f"Looking for a Wikipedia article about {school.name}..."):
-                title = find_wikipedia_article(
-                    school, api=on_mirror(api, base) if base else api,
-                    user_agent=config.crawl.user_agent,
-                    timeout=config.crawl.timeout.total_seconds(),
-                )
-        suggestions += suggest_sources(school, wikipedia_title=title) + social_sources(
-            school, youtube=youtube, mastodon=mastodon, bluesky=bluesky
-        )
+        suggestions += suggest_sources(
+            school, wikipedia_title=titles.get(school.id)
+        ) + social_sources(school, youtube=youtube, mastodon=mastodon, bluesky=bluesky)
     if base:
         suggestions = [_moved(suggestion, base) for suggestion in suggestions]
     if not add:
@@ -103,6 +99,26 @@ def suggest_command(
         console.print(f"[dim]{skipped} suggested source(s) were already in {esc(path)}.[/]")
     for school in schools:
         console.print(alert_howto(school), highlight=False, markup=False)
+
+
+def _wikipedia_titles(config: Config, schools: list[School], base: str | None) -> dict[str, str]:
+    """Each school's English Wikipedia article, looked up through the crawl engine; a look-up
+    that could not be made is said in one line, and the other suggestions still come."""
+    wiki = on_mirror(WIKI, base) if base else WIKI
+    lookups = [article_lookup(s.id, [s.name, *s.aliases], wiki) for s in schools]
+    with console.status("Looking for Wikipedia articles about the school(s)..."):
+        found: list[ArticleFound] = run_spider(config.crawl, LOOKUP_SPIDER, lookups=lookups)
+    if any(answer.unreachable for answer in found):
+        errors_console.print(f"[yellow]{esc(OFFLINE)}[/]", highlight=False, soft_wrap=True)
+    names = {school.id: school.name for school in schools}
+    for answer in found:
+        if answer.error and not answer.unreachable:
+            errors_console.print(
+                f"[yellow]warning:[/] Wikipedia look-up for {esc(names[answer.school_id])} "
+                f"failed: {esc(answer.error)}; no article suggested (add it by hand)",
+                highlight=False, soft_wrap=True,
+            )
+    return {answer.school_id: answer.title for answer in found if answer.title}
 
 
 def _moved(suggestion: Suggestion, base: str) -> Suggestion:

@@ -96,24 +96,28 @@ def user_group() -> None:
 def user_add(config_path: Path | None, email: str, schools: tuple[str, ...], role: str,
              password_stdin: bool) -> None:
     """Add a user; the password is read from stdin and stored only as an argon2 hash."""
-    from schoolwatch.web.auth import hash_password
-
     config = load_from_option(config_path)
     known = {s.id for s in config.school}
     for school in schools:
         if school not in known:
             raise AuthError(f"no school with id {school!r} (known: {', '.join(sorted(known))})")
+    user = _store(config).add_user(email, _password_hash_from_stdin(), role, schools, _actor())
+    console.print(f"Added {user.email} ({user.role}"
+                  f"{': ' + ', '.join(user.schools) if user.schools else ''})", highlight=False)
+
+
+def _password_hash_from_stdin() -> str:
+    """The argon2 hash of a password read from stdin (asked for without echo on a terminal)."""
+    from schoolwatch.web.auth import hash_password
+
     if sys.stdin.isatty():  # typed by a person: no echo
         password = getpass.getpass("Password (10 characters or more): ")
     else:
         password = sys.stdin.readline().rstrip("\r\n")
     try:
-        password_hash = hash_password(password)
+        return hash_password(password)
     except ValueError as exc:
         raise AuthError(str(exc)) from None
-    user = _store(config).add_user(email, password_hash, role, schools, _actor())
-    console.print(f"Added {user.email} ({user.role}"
-                  f"{': ' + ', '.join(user.schools) if user.schools else ''})", highlight=False)
 
 
 @user_group.command("list")
@@ -130,10 +134,66 @@ def user_list(config_path: Path | None) -> None:
 @config_option
 @click.argument("email")
 def user_remove(config_path: Path | None, email: str) -> None:
-    """Remove a user (their sessions end at their next request)."""
+    """Remove a user (every session of theirs ends at once)."""
     config = load_from_option(config_path)
     _store(config).remove_user(email, _actor())
     console.print(f"Removed {email}", highlight=False)
+
+
+@user_group.command("reset-password")
+@config_option
+@click.argument("email")
+@click.option("--password-stdin", is_flag=True, required=True,
+              help="Read the new password from the first line of stdin (never an argument); "
+                   "asked for without echo when stdin is a terminal.")
+def user_reset_password(config_path: Path | None, email: str, password_stdin: bool) -> None:
+    """Give EMAIL a new password: their sessions end everywhere and any lock-out is lifted."""
+    config = load_from_option(config_path)
+    store = _store(config)
+    ended = store.reset_password(email, _password_hash_from_stdin(), _actor())
+    store.clear_login_failures(_email_key(config, email))
+    console.print(f"New password for {email.strip().lower()}; {_sessions(ended)} ended",
+                  highlight=False)
+
+
+@user_group.command("unlock")
+@config_option
+@click.argument("email")
+def user_unlock(config_path: Path | None, email: str) -> None:
+    """Let EMAIL log in again now after too many failed attempts (forgets those attempts)."""
+    config = load_from_option(config_path)
+    store = _store(config)
+    if store.user_by_email(email) is None:
+        raise AuthError(f"no user {email.strip().lower()}")
+    forgotten = store.clear_login_failures(_email_key(config, email))
+    console.print(f"Unlocked {email.strip().lower()} ({forgotten} failed "
+                  f"login{'s' if forgotten != 1 else ''} forgotten)", highlight=False)
+
+
+@user_group.command("logout")
+@config_option
+@click.argument("email")
+def user_logout(config_path: Path | None, email: str) -> None:
+    """End every session of EMAIL now, on every browser (a lost laptop, a shared computer)."""
+    config = load_from_option(config_path)
+    store = _store(config)
+    if store.user_by_email(email) is None:
+        raise AuthError(f"no user {email.strip().lower()}")
+    console.print(f"{_sessions(store.end_sessions(email)).capitalize()} of "
+                  f"{email.strip().lower()} ended", highlight=False)
+
+
+def _sessions(count: int) -> str:
+    return f"{count} session{'s' if count != 1 else ''}"
+
+
+def _email_key(config: Config, email: str) -> str:
+    """The failed-login key the inbox counts this email under (keyed by the server's secret:
+    run this as the user that runs `serve`, with the same $SCHOOLWATCH_SECRET_KEY)."""
+    from schoolwatch.web.auth import hashed, login_email, session_secret
+
+    return hashed("email", login_email(email) or email.strip().lower(),
+                  session_secret(config.web.secret_file))
 
 
 # ---- mentions ------------------------------------------------------------------------------

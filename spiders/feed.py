@@ -21,6 +21,7 @@ from crawler.ground.items import Document
 from crawler.ground.text import html_to_text, without_trailers
 from crawler.ground.urls import unwrap_redirect
 from spiders.base import SourceSpider
+from spiders.news import news_item
 
 
 class FeedSpider(SourceSpider):
@@ -55,15 +56,19 @@ class FeedSpider(SourceSpider):
     def _document(self, response: Response, entry: Any, feed_title: str = "") -> Document:
         fetched_at = datetime.now(UTC)
         title = html_to_text(entry.get("title", ""))
+        url = _entry_url(response, entry, title)
+        text = without_trailers(html_to_text(_entry_body(entry)))
+        author = _entry_author(entry) or _author_from_address(entry, feed_title)
+        extra: dict[str, Any] = {}
+        news = news_item(entry, title, url)  # Google News / Bing News: outlet, own headline
+        if news is not None:
+            title, author, extra = news.title, news.outlet or author, news.extra
+            text = text if news.text is None else news.text
+            url = news.url or url
         return self.document(
-            response,
-            url=_entry_url(response, entry, title),
-            title=title,
-            text=without_trailers(html_to_text(_entry_body(entry))),
-            author=_entry_author(entry) or _author_from_address(entry, feed_title),
-            published_at=_entry_date(entry, fetched_at),
-            fetched_at=fetched_at,
-            platform="feed",
+            response, url=url, title=title, text=text, author=author,
+            published_at=_entry_date(entry, fetched_at), fetched_at=fetched_at,
+            platform="feed", extra=extra,
         )
 
 

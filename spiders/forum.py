@@ -9,19 +9,21 @@ post ends the walk. Discourse is read through its JSON API instead of its HTML.
 from __future__ import annotations
 
 import json
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator, Generator, Iterator
 from datetime import UTC, datetime
 from typing import Any
 
 from scrapy.http import Response
+from twisted.python.failure import Failure
 
 from crawler.ground.errors import UnreadableContentError
 from crawler.ground.urls import canonical_url
-from spiders.base import SourceSpider
+from spiders.base import SourceSpider, describe_failure
 from spiders.platforms import Platform, detect, discourse, get_platform
-from spiders.posts import extract_posts, fragment_text, links
+from spiders.posts import Post, extract_posts, fragment_text, links
 
 _THREAD_KEY = "thread:"
+_HTML_PAGE = "discourse_html_page"
 
 
 class ForumSpider(SourceSpider):
@@ -67,22 +69,15 @@ class ForumSpider(SourceSpider):
             ))
             return
         if platform.name == "discourse" and self.forced is None:
-            request = self.request(discourse.api_url(response.url), self.parse_discourse)
+            # The JSON API gives the whole topic; the page's crawler view (<noscript>) is kept
+            # for when the API does not answer (a site that closes it, a mirror of pages).
+            request = self.request(discourse.api_url(response.url), self.parse_discourse,
+                                   meta={_HTML_PAGE: response})
             if request is not None:
-                yield request
+                yield request.replace(errback=self._discourse_unanswered)
             return
-        fetched_at = datetime.now(UTC)
-        posts = extract_posts(response.selector, response.url, platform, fetched_at)
-        met_known = False
-        for post in posts:
-            if self.is_known(post.url):
-                met_known = True
-                continue
-            yield self.document(
-                response, url=post.url, title=post.title, text=post.text, author=post.author,
-                published_at=post.published_at, fetched_at=fetched_at, platform=platform.name,
-                extra={"quotes_removed": post.quotes_removed} if post.quotes_removed else {},
-            )
+        posts = yield from self._page_documents(response, platform)
+        met_known = any(self.is_known(post.url) for post in posts)
         if posts:
             thread = thread or canonical_url(response.url)
             self.new_state[_THREAD_KEY + thread] = response.url
@@ -94,6 +89,38 @@ class ForumSpider(SourceSpider):
             request = self.request(url, self.parse_page, cb_kwargs={"thread": thread})
             if request is not None:
                 yield request
+
+    def _page_documents(
+        self, response: Response, platform: Platform
+    ) -> Generator[Any, None, list[Post]]:
+        """Yields the page's posts not stored yet; returns all of them."""
+        fetched_at = datetime.now(UTC)
+        posts = extract_posts(response.selector, response.url, platform, fetched_at)
+        for post in posts:
+            if self.is_known(post.url):
+                continue
+            yield self.document(
+                response, url=post.url, title=post.title, text=post.text, author=post.author,
+                published_at=post.published_at, fetched_at=fetched_at, platform=platform.name,
+                extra={"quotes_removed": post.quotes_removed} if post.quotes_removed else {},
+            )
+        return posts
+
+    def _discourse_unanswered(self, failure: Failure) -> Iterator[Any]:
+        request = failure.request  # type: ignore[attr-defined]
+        error = describe_failure(failure, request.url, self.settings)
+        yield from self._discourse_page(request.meta.get(_HTML_PAGE), str(error))
+
+    def _discourse_page(self, page: Response | None, why: str) -> Iterator[Any]:
+        """The posts of a Discourse page's crawler view, when its JSON could not be had."""
+        posts = []
+        if page is not None:
+            platform = get_platform("discourse", self.source.options)
+            posts = yield from self._page_documents(page, platform)
+        if posts:
+            self.warn(f"Discourse JSON not read ({why}); read the page's crawler view instead")
+        else:
+            self.record_error(UnreadableContentError(why))
 
     def _follow_threads(self, response: Response, platform: Platform) -> Iterator[Any]:
         found = links(response.selector, platform.thread_links, response.url)
@@ -112,7 +139,8 @@ class ForumSpider(SourceSpider):
         try:
             data = json.loads(response.text)
         except (ValueError, AttributeError):
-            self.record_error(UnreadableContentError(f"{response.url} is not Discourse JSON"))
+            yield from self._discourse_page(response.meta.get(_HTML_PAGE),
+                                            f"{response.url} is not Discourse JSON")
             return
         root = discourse.site_root(response.url)
         fetched_at = datetime.now(UTC)

@@ -1,10 +1,16 @@
-"""The school's Ofsted report page (reports.ofsted.gov.uk/provider/21/URN): one document per
-inspection report, with its inspection and publication dates, the grade words and the PDF.
+"""The school's Ofsted report page (reports.ofsted.gov.uk/provider/21/URN for primary schools,
+/provider/23/URN for secondary ones): one document per published report, with its type, its
+inspection and publication dates, the grades and the PDF.
 
-The page lists every report as a link to its PDF on files.ofsted.gov.uk, next to its dates and
-judgement. Each report is read from the smallest block around its link, so a redesign that
-keeps link, dates and words together keeps working. The report's address is the PDF's, so a
-report is stored once and a new one is a new mention (and is flagged in the digest).
+The live page (as public scrapers record it: abuyak/Schools functions/research/govuk.js; see
+tests/fixtures/ofsted/) lists the reports as li.timeline__day, each with a <time> (the
+inspection, no datetime attribute) and a link to its PDF on files.ofsted.gov.uk whose hidden
+span.nonvisual reads "School inspection, pdf - 21 July 2023": the document's name and its
+publication date. The latest inspection's overall grade and sub-judgements stand above the list
+(div.subjudgements__overall, div.subjudgements__rates__item). Each report is read from the
+smallest block around its link, so a redesign that keeps link, dates and words together keeps
+working. The report's address is the PDF's, so a report is stored once and a new one is a new
+mention, dated when it was published (and flagged in that week's digest).
 """
 
 from __future__ import annotations
@@ -32,6 +38,7 @@ GRADE_WORDS = (
     "continues to be outstanding", "Insufficient evidence", "Taking effective action",
     "Not taking effective action",
 )
+OVERALL = "Overall effectiveness"
 _GRADE_RE = re.compile(r"\b(" + "|".join(re.escape(w) for w in GRADE_WORDS) + r")\b", re.I)
 _PDF_LINK = ("//a[contains(@href, 'files.ofsted.gov.uk') or "
              "contains(translate(@href, 'PDF', 'pdf'), '.pdf')]")
@@ -67,7 +74,8 @@ class OfstedSpider(SourceSpider):
                 published_at=report["published_at"], fetched_at=fetched_at, platform="ofsted",
                 author="Ofsted",
                 extra={"ofsted": {key: report[key] for key in
-                                  ("inspection_date", "published", "grades", "pdf")}
+                                  ("type", "inspection_date", "published", "grades",
+                                   "judgements", "pdf")}
                        | {"report_page": response.url}},
             )
 
@@ -76,6 +84,7 @@ def read_reports(html: str, url: str) -> list[dict[str, Any]]:
     """Every report on the page, newest first as the page lists them."""
     page = Selector(text=html)
     school = " ".join(page.xpath("//h1//text()").getall()).strip() or url
+    latest = _latest_judgements(page)
     reports: list[dict[str, Any]] = []
     seen: set[str] = set()
     for link in page.xpath(_PDF_LINK):
@@ -83,25 +92,101 @@ def read_reports(html: str, url: str) -> list[dict[str, Any]]:
         if not href or href in seen:
             continue
         seen.add(href)
-        block = _block(link)
-        text = html_to_text(block.get())
-        what = " ".join(" ".join(link.xpath(".//text()").getall()).split()) or "Ofsted report"
-        inspected, published = _dates(block, text)
-        grades = list(dict.fromkeys(m.group(1).capitalize() for m in _GRADE_RE.finditer(text)))
-        when = inspected.strftime("%-d %B %Y") if inspected else "date not given"
-        sentence = (f"{school}: {what}, inspection of {when}"
-                    + (f", published {published:%-d %B %Y}" if published else "")
-                    + (f". Judgement: {'; '.join(grades)}." if grades else "."))
-        reports.append({
-            "title": f"Ofsted: {what} ({when})",
-            "text": sentence,
-            "pdf": _absolute(href, url),
-            "inspection_date": inspected.isoformat() if inspected else None,
-            "published": published.isoformat() if published else None,
-            "published_at": _moment(published or inspected),
-            "grades": grades,
-        })
+        reports.append(_report(link, school, url, latest))
     return reports
+
+
+def _report(
+    link: Selector, school: str, url: str, latest: tuple[date | None, dict[str, str]]
+) -> dict[str, Any]:
+    block = _block(link)
+    # The hidden span ("School inspection, pdf - 21 July 2023") names the document and its
+    # publication date for screen readers; it is read, then kept out of the words shown.
+    hidden = _words(block.xpath(_HIDDEN + "//text()").getall())
+    visible = _without_hidden(block)
+    text = html_to_text(visible)
+    label, _, published_words = hidden.rpartition(" - ") if " - " in hidden else ("", "", "")
+    what = (label.split(",")[0].strip() if label else "") or _words(
+        link.xpath(".//text()[not(ancestor::*[" + _HIDDEN_TEST + "])]").getall()
+    ) or "Ofsted report"
+    kind = _kind(f"{what} {text}")
+    inspected, published = _dates(block, text)
+    published = _parse_day(published_words) or published
+    day = inspected
+    if kind == "conversion letter":  # dated, but no inspection
+        inspected = None
+    judgements = latest[1] if inspected is not None and inspected == latest[0] else {}
+    if judgements:
+        grades = [grade for area, grade in judgements.items() if area == OVERALL]
+    else:
+        grades = list(dict.fromkeys(m.group(1).capitalize() for m in _GRADE_RE.finditer(text)))
+    when = day.strftime("%-d %B %Y") if day else "date not given"
+    parts = [f"{school}: {what}" + (f", inspection of {when}" if inspected else f" of {when}")]
+    if published:
+        parts[0] += f", published {published:%-d %B %Y}"
+    if grades:
+        parts.append(f"Judgement: {'; '.join(grades)}")
+    parts += [f"{area}: {grade}" for area, grade in judgements.items() if area != OVERALL]
+    sentence = ". ".join(parts) + "."
+    return {
+        "title": f"Ofsted: {what} ({when})",
+        "text": sentence,
+        "pdf": _absolute((link.attrib.get("href") or "").strip(), url),
+        "type": kind,
+        "inspection_date": inspected.isoformat() if inspected else None,
+        "published": published.isoformat() if published else None,
+        "published_at": _moment(published or day),
+        "grades": grades,
+        "judgements": judgements,
+    }
+
+
+def _kind(words: str) -> str:
+    """inspection, monitoring, conversion letter or other, from the document's name."""
+    lowered = words.lower()
+    if "conversion" in lowered:
+        return "conversion letter"
+    if "monitoring" in lowered:
+        return "monitoring"
+    if "inspection" in lowered or "report" in lowered:
+        return "inspection"
+    return "other"
+
+
+def _latest_judgements(page: Selector) -> tuple[date | None, dict[str, str]]:
+    """The latest inspection's date and grades: div.subjudgements__overall ("The overall
+    outcome of the inspection on 26 April 2022 was: <strong>Good</strong>") and each
+    div.subjudgements__rates__item (a label, then <strong>grade</strong>)."""
+    overall = page.css("div.subjudgements__overall")
+    if not overall:
+        return None, {}
+    said = _words(overall[0].xpath(".//text()[not(ancestor::strong)]").getall())
+    written = _DATE_TEXT.search(said)
+    judgements: dict[str, str] = {}
+    grade = _words(overall[0].xpath(".//strong//text()").getall())
+    if grade:
+        judgements[OVERALL] = grade
+    for item in page.css("div.subjudgements__rates__item"):
+        area = _words(item.xpath(".//text()[not(ancestor::strong)]").getall()).rstrip(":")
+        value = _words(item.xpath(".//strong//text()").getall())
+        if area and value:
+            judgements[area] = value
+    return (_parse_day(written.group(1)) if written else None), judgements
+
+
+_HIDDEN_TEST = "contains(concat(' ', normalize-space(@class), ' '), ' nonvisual ')"
+_HIDDEN = ".//*[" + _HIDDEN_TEST + "]"
+
+
+def _without_hidden(block: Selector) -> str:
+    markup = block.get()
+    for hidden in block.xpath(_HIDDEN).getall():
+        markup = markup.replace(hidden, " ", 1)
+    return markup
+
+
+def _words(parts: list[str]) -> str:
+    return " ".join(" ".join(parts).split())
 
 
 def _block(link: Selector) -> Selector:

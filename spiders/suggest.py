@@ -1,17 +1,14 @@
 """Ready-made sources for one school: the public places a UK school is talked about and judged.
 
 Every address is built from the school's config (its names, town and URN), quoted exactly so a
-search engine looks for the whole name, never for its words one by one. Nothing is fetched here
-except, optionally, one Wikipedia lookup (`find_wikipedia_article`) to see whether the school has
-an article.
+search engine looks for the whole name, never for its words one by one. Nothing is fetched here;
+whether the school has a Wikipedia article is looked up through the crawl engine
+(spiders/suggest_lookup.py).
 """
 
 from __future__ import annotations
 
-import json
 import re
-import urllib.error
-import urllib.request
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,7 +21,10 @@ GOOGLE_NEWS = "https://news.google.com/rss/search"
 BING_NEWS = "https://www.bing.com/news/search"
 REDDIT = "https://www.reddit.com"
 WIKIPEDIA = "https://en.wikipedia.org"
-OFSTED_REPORTS = "https://reports.ofsted.gov.uk/provider/21/{urn}"
+# Ofsted files a school's reports under its phase: /provider/21/ for primary schools, /23/
+# for secondary ones (as public scrapers and school sites link them; abuyak/Schools' scraper).
+OFSTED_REPORTS = "https://reports.ofsted.gov.uk/provider/{category}/{urn}"
+OFSTED_PRIMARY, OFSTED_SECONDARY = 21, 23
 PARENT_VIEW = "https://parentview.ofsted.gov.uk/parent-view-results/urn/{urn}"
 MAX_QUERY_NAMES = 4  # Google and Bing cut long OR-queries short
 
@@ -111,6 +111,15 @@ def wikipedia_history_url(title: str) -> str:
     return f"{WIKIPEDIA}/w/index.php?title={page}&action=history&feed=atom"
 
 
+def ofsted_reports_url(urn: int, phase: str | None) -> str:
+    """The school's Ofsted report page for its GIAS phase ("Secondary", "Middle deemed
+    secondary" and "16 plus" are secondary; any other, or none, primary)."""
+    words = (phase or "").lower()
+    secondary = "secondary" in words or "16 plus" in words
+    category = OFSTED_SECONDARY if secondary else OFSTED_PRIMARY
+    return OFSTED_REPORTS.format(category=category, urn=urn)
+
+
 def local_subreddits(school: School) -> list[str]:
     """r/Town for the school's towns ("Ashcombe", "Kingston upon Thames" -> KingstonUponThames)."""
     names = []
@@ -192,8 +201,8 @@ def suggest_sources(school: School, wikipedia_title: str | None = None) -> list[
         ))
     if school.urn is not None:
         suggestions += [
-            Suggestion(f"{sid}-ofsted", "ofsted", OFSTED_REPORTS.format(urn=school.urn), "1d",
-                       [sid], "Ofsted report page: each new inspection report is flagged"),
+            Suggestion(f"{sid}-ofsted", "ofsted", ofsted_reports_url(school.urn, school.phase),
+                       "1d", [sid], "Ofsted report page: each new inspection report is flagged"),
             Suggestion(f"{sid}-parent-view", "parent_view", PARENT_VIEW.format(urn=school.urn),
                        "1d", [sid], "Ofsted Parent View: parents' answers kept as a time series"),
         ]
@@ -202,26 +211,6 @@ def suggest_sources(school: School, wikipedia_title: str | None = None) -> list[
 
 def alert_howto(school: School) -> str:
     return ALERT_HOWTO.format(query=exact_query(search_names(school)[:2]), school=school.id)
-
-
-def find_wikipedia_article(
-    school: School, *, api: str = f"{WIKIPEDIA}/w/api.php", user_agent: str, timeout: float = 10
-) -> str | None:
-    """The title of the school's English Wikipedia article, following redirects, or None."""
-    candidates = [school.name, *school.aliases][:10]
-    params = {"action": "query", "titles": "|".join(_plain(c) for c in candidates),
-              "redirects": "1", "format": "json", "formatversion": "2"}
-    request = urllib.request.Request(
-        f"{api}?{urlencode(params)}", headers={"User-Agent": user_agent}
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=timeout) as response:
-            answer = json.loads(response.read(2_000_000))
-    except (OSError, ValueError, urllib.error.URLError):
-        return None
-    pages = (answer.get("query") or {}).get("pages") or []
-    found = [page["title"] for page in pages if not page.get("missing") and page.get("title")]
-    return found[0] if found else None
 
 
 def on_mirror(url: str, base: str) -> str:

@@ -141,7 +141,8 @@ def test_scrub_removes_the_url_and_its_tokens_but_keeps_words() -> None:
 
 def _config(tmp_path: Path, channel_type: str) -> Config:
     return unattended_config(tmp_path, channel=[
-        {"name": "staff", "type": channel_type, "url_env": URL_ENV}])
+        {"name": "staff", "type": channel_type, "url_env": URL_ENV,
+         "allow_private": True}])  # the test services are on 127.0.0.1
 
 
 def _queue_hostile_alert(config: Config) -> Store:

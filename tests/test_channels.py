@@ -67,7 +67,8 @@ def webhook(monkeypatch: pytest.MonkeyPatch) -> Iterator[Webhook]:
 
 
 def _config(tmp_path: Path, **channel: Any) -> Config:
-    settings = {"name": "safeguarding", "type": "webhook", "url_env": URL_ENV, **channel}
+    settings = {"name": "safeguarding", "type": "webhook", "url_env": URL_ENV,
+                "allow_private": True, **channel}  # the test webhook is on 127.0.0.1
     return unattended_config(tmp_path, channel=[settings])
 
 
@@ -207,8 +208,10 @@ def test_the_weekly_digest_goes_once_to_channels_that_ask_and_names_failed_sourc
         tmp_path,
         source=[{"name": "forum", "kind": "forum", "url": "https://forum.example/board"}],
         channel=[{"name": "head", "type": "webhook", "url_env": URL_ENV, "digest": True,
+                  "allow_private": True,
                   "risks": ["high"]},
-                 {"name": "dsl", "type": "webhook", "url_env": URL_ENV}],
+                 {"name": "dsl", "type": "webhook", "url_env": URL_ENV,
+                  "allow_private": True}],
     )
     store = Store(config.store.path)
     slot = datetime.now(UTC)
@@ -262,7 +265,8 @@ def test_digest_send_command_posts_the_digest_to_a_channel(
     config.write_text(
         '[store]\npath = "store.duckdb"\n'
         '[[school]]\nid = "hollins-green"\nname = "Hollins Green Primary School"\n'
-        f'[[channel]]\nname = "head"\ntype = "webhook"\nurl_env = "{URL_ENV}"\ndigest = true\n',
+        f'[[channel]]\nname = "head"\ntype = "webhook"\nurl_env = "{URL_ENV}"\ndigest = true\n'
+        'allow_private = true\n',
         encoding="utf-8",
     )
     args = ["digest", "--config", str(config), "--send"]

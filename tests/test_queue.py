@@ -154,7 +154,7 @@ def test_a_poisoned_job_is_dead_lettered_and_shown_as_the_last_error(cluster: Cl
         original = dispatcher._send
 
         def poison(source: str, job_id: str, job: dict) -> None:
-            job["crawl"]["per_site"] = 0  # no worker can run this job
+            job["source"]["kind"] = "no-such-kind"  # no worker can run this job
             original(source, job_id, job)
 
         dispatcher._send = poison  # type: ignore[method-assign]

@@ -3,7 +3,6 @@ set-up (school add + sources suggest --add + crawl) on the demo's fixture sites,
 
 from __future__ import annotations
 
-import json
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 from urllib.parse import parse_qs, urlsplit
@@ -16,7 +15,6 @@ from schoolwatch.cli import cli
 from schoolwatch.demo import sites_folder
 from schoolwatch.demo.server import FixtureServer, send
 from spiders.suggest import (
-    find_wikipedia_article,
     google_news_url,
     on_mirror,
     search_names,
@@ -83,29 +81,67 @@ def test_on_mirror_keeps_host_path_and_query() -> None:
     )
 
 
-def _wiki_api(found: bool):
+ARTICLE = "/en.wikipedia.org/wiki/Hollins_Green_Primary_School"
+
+
+def _article(seen: list[str]):
     def route(handler: BaseHTTPRequestHandler) -> None:
-        assert "Hollins" in handler.path  # the school's names are what is looked up
-        page = {"title": "Hollins Green Primary School", "pageid": 7} if found else {
-            "title": "Hollins Green Primary School", "missing": True}
-        body = json.dumps({"batchcomplete": True, "query": {"pages": [page]}}).encode()
-        send(handler, 200, body, "application/json")
+        seen.append(handler.headers.get("User-Agent", ""))
+        body = (b'<html><head><link rel="canonical" '
+                b'href="https://en.wikipedia.org/wiki/Hollins_Green_Primary_School"></head>'
+                b'<body><h1 id="firstHeading">Hollins Green Primary School</h1></body></html>')
+        send(handler, 200, body, "text/html; charset=utf-8")
 
     return route
 
 
-def test_the_wikipedia_lookup_finds_an_article_or_none() -> None:
-    school = School(id="hollins-green", name="Hollins Green Primary School")
-    for found, expected in ((True, "Hollins Green Primary School"), (False, None)):
-        with FixtureServer(routes={"/w/api.php": _wiki_api(found)}) as server:
-            title = find_wikipedia_article(
-                school, api=f"{server.base_url}/w/api.php", user_agent="test", timeout=5
-            )
-        assert title == expected
-    # Unreachable: no suggestion, no error.
-    assert find_wikipedia_article(
-        school, api="http://127.0.0.1:9/w/api.php", user_agent="test", timeout=2
-    ) is None
+def _suggest(config: Path, base: str, *extra: str):
+    return CliRunner().invoke(cli, ["sources", "suggest", "--config", str(config), "--school",
+                                    "hollins-green", "--base", base, *extra])
+
+
+def _config(tmp_path: Path, allow_private: bool = True) -> Path:
+    config = tmp_path / "schoolwatch.toml"
+    config.write_text(
+        f"[crawl]\nallow_private = {str(allow_private).lower()}\nretries = 0\n"
+        'user_agent = "schoolwatch-test/1 (+https://school.example/contact)"\n\n'
+        '[[school]]\nid = "hollins-green"\nname = "Hollins Green Primary School"\n',
+        encoding="utf-8",
+    )
+    return config
+
+
+def test_the_wikipedia_lookup_goes_through_the_engine(tmp_path: Path) -> None:
+    seen: list[str] = []
+    with FixtureServer(routes={ARTICLE: _article(seen)}) as server:
+        found = _suggest(_config(tmp_path), server.base_url)
+        missing_then = server.hits.get("/en.wikipedia.org/wiki/Hollins_Green_Primary", 0)
+    assert found.exit_code == 0, found.output
+    assert "Wikipedia history feed of 'Hollins Green Primary School'" in found.output
+    assert seen == ["schoolwatch-test/1 (+https://school.example/contact)"]  # the crawl's UA
+    assert missing_then == 0  # the full name was found first: no further look-up
+
+
+def test_a_lookup_outside_the_guard_or_offline_says_so_in_one_line(tmp_path: Path) -> None:
+    with FixtureServer(routes={ARTICLE: _article([])}) as server:
+        guarded = _suggest(_config(tmp_path, allow_private=False), server.base_url)
+    assert guarded.exit_code == 0, guarded.output
+    assert "Wikipedia history feed" not in guarded.output
+    assert "private" in guarded.output.lower() and "add it by hand" in guarded.output
+    offline = _suggest(_config(tmp_path), "http://127.0.0.1:9")  # nothing listens there
+    assert offline.exit_code == 0, offline.output
+    line = ("offline: no Wikipedia article looked up; run again with a connection or add it "
+            "by hand")
+    assert offline.output.count(line) == 1
+    assert "[[source]]" in offline.output  # the other suggestions are still given
+
+
+def test_no_article_means_no_wikipedia_suggestion_and_no_warning(tmp_path: Path) -> None:
+    with FixtureServer(routes={}) as server:  # every page a 404
+        result = _suggest(_config(tmp_path), server.base_url)
+    assert result.exit_code == 0, result.output
+    assert "history feed" not in result.output
+    assert "offline" not in result.output and "failed" not in result.output
 
 
 def test_suggest_prints_blocks_and_the_alert_howto(tmp_path: Path) -> None:

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 import urllib.error
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -65,14 +66,22 @@ def test_the_session_secret_comes_from_the_environment_or_a_private_file(
         session_secret(path)
 
 
-def test_the_login_limiter_counts_failures_in_a_window() -> None:
-    limiter = LoginLimiter(attempts=2, window=0.2)
-    limiter.failed("email:a")
-    assert not limiter.blocked("email:a")
-    limiter.failed("email:a")
-    assert limiter.blocked("email:a") and not limiter.blocked("email:b")
-    time.sleep(0.25)
-    assert not limiter.blocked("email:a")
+def test_the_login_limiter_counts_failures_in_a_window(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store.duckdb")
+    limiter = LoginLimiter(store, attempts=2, window=timedelta(minutes=15))
+    limiter.failed("email:a", "address:1")
+    assert not limiter.blocked("email:a", "address:1")
+    limiter.failed("email:a", "address:1")
+    assert limiter.blocked("email:a", "address:2") and not limiter.blocked("email:b", "address:2")
+    # an address is blocked at four times the attempts, whatever emails it tries
+    for n in range(7):
+        limiter.failed(f"email:{n}", "address:3")
+    assert not limiter.blocked("email:b", "address:3")
+    limiter.failed("email:x", "address:3")
+    assert limiter.blocked("email:b", "address:3")
+    time.sleep(0.05)  # the same failures, seen through a window that has passed them
+    assert not LoginLimiter(store, 2, window=timedelta(seconds=0.05)).blocked("email:a",
+                                                                              "address:1")
 
 
 @pytest.mark.parametrize(("target", "expected"), [

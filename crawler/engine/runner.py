@@ -426,7 +426,8 @@ def _extract_in_child(job: dict[str, Any]) -> tuple[list[dict[str, Any]], Source
     (spider,) = run_spiders(
         job["crawl"], job["sources"], job["spiders"], job["log_level"], None
     )
-    return [item.as_json() for item in spider.collected], spider.run
+    measured = [point.as_json() for point in getattr(spider, "series", [])]
+    return [item.as_json() for item in spider.collected] + measured, spider.run
 
 
 def _spider_in_child(job: dict[str, Any]) -> list[Any]:

@@ -120,6 +120,11 @@ class School(_Section):
         description="The DfE unique reference number; Ofsted and Parent View pages use it.",
     )
     website: str | None = Field(None, description="The school's own website.")
+    phase: str | None = Field(
+        None,
+        description="Phase of education as GIAS names it ('Primary', 'Secondary', ...): "
+        "which Ofsted report page `sources suggest` builds.",
+    )
     context: list[str] = Field(
         default_factory=list,
         description="Place names (the town, the locality) that, near an ambiguous name, also "

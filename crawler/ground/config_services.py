@@ -9,8 +9,16 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StrictBool,
+    field_validator,
+    model_validator,
+)
 
 from crawler.ground.durations import Duration
 from crawler.ground.vocab import Category, Risk
@@ -72,6 +80,20 @@ class Channel(Section):
         None,
         description="'21:00-07:00' in UK time: anything but a high-risk alert waits until the "
         "end (high risk is never held).",
+    )
+    allow_private: StrictBool = Field(
+        False,
+        description="Deliver to an address on this machine or a private network (a webhook on "
+        "your intranet). Off: public addresses only, checked after DNS and at every redirect.",
+    )
+    follow_redirects: StrictBool = Field(
+        False,
+        description="Follow a redirect the service answers with (each hop still checked). Off: "
+        "a redirect is reported as the error and nothing is sent on.",
+    )
+    timeout: Duration = Field(
+        timedelta(seconds=30),
+        description="The most one delivery may take, connecting, sending and waiting included.",
     )
 
     @field_validator("type")
@@ -228,8 +250,12 @@ class QueueSettings(Section):
     def _redis_url(cls, url: str) -> str:
         if not re.match(r"^(rediss?|unix)://", url):
             raise ValueError(f"{url!r} is not a redis://, rediss:// or unix:// URL")
-        if re.match(r"^rediss?://[^/@]*:[^/@]+@", url):
-            raise ValueError("put the Redis password in the environment (password_env), not here")
+        parts = urlsplit(url)
+        in_query = any(name.strip().lower() == "password"
+                       for name, _ in parse_qsl(parts.query, keep_blank_values=True))
+        if parts.password is not None or in_query or re.search(r":[^/@]*@", parts.netloc):
+            raise ValueError("put the Redis password in the environment (password_env), not in "
+                             "the URL")
         return url
 
 

@@ -56,8 +56,22 @@ class GiasSchool:
         return name or None
 
 
+@dataclass(frozen=True)
+class GiasRows:
+    """The schools of a GIAS file, and one line for each row that had to be left out."""
+
+    schools: list[GiasSchool]
+    skipped: list[str]
+
+
 def read_gias(path: str | Path) -> list[GiasSchool]:
-    """Every row of the file, open and closed, in file order."""
+    """Every usable row of the file, open and closed, in file order."""
+    return read_gias_rows(path).schools
+
+
+def read_gias_rows(path: str | Path) -> GiasRows:
+    """Every row of the file, open and closed, in file order; a row without a name (DfE's
+    files have them) is left out and said so, not a failure of the whole file."""
     path = Path(path)
     try:
         raw = path.read_bytes()
@@ -72,12 +86,17 @@ def read_gias(path: str | Path) -> list[GiasSchool]:
             "download 'all establishment data' from get-information-schools.service.gov.uk"
         )
     schools = []
+    skipped = []
     for line, row in enumerate(reader, start=2):
         urn = (row.get("URN") or "").strip()
         if not urn.isdigit():
             raise GiasFileError(f"{path}: line {line}: URN {urn!r} is not a number")
-        schools.append(_school(int(urn), row))
-    return schools
+        school = _school(int(urn), row)
+        if not school.name:
+            skipped.append(f"{path.name}: line {line}: URN {urn} has no name; skipped")
+            continue
+        schools.append(school)
+    return GiasRows(schools, skipped)
 
 
 def find_urn(schools: Iterable[GiasSchool], urn: int) -> GiasSchool:
@@ -135,7 +154,8 @@ def _school(urn: int, row: dict[str, str | None]) -> GiasSchool:
         name=cell("EstablishmentName"),
         status=cell("EstablishmentStatus (name)"),
         town=cell("Town"),
-        locality=cell("Locality"),
+        # The village is in Locality, or (often, in real rows) in Address3 with Locality blank
+        locality=cell("Locality") or cell("Address3"),
         county=cell("County (name)"),
         postcode=cell("Postcode"),
         website=_website(cell("SchoolWebsite")),

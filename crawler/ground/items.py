@@ -113,6 +113,11 @@ class SeriesPoint:
     series: str  # e.g. parent_view
     observed_at: datetime  # when schoolwatch read it
     as_of: date | None  # the date the publisher gives the figures
-    metric: str  # e.g. "submissions", "Q1. My child is happy at this school."
+    metric: str  # e.g. "submissions", "My child is happy at this school"
     value: float
     detail: dict[str, Any] = field(default_factory=dict)
+
+    def as_json(self) -> dict[str, Any]:
+        """What `schoolwatch extract` prints for a measurement."""
+        return {"series": self.series, "metric": self.metric, "value": self.value,
+                "as_of": self.as_of.isoformat() if self.as_of else None, "detail": self.detail}

@@ -3,8 +3,9 @@
 One module per table family, each a mixin of typed methods on `Store`: mentions (with versions
 and sightings), evidence (raw responses, HTTP validators, crawl state), runs (crawls and the
 scheduler's), classifications, cases, outbox, digests (what the digest and report read) and
-retention; users, triage (statuses, notes, corrections) and the audit log of the web
-inbox. Schema changes are named migrations in migrations/, recorded in schema_migrations.
+retention; users, web sessions and failed logins, triage (statuses, notes, corrections) and
+the audit log of the web inbox. Schema changes are named migrations in migrations/, recorded in
+schema_migrations.
 """
 
 from __future__ import annotations
@@ -41,6 +42,7 @@ from crawler.store.retention import PurgeResult, RetentionStore
 from crawler.store.runs import RunStore
 from crawler.store.screenprints import ScreenPrintStore
 from crawler.store.series import SeriesStore
+from crawler.store.sessions import LoginFailures, SessionStore, WebSession
 from crawler.store.spool import SpooledCrawl, SpoolStore, SpoolWrite
 from crawler.store.users import User, UserStore
 
@@ -61,6 +63,7 @@ class Store(
     AuditStore,
     SeriesStore,
     ScreenPrintStore,
+    SessionStore,
 ):
     """A DuckDB file of mentions. Each method opens the file for as short a time as it can."""
 
@@ -79,6 +82,7 @@ __all__ = [
     "ClassificationRow",
     "InboxFilter",
     "InboxPage",
+    "LoginFailures",
     "OutgoingMessage",
     "PendingMention",
     "PurgeResult",
@@ -90,6 +94,7 @@ __all__ = [
     "SpooledCrawl",
     "Store",
     "User",
+    "WebSession",
     "WriteResult",
     "connect",
     "migration_names",

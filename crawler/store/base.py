@@ -221,7 +221,9 @@ class StoreBase:
             con.close()
         return QueryResult(columns, rows)
 
-    def query(self, sql: str, params: Sequence[Any] | None = None) -> QueryResult:
+    def query(
+        self, sql: str, params: Sequence[Any] | dict[str, Any] | None = None
+    ) -> QueryResult:
         """Runs the store's own read-only SQL (a user's SQL goes through `user_query`)."""
         with self.reader() as con:
             try:

@@ -113,14 +113,16 @@ class ChannelStore(StoreBase):
             for row in rows
         ]
 
-    def mark_delivered(self, delivery_id: str) -> None:
+    def mark_delivered(self, delivery_id: str, note: str | None = None) -> None:
+        """Sent: never sent again. `note` says what is uncertain (a receiver that took the
+        message without answering), shown where an error would be."""
         stamp = now()
         with self.transaction() as con:
             con.execute(
                 "UPDATE channel_deliveries SET sent_at = ?, last_attempt_at = ?, "
-                "attempts = attempts + 1, last_error = NULL, claimed_until = NULL "
+                "attempts = attempts + 1, last_error = ?, claimed_until = NULL "
                 "WHERE delivery_id = ? AND sent_at IS NULL",
-                [stamp, stamp, delivery_id],
+                [stamp, stamp, None if note is None else note[:500], delivery_id],
             )
 
     def mark_delivery_failed(self, delivery_id: str, error: str) -> None:

@@ -64,19 +64,26 @@ class RunStore(StoreBase):
         )
         return {row[0] for row in result.rows}
 
-    def source_overview(self) -> QueryResult:
-        """Per source: the latest run, its status, the last error seen, and mentions found."""
+    def source_overview(
+        self, sources: Sequence[str] | None = None, schools: Sequence[str] | None = None
+    ) -> QueryResult:
+        """Per source: the latest run, its status, the last error seen, and mentions found.
+        `sources` limits the rows to those sources and `schools` the mentions counted to those
+        schools (a lead's view); None for either means all."""
         return self.query(
             """
             WITH latest AS (
                 SELECT * FROM crawl_runs
+                WHERE $sources::VARCHAR[] IS NULL OR list_contains($sources, source)
                 QUALIFY row_number() OVER (PARTITION BY source ORDER BY started_at DESC) = 1
             ), last_failure AS (
                 SELECT source, arg_max(last_error, started_at) AS last_error,
                        max(started_at) AS failed_at
                 FROM crawl_runs WHERE last_error IS NOT NULL GROUP BY source
             ), found AS (
-                SELECT source, count(*) AS mentions FROM mention_records GROUP BY source
+                SELECT source, count(*) AS mentions FROM mention_records
+                WHERE $schools::VARCHAR[] IS NULL OR list_contains($schools, school_id)
+                GROUP BY source
             )
             SELECT l.source, l.started_at AS last_run, l.status, l.pages_fetched,
                    l.new_mentions, coalesce(l.last_error, f.last_error) AS last_error,
@@ -85,7 +92,9 @@ class RunStore(StoreBase):
             LEFT JOIN last_failure f ON f.source = l.source
             LEFT JOIN found m ON m.source = l.source
             ORDER BY l.source
-            """
+            """,
+            {"sources": None if sources is None else list(sources),
+             "schools": None if schools is None else list(schools)},
         )
 
     def source_runs(

@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
+import duckdb
+
 from crawler.ground.errors import AuthError
 from crawler.store.audit import record_action
 from crawler.store.base import StoreBase
@@ -40,11 +42,26 @@ class User:
         return self.is_admin or school_id in self.schools
 
 
-_USER_SQL = "SELECT id, email, password_hash, role, schools, created_at FROM users "
+def user_sql(alias: str = "") -> str:
+    """The SELECT of a user's columns (before FROM), in user_from_row's order."""
+    prefix = f"{alias}." if alias else ""
+    return "SELECT " + ", ".join(prefix + name for name in (
+        "id", "email", "password_hash", "role", "schools", "created_at")) + " "
 
 
-def _user(row: tuple[Any, ...]) -> User:
+_USER_SQL = user_sql() + "FROM users "
+
+
+def user_from_row(row: tuple[Any, ...]) -> User:
     return User(row[0], row[1], row[2], row[3], tuple(row[4] or ()), row[5])
+
+
+def end_sessions_of(con: duckdb.DuckDBPyConnection, email: str) -> int:
+    """In the caller's transaction: ends every web session of the user with this email."""
+    rows = con.execute(
+        "DELETE FROM web_sessions WHERE user_id IN (SELECT id FROM users WHERE email = ?) "
+        "RETURNING 1", [email]).fetchall()
+    return len(rows)
 
 
 class UserStore(StoreBase):
@@ -77,22 +94,37 @@ class UserStore(StoreBase):
         with self.transaction() as con:
             if not con.execute("SELECT 1 FROM users WHERE email = ?", [email]).fetchall():
                 raise AuthError(f"no user {email}")
+            end_sessions_of(con, email)
             con.execute("DELETE FROM users WHERE email = ?", [email])
             record_action(con, actor, "user_remove", before={"email": email})
 
     def users(self) -> list[User]:
         with self.reader() as con:
-            return [_user(row) for row in con.execute(_USER_SQL + "ORDER BY email").fetchall()]
+            rows = con.execute(_USER_SQL + "ORDER BY email").fetchall()
+        return [user_from_row(row) for row in rows]
 
     def user_by_email(self, email: str) -> User | None:
         with self.reader() as con:
             rows = con.execute(_USER_SQL + "WHERE email = ?", [normalise_email(email)]).fetchall()
-        return _user(rows[0]) if rows else None
+        return user_from_row(rows[0]) if rows else None
 
     def user_by_id(self, user_id: int) -> User | None:
         with self.reader() as con:
             rows = con.execute(_USER_SQL + "WHERE id = ?", [user_id]).fetchall()
-        return _user(rows[0]) if rows else None
+        return user_from_row(rows[0]) if rows else None
+
+    def reset_password(self, email: str, password_hash: str, actor: str) -> int:
+        """A new password: every session of the user ends (how many did)."""
+        email = normalise_email(email)
+        with self.transaction() as con:
+            if not con.execute("SELECT 1 FROM users WHERE email = ?", [email]).fetchall():
+                raise AuthError(f"no user {email}")
+            ended = end_sessions_of(con, email)
+            con.execute("UPDATE users SET password_hash = ? WHERE email = ?",
+                        [password_hash, email])
+            record_action(con, actor, "user_reset_password", after={"email": email,
+                                                                     "sessions_ended": ended})
+        return ended
 
     def set_password_hash(self, user_id: int, password_hash: str) -> None:
         """Replaces a hash (argon2 asks for a rehash when its parameters grow)."""

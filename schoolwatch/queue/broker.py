@@ -8,6 +8,7 @@ import os
 import socket
 import threading
 from typing import Any
+from urllib.parse import urlsplit
 
 import redis
 from dramatiq.brokers.redis import MAINTENANCE_SCALE, RedisBroker
@@ -15,19 +16,70 @@ from dramatiq.common import current_millis, dq_name
 
 from crawler.ground.config import QueueSettings
 from crawler.ground.errors import QueueError
+from schoolwatch.queue.checks import (
+    CRAWL_ACTOR,
+    CRAWL_QUEUE,
+    INGEST_ACTOR,
+    INGEST_QUEUE,
+    message_problem,
+)
 
 log = logging.getLogger("schoolwatch.queue")
 
-CRAWL_QUEUE = "crawl"
-INGEST_QUEUE = "ingest"
-CRAWL_ACTOR = "crawl_source"
-INGEST_ACTOR = "ingest_result"
 
 # A source's job, as `schoolwatch sources` shows it. `queued`, `running` and `crawled` (the
 # result waits for the ingest) are live; `failing` is a dead-lettered job whose failure is on
 # its way to the store; `failed` is written there as the source's last error.
 QUEUED, RUNNING, CRAWLED, FAILING, FAILED = "queued", "running", "crawled", "failing", "failed"
 LIVE_STATES = (QUEUED, RUNNING, CRAWLED, FAILING)
+
+
+__all__ = ["CRAWL_ACTOR", "CRAWL_QUEUE", "INGEST_ACTOR", "INGEST_QUEUE"]
+
+
+def shown_url(url: str) -> str:
+    """The queue's address for a log line or an error: scheme, host, port and path, never a
+    user, password or query (the config refuses a password there; this is the second lock)."""
+    parts = urlsplit(url)
+    host = parts.hostname or ""
+    if ":" in host:
+        host = f"[{host}]"
+    port = f":{parts.port}" if parts.port else ""
+    return f"{parts.scheme}://{host}{port}{parts.path}"
+
+
+class CheckedRedisBroker(RedisBroker):
+    """Dramatiq's Redis broker, checking each fetched message before a consumer sees it
+    (schoolwatch/queue/checks.py): one that fails goes to the dead letters once."""
+
+    def do_fetch(self, queue_name: str, prefetch: int) -> list[bytes]:
+        fetched = self._dispatch("fetch")(queue_name, prefetch)
+        good = []
+        for data in fetched:
+            problem = message_problem(data, queue_name)
+            if problem is None:
+                good.append(data)
+            else:
+                self._refuse(queue_name, data, problem)
+        return good
+
+    def _refuse(self, queue_name: str, data: bytes | None, problem: str) -> None:
+        """Finds the refused message's id among this broker's unacknowledged ones (a message
+        that is not JSON cannot say its own id) and dead-letters it: never fetched again."""
+        acks = f"{self.namespace}:__acks__.{self.broker_id}.{queue_name}"
+        bodies = f"{self.namespace}:{queue_name}.msgs"
+        ids = sorted(self.client.smembers(acks))
+        found = None
+        if ids:
+            for message_id, body in zip(ids, self.client.hmget(bodies, ids), strict=True):
+                if body == data:
+                    found = message_id.decode(errors="replace")
+                    break
+        if found is not None:
+            self.do_nack(queue_name, found)
+        log.error("refused message %s on the %s queue (%s bytes): %s; moved to the dead "
+                  "letters, never run", found or "?", queue_name,
+                  "no" if data is None else f"{len(data):,}", problem)
 
 
 def redis_client(settings: QueueSettings) -> redis.Redis:
@@ -41,7 +93,7 @@ def make_broker(
 ) -> RedisBroker:
     """A Dramatiq broker on [queue]; `maintenance` is the share of broker calls that also move
     the jobs of workers silent for visibility_timeout back onto their queue."""
-    broker = RedisBroker(
+    broker = CheckedRedisBroker(
         client=redis_client(settings),
         namespace=settings.namespace,
         heartbeat_timeout=int(settings.visibility_timeout.total_seconds() * 1000),
@@ -57,7 +109,7 @@ def check_connection(client: redis.Redis, settings: QueueSettings) -> None:
     try:
         client.ping()
     except redis.RedisError as exc:
-        raise QueueError(f"cannot reach the queue at {settings.url}: {exc}") from None
+        raise QueueError(f"cannot reach the queue at {shown_url(settings.url)}: {exc}") from None
 
 
 def source_key(settings: QueueSettings, source: str) -> str:

@@ -12,6 +12,7 @@ import click
 
 from crawler.ground.config import Config
 from crawler.ground.errors import SchoolwatchError
+from schoolwatch.logs import guard_handlers
 from schoolwatch.ui import config_option, load_from_option
 
 LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
@@ -29,6 +30,7 @@ def _queue_config(config_path: Path | None) -> Config:
 
 def _logging(verbose: bool) -> None:
     logging.basicConfig(level=logging.INFO, format=LOG_FORMAT, force=True)
+    guard_handlers()  # a queue message's text never forges a log line
     logging.getLogger("dramatiq").setLevel(logging.INFO if verbose else logging.WARNING)
 
 

@@ -160,4 +160,4 @@ def queue_overview(config: Config) -> tuple[dict[str, dict[str, str]], str | Non
         finally:
             client.close()
     except redis.RedisError as exc:
-        return {}, f"cannot reach the queue at {config.queue.url}: {exc}"
+        return {}, f"cannot reach the queue at {q.shown_url(config.queue.url)}: {exc}"

@@ -164,7 +164,7 @@ def run_ingest(config: Config, stop: threading.Event,
     ingest = Ingest(config)
     q.check_connection(ingest.broker.client, ingest.settings)
     with q.Heartbeat(ingest.broker):
-        log.info("ingest: writing results from %s into %s", ingest.settings.url,
+        log.info("ingest: writing results from %s into %s", q.shown_url(ingest.settings.url),
                  config.store.path)
         while not stop.is_set():
             batch = ingest.drain()

@@ -4,7 +4,9 @@ Each job runs in the same child-process runner as `schoolwatch crawl` (robots, l
 errors, conditional GET and resume points from the job), started from a forkserver that holds
 Scrapy imported. Requests take a per-site lease in Redis first (crawler/engine/site_lease.py).
 The worker never opens the store: the result goes on the ingest queue, and the job is
-acknowledged once it is there.
+acknowledged once it is there. A job names what to crawl; how (private addresses, robots.txt,
+limits, politeness) is this worker's own [crawl], which a job may only tighten; a malformed
+message never reaches the actor (schoolwatch/queue/checks.py).
 
 A job that fails is tried again after [queue] retry_delay; after [queue] max_tries (counting
 tries whose worker died) it goes to the dead-letter list and its error is sent to the ingest,
@@ -18,17 +20,18 @@ import signal
 import threading
 import time
 from collections.abc import Callable
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from types import FrameType
 from typing import Any
 
 import dramatiq
 import redis
+from dramatiq import Retry
 from dramatiq.middleware import CurrentMessage, Retries
 
 from crawler.engine.runner import collect
 from crawler.engine.site_lease import LeaseSettings
-from crawler.ground.config import Config, QueueSettings
+from crawler.ground.config import Config, CrawlSettings, QueueSettings
 from schoolwatch.queue import broker as q
 from schoolwatch.queue.payload import decode_job, encode_failure, encode_result, job_source
 from spiders import SPIDERS
@@ -56,12 +59,32 @@ def send_result(broker: Any, result: dict[str, Any], patience: float = SEND_PATI
             time.sleep(0.5)
 
 
+def tightened(own: CrawlSettings, asked: CrawlSettings) -> CrawlSettings:
+    """The worker's [crawl], stricter where the job asks for stricter (fewer requests at once, a
+    longer delay, fewer pages) and never looser: a job cannot allow private addresses, ignore
+    robots.txt, raise a limit or change the User-Agent."""
+    no_delay = timedelta(0)
+    delay = max(own.delay or no_delay, asked.delay or no_delay)
+    return own.model_copy(update={
+        "obey_robots": own.obey_robots or asked.obey_robots,
+        "allow_private": own.allow_private and asked.allow_private,
+        "timeout": min(own.timeout, asked.timeout),
+        "max_bytes": min(own.max_bytes, asked.max_bytes),
+        "retries": min(own.retries, asked.retries),
+        "max_retry_after": min(own.max_retry_after, asked.max_retry_after),
+        "delay": delay or None,
+        "per_site": min(own.per_site, asked.per_site),
+        "max_pages": min(own.max_pages, asked.max_pages),
+    })
+
+
 class CrawlJob:
     """The actor: one source crawl per message."""
 
     def __init__(self, config: Config, broker: Any, context: Any, log_level: str) -> None:
         assert config.queue is not None
         self.settings: QueueSettings = config.queue
+        self.crawl = config.crawl
         self.broker = broker
         self.client = broker.client
         self.context = context
@@ -84,7 +107,10 @@ class CrawlJob:
         log.info("crawling %s (job %s, try %d of %d)", source_name, job_id, tries, max_tries)
         crawl_started = time.perf_counter()
         try:
-            job_id, source, schools, crawl_settings, inputs = decode_job(job)
+            # The job says what to crawl; how is this worker's own [crawl], which the job may
+            # only make stricter.
+            job_id, source, schools, asked, inputs = decode_job(job)
+            crawl_settings = tightened(self.crawl, asked)
             lease = LeaseSettings(
                 url=self.settings.url, password_env=self.settings.password_env,
                 namespace=self.settings.namespace, per_site=crawl_settings.per_site,
@@ -107,7 +133,9 @@ class CrawlJob:
             log.warning("%s failed (try %d of %d): %s", source_name, tries, max_tries, error)
             q.set_state(self.client, self.settings, source_name, job_id, q.QUEUED,
                         error=error, tries=tries)
-            raise
+            # Retry, not the exception: Dramatiq would log the whole message (the job) with it.
+            raise Retry(f"{source_name}: {error}"[:500],
+                        delay=int(self.settings.retry_delay.total_seconds() * 1000)) from None
         seconds = time.perf_counter() - crawl_started
         send_result(self.broker, encode_result(job_id, source_name, self.worker, collected))
         q.set_state(self.client, self.settings, source_name, job_id, q.CRAWLED,
@@ -174,7 +202,7 @@ def run_worker(config: Config, *, threads: int = 1, stop_after: float = 60.0,
         with q.Heartbeat(worker.broker):
             worker.start()
             log.info("worker %s: %d thread(s) on %s", q.worker_name(), threads,
-                     config.queue.url if config.queue else "?")
+                     q.shown_url(config.queue.url) if config.queue else "?")
             if on_ready is not None:
                 on_ready()
             stopping.wait()

@@ -23,7 +23,6 @@ from jinja2 import Environment, FileSystemLoader, select_autoescape
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.middleware import Middleware
-from starlette.middleware.sessions import SessionMiddleware
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Mount, Route
@@ -33,12 +32,18 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from crawler.ground.config import Config
 from crawler.ground.errors import StoreLockedError
 from crawler.ground.inbox_status import LABELS
-from crawler.ground.vocab import LONDON
-from crawler.store import Store
+from crawler.ground.vocab import LONDON, now
+from crawler.store import Store, WebSession
 from crawler.store.users import User
 from digest.coverage import coverage
 from digest.safety import safe_url
-from schoolwatch.web.auth import LoginLimiter, csrf_ok, new_csrf_token, session_secret
+from schoolwatch.web.auth import (
+    LoginLimiter,
+    csrf_ok,
+    new_csrf_token,
+    session_key,
+    session_secret,
+)
 from schoolwatch.web.words import FILTERS as WORDS
 
 T = TypeVar("T")
@@ -54,6 +59,8 @@ SECURITY_HEADERS = [
     (b"cache-control", b"no-store"),
 ]
 CHOICES_TTL = 60.0
+SESSION_COOKIE = "schoolwatch_session"
+CSRF_COOKIE = "schoolwatch_csrf"
 WEB_DIR = Path(str(resources.files("schoolwatch.web")))
 
 
@@ -93,10 +100,10 @@ class Web:
         self.store = store
         self.lock = threading.Lock()
         self._choices: dict[tuple[str, ...] | None, tuple[float, dict[str, list[str]]]] = {}
+        self.secret = session_secret(config.web.secret_file)
+        # Per email typed, and (more loosely, since a school's NAT shares one) per address.
+        self.limiter = LoginLimiter(store, config.web.login_attempts)
         self._coverage: dict[tuple[str, ...] | None, tuple[float, str | None]] = {}
-        # Per address, and (more loosely, since a proxy or a school's NAT shares one) per client.
-        self.limiter = LoginLimiter(config.web.login_attempts)
-        self.client_limiter = LoginLimiter(config.web.login_attempts * 4)
         self.env = Environment(
             loader=FileSystemLoader(WEB_DIR / "templates"),
             autoescape=select_autoescape(default=True, default_for_string=True),
@@ -136,13 +143,22 @@ class Web:
     def render(
         self, request: Request, name: str, context: dict[str, Any], status_code: int = 200
     ) -> HTMLResponse:
+        token = csrf_token(request)
         context = {
             "request": request,
             "user": request.scope.get("user"),
-            "csrf_token": csrf_token(request),
+            "csrf_token": token,
             **context,
         }
-        return HTMLResponse(self.env.get_template(name).render(context), status_code=status_code)
+        response = HTMLResponse(self.env.get_template(name).render(context),
+                                status_code=status_code)
+        if "user" not in request.scope and request.cookies.get(CSRF_COOKIE) != token:
+            self.set_cookie(response, CSRF_COOKIE, token)
+        return response
+
+    def set_cookie(self, response: Response, name: str, value: str) -> None:
+        response.set_cookie(name, value, max_age=self.config.web.session_hours * 3600,
+                            httponly=True, samesite="lax", secure=self.config.web.secure_cookies)
 
     def error(self, request: Request, status: int, message: str) -> HTMLResponse:
         return self.render(request, "error.html", {"status": status, "message": message}, status)
@@ -155,11 +171,24 @@ def _when(value: datetime | None, fmt: str = "%d %b %Y %H:%M") -> str:
 
 
 def csrf_token(request: Request) -> str:
-    token = request.session.get("csrf")
-    if not token:
+    """The forms' token: the session's once logged in; before that (the login form) a random
+    one in a cookie of its own, which the posted form must repeat."""
+    if "csrf" in request.scope:
+        return str(request.scope["csrf"])
+    token = request.cookies.get(CSRF_COOKIE) or ""
+    if len(token) < 32:
         token = new_csrf_token()
-        request.session["csrf"] = token
-    return str(token)
+    request.scope["csrf"] = token
+    return token
+
+
+async def current_session(request: Request) -> WebSession | None:
+    """The live session the cookie names (one read of the store), or None."""
+    session_id = request.cookies.get(SESSION_COOKIE)
+    if not session_id or len(session_id) > 100:
+        return None
+    web = web_of(request)
+    return await web.db(web.store.session, session_key(session_id), now())
 
 
 def web_of(request: Request) -> Web:
@@ -188,15 +217,20 @@ def login_required(handler: Handler) -> Handler:
     @wraps(handler)
     async def wrapped(request: Request) -> Response:
         web = web_of(request)
-        user_id = request.session.get("uid")
-        user = await web.db(web.store.user_by_id, int(user_id)) if user_id else None
-        if user is None or request.session.get("ph") != user.password_hash[-16:]:
-            request.session.pop("uid", None)
+        session = await current_session(request)
+        if session is None:
             if request.method != "GET":
-                return web.error(request, 401, "Your session has ended: log in again.")
-            target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-            return RedirectResponse(f"/login?next={quote(target)}", status_code=303)
-        request.scope["user"] = user
+                response: Response = web.error(request, 401,
+                                               "Your session has ended: log in again.")
+            else:
+                target = request.url.path + (f"?{request.url.query}" if request.url.query
+                                             else "")
+                response = RedirectResponse(f"/login?next={quote(target)}", status_code=303)
+            if SESSION_COOKIE in request.cookies:
+                response.delete_cookie(SESSION_COOKIE)
+            return response
+        request.scope["user"] = session.user
+        request.scope["csrf"] = session.csrf
         return await handler(request)
 
     return wrapped
@@ -205,7 +239,8 @@ def login_required(handler: Handler) -> Handler:
 async def checked_form(request: Request) -> dict[str, Any] | None:
     """The posted form when its CSRF token matches the session's, else None."""
     form = await request.form()
-    if not csrf_ok(request.session.get("csrf"), str(form.get("csrf_token") or "")):
+    expected = request.scope.get("csrf") or request.cookies.get(CSRF_COOKIE)
+    if not csrf_ok(expected, str(form.get("csrf_token") or "")):
         return None
     return {key: form.getlist(key) if key == "ids" else form.get(key) for key in form}
 
@@ -229,6 +264,7 @@ def create_app(config: Config, store: Store | None = None) -> Starlette:
         Route("/login", session.login_form, methods=["GET"]),
         Route("/login", session.login, methods=["POST"]),
         Route("/logout", session.logout, methods=["POST"]),
+        Route("/logout/everywhere", session.logout_everywhere, methods=["POST"]),
         Route("/mentions", inbox.inbox_page),
         Route("/mentions.csv", inbox.export_csv),
         Route("/mentions/bulk", inbox.bulk, methods=["POST"]),
@@ -249,14 +285,6 @@ def create_app(config: Config, store: Store | None = None) -> Starlette:
         routes=routes,
         middleware=[
             Middleware(SecurityHeaders),
-            Middleware(
-                SessionMiddleware,
-                secret_key=session_secret(config.web.secret_file),
-                session_cookie="schoolwatch_session",
-                max_age=config.web.session_hours * 3600,
-                same_site="lax",
-                https_only=config.web.secure_cookies,
-            ),
         ],
         exception_handlers={StoreLockedError: store_locked, 404: not_found},
     )

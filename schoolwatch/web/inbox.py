@@ -38,11 +38,26 @@ def _ticked(value: str | None) -> set[int]:
     return {int(part) for part in (value or "").split(",")[:PAGE_SIZE] if part.isdigit()}
 
 
+# Filters are clamped to what a store can hold: a date far outside them, or a page past the
+# millionth, is a typed URL or an attack, and must not reach the SQL as an overflow (a 500).
+EARLIEST, LATEST = date(1990, 1, 1), date(2199, 12, 31)
+MAX_PAGE = 1_000_000
+
+
 def _date(value: str | None) -> date | None:
     try:
-        return date.fromisoformat(value) if value else None
+        chosen = date.fromisoformat(value.strip()[:10]) if value else None
     except ValueError:
         return None
+    return None if chosen is None else min(max(chosen, EARLIEST), LATEST)
+
+
+def page_number(value: str | None) -> int:
+    """The page asked for, from 1 to MAX_PAGE (anything else, however long, is page 1)."""
+    text = (value or "").strip()
+    if not (text.isascii() and text.isdigit()):
+        return 1
+    return MAX_PAGE if len(text) > 7 else min(max(1, int(text)), MAX_PAGE)
 
 
 def parse_filter(params: Any) -> InboxFilter:
@@ -82,10 +97,7 @@ async def inbox_page(request: Request) -> Response:
     web = web_of(request)
     user = request.scope["user"]
     f = parse_filter(request.query_params)
-    try:
-        page = max(1, int(request.query_params.get("page", "1")))
-    except ValueError:
-        page = 1
+    page = page_number(request.query_params.get("page"))
     result = await web.db(web.store.inbox, f, scope_of(user), limit=PAGE_SIZE,
                           offset=(page - 1) * PAGE_SIZE)
     choices = await web.choices(scope_of(user))

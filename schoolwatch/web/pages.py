@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from crawler.ground.errors import CaseError
 from crawler.store.audit import record_action
 from schoolwatch.cases import case_events, get_case, list_cases, update_case
-from schoolwatch.web.app import checked_form, login_required, web_of
+from schoolwatch.web.app import checked_form, login_required, scope_of, web_of
 
 
 async def home(request: Request) -> Response:
@@ -61,7 +61,12 @@ async def case_update(request: Request) -> Response:
 @login_required
 async def sources_page(request: Request) -> Response:
     web = web_of(request)
-    overview = await web.db(web.store.source_overview)
-    configured = {s.name: s for s in web.config.source}
+    user = request.scope["user"]
+    # A lead sees the sources about their schools (and those about every school), with only
+    # their schools' mentions counted; an admin sees all, those no longer configured too.
+    configured = {s.name: s for s in web.config.source
+                  if user.is_admin or s.schools is None or any(map(user.sees, s.schools))}
+    overview = await web.db(web.store.source_overview,
+                            None if user.is_admin else list(configured), scope_of(user))
     return web.render(request, "sources.html", {"rows": overview.records(),
                                                 "configured": configured})

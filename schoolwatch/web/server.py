@@ -11,7 +11,10 @@ import uvicorn
 
 from crawler.ground.config import Config
 from crawler.ground.errors import SchoolwatchError
+from schoolwatch.logs import guard_handlers
 from schoolwatch.web.app import create_app
+
+LOG_FORMAT = "%(asctime)s %(levelname)-7s %(name)s: %(message)s"
 
 
 class QueryStringScrubber(logging.Filter):
@@ -23,6 +26,17 @@ class QueryStringScrubber(logging.Filter):
         if isinstance(args, tuple) and len(args) >= 3 and isinstance(args[2], str):
             record.args = (*args[:2], args[2].split("?", 1)[0], *args[3:])
         return True
+
+
+def _log_the_app() -> None:
+    """The inbox's own log lines (logins, failed logins, lockouts) beside uvicorn's, on stderr."""
+    app_log = logging.getLogger("schoolwatch")
+    app_log.setLevel(logging.INFO)
+    if not app_log.handlers:
+        handler = logging.StreamHandler()
+        handler.setFormatter(logging.Formatter(LOG_FORMAT))
+        app_log.addHandler(handler)
+    guard_handlers(app_log)
 
 
 def bind(host: str, port: int) -> socket.socket:
@@ -77,4 +91,6 @@ def serve(
     access_log = logging.getLogger("uvicorn.access")
     if not any(isinstance(f, QueryStringScrubber) for f in access_log.filters):
         access_log.addFilter(QueryStringScrubber())
+    _log_the_app()
+    guard_handlers(access_log, logging.getLogger("uvicorn.error"))
     uvicorn.Server(uvicorn_config).run(sockets=[sock])
