@@ -8,6 +8,7 @@ from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
+from crawler.ground.dates import shown_moment
 from crawler.ground.vocab import LONDON, Risk, sentiment_label
 from digest.contents import Item, WeekDigest
 
@@ -22,7 +23,7 @@ DIGEST_FOOTER = (
 
 
 def _day(moment: datetime) -> str:
-    return moment.astimezone(LONDON).strftime("%a %-d %b, %H:%M")
+    return shown_moment(moment)
 
 
 def _dated(moment: datetime) -> str:

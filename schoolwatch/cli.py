@@ -14,13 +14,13 @@ from typing import Any
 import click
 from pydantic import ValidationError
 from rich.markup import escape
-from rich.table import Table
 
 from crawler.engine.screenprint import screen_prints_off
 from crawler.ground.config import Config, CrawlSettings, Source
 from crawler.ground.config_errors import validation_summary
+from crawler.ground.dates import shown_moment
 from crawler.ground.errors import ConfigError, SchoolwatchError
-from crawler.ground.vocab import LONDON, SOURCE_KINDS
+from crawler.ground.vocab import SOURCE_KINDS
 from crawler.store import Store
 from schoolwatch.crawl_progress import exit_on_failures, run_crawl_with_progress
 from schoolwatch.crawling import extract
@@ -36,6 +36,7 @@ from schoolwatch.ui import (
     load_from_option,
     print_error,
     print_result,
+    print_rows,
     program,
     shown_status,
 )
@@ -214,12 +215,10 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
         print_error(f"no store at {store.path}: no source has run into it yet (check [store] "
                     "path in the config); showing the configured sources")
     queue_states, queue_problem = _queue_states(config)
-    table = Table(title="Sources", title_justify="left")
     columns = ["source", "kind", "every", "last run", "status", "mentions"]
     if config.queue is not None:
         columns.append("queue")
-    for column in columns:
-        table.add_column(column, no_wrap=True, justify="right" if column == "mentions" else "left")
+    rows = []
     errors = []
     for source in config.source:
         row = overview.get(source.name, {})
@@ -227,19 +226,19 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
         style = STATUS_STYLE.get(status, "dim")
         last_run = row.get("last_run")
         cells = [
-            source.name,
+            esc(source.name),
             source.kind,
             _duration(source.every.total_seconds()),
             _moment(last_run),
-            f"[{style}]{shown_status(status)}[/]",
+            f"[{style}]{esc(shown_status(status))}[/]",
             str(row.get("mentions") or 0),
         ]
         if config.queue is not None:
             cells.append(_queue_cell(queue_states.get(source.name)))
-        table.add_row(*cells)
+        rows.append(cells)
         if row.get("last_error"):
             errors.append((source.name, row.get("failed_at"), row["last_error"]))
-    console.print(table)
+    print_rows("Sources", columns, rows, right=("mentions",))
     if queue_problem:
         print_error(queue_problem)
     if errors:
@@ -271,7 +270,7 @@ def _queue_cell(state: dict[str, str] | None) -> str:
 
 
 def _moment(value: datetime | None) -> str:
-    return value.astimezone(LONDON).strftime("%d %b %H:%M") if value else "-"
+    return shown_moment(value, weekday=False) if value else "-"
 
 
 def _duration(seconds: float) -> str:

@@ -15,7 +15,7 @@ from crawler.ground.errors import AuthError, SchoolwatchError
 from crawler.ground.inbox_status import SETTABLE
 from crawler.store import Store
 from crawler.store.users import ROLES
-from schoolwatch.ui import config_option, console, json_value, load_from_option
+from schoolwatch.ui import config_option, console, json_value, load_from_option, program
 
 DEMO_EMAIL = "demo@school.example"
 
@@ -46,7 +46,14 @@ def serve_command(config_path: Path | None, host: str, port: int, proxy_headers:
     from schoolwatch.web.server import serve
 
     config = load_from_option(config_path)
-    _store(config).migrate()
+    store = _store(config)
+    store.migrate()
+    if not store.users():
+        first = config.school[0].id
+        console.print(
+            "No one can log in yet: add the first lead (asked for a password):\n"
+            f"  {program()} user add you@school.example --school {first} --role admin "
+            "--password-stdin", highlight=False, markup=False)
 
     def announce(url: str) -> None:
         console.print(f"schoolwatch inbox on [bold]{url}[/] (Ctrl-C stops it)", highlight=False)
@@ -65,7 +72,7 @@ def demo_login(directory: Path) -> None:
     password = secrets.token_urlsafe(12)
     _store(config).add_user(DEMO_EMAIL, hash_password(password), "admin", (), "demo")
     console.print("\n[bold]The web inbox[/]")
-    console.print(f"  schoolwatch serve --config {config_path}", highlight=False)
+    console.print(f"  {program()} serve --config {config_path}", highlight=False)
     console.print(f"  then open {config.web.base_url}/login and log in as {DEMO_EMAIL} with "
                   f"password {password}", highlight=False, soft_wrap=True)
 
