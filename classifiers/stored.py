@@ -6,13 +6,12 @@ written in chunks so the store's write lock is held only briefly.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from crawler.ground.config import ClassifierSettings
-from crawler.ground.text import without_trailers
 from crawler.ground.vocab import Risk
 from crawler.store import ClassificationRow, Store
 
@@ -55,6 +54,7 @@ class ClassifyOutcome:
 @lru_cache(maxsize=2)
 def classifier_for(settings: ClassifierSettings) -> Classifier:
     """One loaded model per process and settings."""
+    # lazy: the model modules (numpy, onnxruntime) load only when something is pending
     from classifiers.decide import Classifier
 
     return Classifier.from_settings(settings)
@@ -66,18 +66,25 @@ def classify_stored(
     *,
     everything: bool = False,
     never_classified: bool = False,
+    ids: Sequence[int] | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> ClassifyOutcome:
     """Tags every mention not yet classified by this model version (or all, with everything;
-    or, with never_classified, only those no model has classified: a stopped crawl's)."""
+    or, with never_classified, only those no model has classified: a stopped crawl's). Given
+    `ids`, only those mentions are looked at: a crawl's new and changed ones, as its write
+    returned them."""
+    # lazy: the model modules (numpy, onnxruntime) load only when something is pending
     from classifiers.decide import ClassifyRequest, model_version
     from classifiers.versions import settings_with_active
 
     settings = settings_with_active(config.classifier, config.store.path)
     version = model_version(settings)
-    ids = store.unclassified_ids() if never_classified else None
+    if never_classified and ids is None:
+        ids = store.unclassified_ids()
     pending = [] if ids == [] else store.pending_classification(
         version, everything=everything, ids=ids)
+    if never_classified:
+        pending = [mention for mention in pending if mention.previous_version is None]
     if not pending:
         # Nothing to tag: the model is never loaded (a crawl of unchanged sources stays light).
         return ClassifyOutcome(classified=0, by_risk={}, model_version=version)
@@ -94,8 +101,7 @@ def classify_stored(
         sizes = []
         for mention in chunk:
             school = schools.get(mention.school_id)
-            body = without_trailers(mention.text)
-            text = f"{mention.title}\n{body}" if mention.title else body
+            text = f"{mention.title}\n{mention.text}" if mention.title else mention.text
             sizes.append(len(text))
             requests.append(
                 ClassifyRequest(

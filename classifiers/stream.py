@@ -14,14 +14,11 @@ from dataclasses import asdict
 from typing import Any, TextIO
 
 from classifiers.decide import Classification, Classifier, ClassifyRequest
+from crawler.ground.errors import BadLine
 
 # Lines are classified in chunks: big enough for efficient batches, small enough that a long
 # stdin stream shows results as it goes and never sits wholly in memory.
 CHUNK = 256
-
-
-class BadLine(ValueError):
-    pass
 
 
 def parse_line(line: str) -> tuple[ClassifyRequest, Any]:

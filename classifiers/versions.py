@@ -31,26 +31,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from classifiers.fitting import RISK_LEVELS
-from classifiers.model import DEFAULT_WEIGHTS, RISK_HEAD
+from classifiers.model import DEFAULT_WEIGHTS, RISK_HEAD, EncoderModel
+from classifiers.model_files import HEADS_FILE, MODEL_DIR
+from classifiers.model_files import MANIFEST as MANIFEST_FILE
 from classifiers.signals import signal_features
+from crawler.ground.config import ClassifierSettings
 from crawler.ground.errors import SchoolwatchError
 from crawler.ground.vocab import Risk
-
-if TYPE_CHECKING:
-    from classifiers.model import EncoderModel
-    from crawler.ground.config import ClassifierSettings
 
 SHIPPED = "shipped"
 MODELS_FOLDER = "models"
 ACTIVE_FILE = "active"
-HEADS_FILE = "heads.safetensors"
-MANIFEST_FILE = "manifest.json"
-SUMMARY = Path(__file__).parent / "weights" / "decision_summary.safetensors"
+SUMMARY = MODEL_DIR / "decision_summary.safetensors"
 SUMMARY_LEVELS = tuple(Risk)
 # A correction counts as much as this many bundled posts: a school's own stream is what the
 # model must fit, and a lead corrects few posts. At 20, half the train posts the shipped heads
@@ -176,6 +172,7 @@ def curvature(x: np.ndarray, coef: np.ndarray, bias: float) -> np.ndarray:
 
 def write_summary(path: Path, hessians: dict[str, np.ndarray], dev: dict[str, np.ndarray]
                   ) -> None:
+    # lazy: safetensors loads only when a heads or summary file is read or written
     from safetensors.numpy import save_file
 
     # float16 halves the file; the curvature is a prior, three digits are plenty.
@@ -185,6 +182,7 @@ def write_summary(path: Path, hessians: dict[str, np.ndarray], dev: dict[str, np
 
 
 def read_summary(path: Path = SUMMARY) -> dict[str, np.ndarray]:
+    # lazy: safetensors loads only when a heads or summary file is read or written
     from safetensors.numpy import load_file
 
     if not path.is_file():
@@ -211,7 +209,7 @@ def refit_head(hessian: np.ndarray, coef: np.ndarray, bias: float, x: np.ndarray
                y: np.ndarray) -> tuple[np.ndarray, float]:
     """A sigmoid head moved from (coef, bias) by the corrections (x, y), against the training
     loss's curvature (see the module's docstring)."""
-    from scipy.optimize import minimize  # heavy; only model update needs it
+    from scipy.optimize import minimize  # lazy: scipy loads only for model update
 
     if not len(x):
         return coef, bias
@@ -282,6 +280,7 @@ def update_model(model: EncoderModel, folder: Path, corrections: Sequence[Correc
 def _write_version(target: Path, base: Path, coef: np.ndarray, bias: np.ndarray,
                    manifest: dict[str, object]) -> None:
     """The base heads file with the refitted risk heads, and its manifest."""
+    # lazy: safetensors loads only when a heads or summary file is read or written
     from safetensors import safe_open
     from safetensors.numpy import save_file
 

@@ -19,6 +19,8 @@ from types import ModuleType
 from typing import Any
 from urllib.parse import parse_qsl, quote, urlencode, urlsplit
 
+from crawler.ground.errors import ChannelURLError
+
 # The Apprise URL schemes each channel type accepts (`apprise` takes any).
 SCHEMES: dict[str, tuple[str, ...]] = {
     "teams": ("workflow", "workflows"),
@@ -35,10 +37,6 @@ SERVICES = {
 }
 
 
-class ChannelURLError(ValueError):
-    """The URL in the environment does not fit the channel's type (the message omits it)."""
-
-
 @contextmanager
 def quiet_apprise() -> Iterator[ModuleType]:
     """Apprise, for use inside the block. Apprise loads its plugins on first use, and one
@@ -46,6 +44,7 @@ def quiet_apprise() -> Iterator[ModuleType]:
     turns into an error): every call into Apprise happens inside this block."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", DeprecationWarning)
+        # lazy: apprise loads only when a channel is sent to
         import apprise
 
         yield apprise

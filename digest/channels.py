@@ -14,19 +14,26 @@ from __future__ import annotations
 import hashlib
 import logging
 import os
+import smtplib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import formatdate, make_msgid
 from typing import Any
 from urllib.parse import urlencode, urlsplit
 
 from crawler.ground.config import Channel, Config, School
+from crawler.ground.errors import ChannelSendError, SentUnconfirmed
 from crawler.ground.outbound import OutboundPolicy, guarded, scrub_url
 from crawler.ground.vocab import LONDON, Risk
 from crawler.store import ChannelDelivery, ClaimedDelivery, Store
 from digest.channel_formats import defang_links, plain_text
 from digest.channel_urls import ChannelURLError, apprise_url, quiet_apprise, server_asset
-from digest.weekly import Item, WeekDigest, mention_item
+from digest.contents import Item, WeekDigest, mention_item
+from digest.mailer import MailSettingsError, connect, smtp_password
+from digest.safety import header_value
 
 CLAIM_LEASE = timedelta(minutes=10)
 DEFAULT_WINDOW = timedelta(days=7)
@@ -121,10 +128,6 @@ def deliver_channels(config: Config, store: Store, at: datetime | None = None) -
     return report
 
 
-class ChannelSendError(Exception):
-    """One delivery could not be made; it stays queued."""
-
-
 def send(channel: Channel, delivery: ClaimedDelivery) -> None:
     """One message through Apprise to the channel's URL (read from the environment now), under
     the outbound policy (crawler/ground/outbound.py): public addresses only unless the channel
@@ -177,11 +180,6 @@ def send(channel: Channel, delivery: ClaimedDelivery) -> None:
                                      secrets))
 
 
-class SentUnconfirmed(ChannelSendError):
-    """The receiver had the whole message and did not answer: sending it again could make a
-    second copy, so the delivery counts as made (with this note) and is not retried."""
-
-
 IDEMPOTENCY_HEADER = "Idempotency-Key"
 
 
@@ -204,14 +202,6 @@ def scrub(text: str, secrets: Sequence[str]) -> str:
 
 def _send_email(config: Config, channel: Channel, delivery: ClaimedDelivery) -> None:
     """A plain-text message to the channel's own addresses through the [email] server."""
-    import smtplib
-    from email.message import EmailMessage
-    from email.policy import SMTP
-    from email.utils import formatdate, make_msgid
-
-    from digest.mailer import MailSettingsError, connect, smtp_password
-    from digest.safety import header_value
-
     settings = config.email
     if settings is None or settings.smtp_host is None:
         raise ChannelSendError("no SMTP server: set [email] smtp_host to send to this channel")

@@ -5,23 +5,19 @@ from __future__ import annotations
 import io
 from typing import Any
 
-COLOURS = {
-    "positive": "#2e7d32",
-    "neutral": "#9e9e9e",
-    "negative": "#c62828",
-    "unclassified": "#cfd8dc",
-}
-LABELS = {
-    "positive": "Positive",
-    "neutral": "Neutral",
-    "negative": "Negative",
-    "unclassified": "Not yet classified",
-}
+from crawler.ground.vocab import (
+    SENTIMENTS_SHOWN,
+    UNCLASSIFIED,
+    Sentiment,
+    sentiment_colour,
+    sentiment_label,
+)
 
 
 def _figure(width: float, height: float, dpi: int) -> Any:
     """A figure on an Agg canvas. matplotlib is imported here, when a chart is drawn: a crawl
     that only queues alerts never pays for it."""
+    # lazy: matplotlib loads only when a chart is drawn
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
@@ -32,13 +28,13 @@ def _figure(width: float, height: float, dpi: int) -> Any:
 
 def sentiment_chart(counts: dict[str, int]) -> bytes:
     """One horizontal bar per sentiment with its count; about 500 x 190 pixels."""
-    names = [name for name in COLOURS if counts.get(name, 0) or name != "unclassified"]
+    names = [name for name in SENTIMENTS_SHOWN if counts.get(name, 0) or name != UNCLASSIFIED]
     values = [counts.get(name, 0) for name in names]
     figure = _figure(4.2, 0.34 * len(names) + 0.2, 120)
     axes = figure.add_axes((0.36, 0.04, 0.56, 0.92))
     positions = list(range(len(names)))[::-1]
-    axes.barh(positions, values, color=[COLOURS[n] for n in names], height=0.65)
-    axes.set_yticks(positions, [LABELS[n] for n in names], fontsize=10)
+    axes.barh(positions, values, color=[sentiment_colour(n) for n in names], height=0.65)
+    axes.set_yticks(positions, [sentiment_label(n) for n in names], fontsize=10)
     axes.set_xticks([])
     peak = max(values) if any(values) else 1
     axes.set_xlim(0, peak * 1.15)
@@ -58,12 +54,13 @@ def monthly_sentiment_chart(months: list[tuple[str, dict[str, int]]]) -> bytes:
     axes = figure.add_axes((0.07, 0.22, 0.91, 0.70))
     bottoms = [0] * len(months)
     positions = list(range(len(months)))
-    for name in ("negative", "neutral", "positive", "unclassified"):
+    # Stacked from the bottom: negative lowest, where a rise is easiest to see.
+    for name in (*reversed(Sentiment.shown_order()), UNCLASSIFIED):
         values = [counts.get(name, 0) for _, counts in months]
-        if not any(values) and name == "unclassified":
+        if not any(values) and name == UNCLASSIFIED:
             continue
-        axes.bar(positions, values, bottom=bottoms, color=COLOURS[name], width=0.7,
-                 label=LABELS[name])
+        axes.bar(positions, values, bottom=bottoms, color=sentiment_colour(name), width=0.7,
+                 label=sentiment_label(name))
         bottoms = [b + v for b, v in zip(bottoms, values, strict=True)]
     axes.set_xticks(positions, [label.replace(" ", "\n") for label in labels], fontsize=7)
     axes.tick_params(axis="y", labelsize=7)

@@ -14,16 +14,13 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime
-from typing import TYPE_CHECKING
 
 from crawler.ground.config import School
 from digest.chart import sentiment_chart
+from digest.contents import Item, WeekDigest
 from digest.outbox import OutgoingMessage
 from digest.render import render_alert, render_digest
 from digest.safety import header_value
-
-if TYPE_CHECKING:
-    from digest.weekly import Item, WeekDigest
 
 
 @dataclass(frozen=True)

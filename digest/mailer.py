@@ -16,16 +16,12 @@ from datetime import timedelta
 from pathlib import Path
 
 from crawler.ground.config import DEFAULT_SENDER, Config, EmailSettings
-from crawler.ground.errors import SchoolwatchError
+from crawler.ground.errors import MailSettingsError
 from crawler.store import Store
 from digest.outbox import ClaimedMessage, claim_pending, mark_failed, mark_sent, release
 
 # Long enough for one run to send everything it claimed; a crashed sender's claim lapses after.
 CLAIM_LEASE = timedelta(minutes=10)
-
-
-class MailSettingsError(SchoolwatchError):
-    """The [email] settings cannot be used to send (e.g. the password variable is not set)."""
 
 
 @dataclass

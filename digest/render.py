@@ -4,15 +4,13 @@ from __future__ import annotations
 
 from datetime import datetime
 from functools import cache
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from jinja2 import Environment, PackageLoader, StrictUndefined
 
-from crawler.ground.vocab import LONDON
-from digest.chart import LABELS as SENTIMENT_LABELS
-
-if TYPE_CHECKING:
-    from digest.weekly import Item, WeekDigest
+from crawler.ground.dates import shown_moment
+from crawler.ground.vocab import LONDON, Risk, sentiment_label
+from digest.contents import Item, WeekDigest
 
 REDACTION_NOTE = (
     "Phone numbers, email addresses, street addresses and pupils' names are removed from "
@@ -25,7 +23,7 @@ DIGEST_FOOTER = (
 
 
 def _day(moment: datetime) -> str:
-    return moment.astimezone(LONDON).strftime("%a %-d %b, %H:%M")
+    return shown_moment(moment)
 
 
 def _dated(moment: datetime) -> str:
@@ -72,6 +70,7 @@ def _environment(autoescape: bool) -> Environment:
         day=_day, dated=_dated, stamp=_stamp, long_date=_long_date, average=_average,
         rating=_rating, stars=_stars, status=_status,
     )
+    env.globals["RISK_COLOUR"] = {risk.value: risk.colour for risk in Risk}
     return env
 
 
@@ -100,7 +99,7 @@ def render_digest(digest: WeekDigest, subject: str, chart_src: str | None) -> tu
         "chart_src": chart_src,
         "trend": trend(digest),
         "footer": " ".join(filter(None, [digest.evidence_note, DIGEST_FOOTER])),
-        "sentiment_label": SENTIMENT_LABELS,
+        "sentiment_label": sentiment_label,
         "evidence": False,
     }
     html = html_environment().get_template("digest.html.j2").render(context)

@@ -16,23 +16,17 @@ from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from crawler.ground.config import Config, School
-from crawler.ground.vocab import ACTION_RISKS, CLOSED_CASES, LONDON
+from crawler.ground.vocab import ACTION_RISKS, CLOSED_CASES, LONDON, SENTIMENTS_SHOWN
 from crawler.store import Case, Store
 from digest import policy
 from digest.chart import monthly_sentiment_chart, rating_trend_chart
+from digest.contents import Item, SourceLine, mention_item, monitoring_since
 from digest.parent_view import FALL_POINTS, ParentViewTrend
 from digest.parent_view import trend as parent_view_trend
 from digest.render import html_environment
 from digest.safety import excerpt
 from digest.themes import negative_themes
-from digest.weekly import (
-    SENTIMENTS,
-    Item,
-    SourceLine,
-    mention_item,
-    monitoring_since,
-    source_lines,
-)
+from digest.weekly import source_lines
 
 DEFAULT_PERIOD = timedelta(days=365)
 THEME_EXCERPTS = 2
@@ -163,7 +157,7 @@ def build_report(
         until=now.astimezone(LONDON),
         since_reason=reason,
         mentions=len(items),
-        sentiment={name: sentiment.get(name, 0) for name in SENTIMENTS},
+        sentiment={name: sentiment.get(name, 0) for name in SENTIMENTS_SHOWN},
         months=[(month.label, dict(by_month[month])) for month in months],
         action_items=action_items,
         resolved_items=resolved_items,

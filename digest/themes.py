@@ -7,7 +7,6 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
-from crawler.ground.text import without_trailers
 from digest.redact import redact
 
 if TYPE_CHECKING:
@@ -83,7 +82,7 @@ def negative_themes(
     school: School, negative_rows: Iterable[Mapping[str, Any]], top: int = 8
 ) -> list[tuple[str, int]]:
     """Recurring phrases in a school's negative posts; its own names and staff do not count."""
-    texts = [redact(f"{row['title'] or ''}. {without_trailers(row['text'])}")
+    texts = [redact(f"{row['title'] or ''}. {row['text']}")
              for row in negative_rows]
     ignore = [school.name, *school.aliases, *school.ambiguous, *school.staff]
     return key_phrases(texts, ignore=ignore, top=top)

@@ -6,14 +6,10 @@ import re
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 
-from crawler.ground.errors import SchoolwatchError
+from crawler.ground.errors import WeekError
 from crawler.ground.vocab import LONDON
 
 _WEEK = re.compile(r"^(\d{4})-?W(\d{1,2})$", re.IGNORECASE)
-
-
-class WeekError(SchoolwatchError):
-    """A --week value is not an ISO week like 2026-W47."""
 
 
 @dataclass(frozen=True, order=True)

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import click
-from rich.table import Table
 
+from crawler.ground.dates import shown_moment
 from crawler.ground.errors import SchoolwatchError
 from crawler.ground.vocab import CaseStatus
 from crawler.store import Store
@@ -21,6 +21,7 @@ from schoolwatch.ui import (
     esc,
     existing_store,
     load_from_option,
+    print_rows,
     program,
 )
 
@@ -119,19 +120,17 @@ def case_check(config_path: Path | None) -> None:
 
 def _print_cases(cases: list[Case]) -> None:
     now = datetime.now(UTC)
-    table = Table(title="Takedown cases", title_justify="left")
-    for column in ("id", "mention", "school", "status", "age", "opened", "last check"):
-        table.add_column(column)
-    table.add_column("url / note", overflow="fold", max_width=60)
+    rows = []
     for case in cases:
         style = _STATUS_STYLE.get(case.status, "white")
         check = case.last_check or "-"
         if case.last_checked_at:
-            check = f"{case.last_checked_at:%d %b %H:%M}: {check}"
-        table.add_row(
-            str(case.id), str(case.mention_id), case.school_id, f"[{style}]{case.status}[/]",
-            f"{case.age_days(now)}d", f"{case.opened_at:%Y-%m-%d}", esc(check),
-            esc(case.url) + (f"\n[dim]{esc(case.note)}[/]" if case.note else ""),
-        )
-    console.print(table)
+            check = f"{shown_moment(case.last_checked_at, weekday=False)}: {check}"
+        rows.append([
+            str(case.id), str(case.mention_id), esc(case.school_id),
+            f"[{style}]{case.status}[/]", f"{case.age_days(now)}d", f"{case.opened_at:%Y-%m-%d}",
+            esc(check), esc(case.url) + (f"\n[dim]{esc(case.note)}[/]" if case.note else ""),
+        ])
+    print_rows("Takedown cases", ["case", "mention", "school", "status", "age", "opened",
+                                  "last check", "url / note"], rows)
     console.print(f"[dim]{len(cases)} case{'s' if len(cases) != 1 else ''}[/]")

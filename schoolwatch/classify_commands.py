@@ -30,6 +30,7 @@ def classify_command(config_path: Path | None, pending: bool, everything: bool) 
     if pending or everything:
         _classify_store(config_path, everything)
         return
+    # lazy: the classifier (numpy, onnxruntime) loads only when this command runs
     from classifiers.stored import classifier_for
     from classifiers.stream import classify_jsonl
     from classifiers.versions import settings_with_active
@@ -47,6 +48,7 @@ def classify_command(config_path: Path | None, pending: bool, everything: bool) 
 
 
 def _classify_store(config_path: Path | None, everything: bool) -> None:
+    # lazy: the classifier (numpy, onnxruntime) loads only when this command runs
     from classifiers.stored import classify_stored
 
     config = load_from_option(config_path)

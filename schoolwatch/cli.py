@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib
 import inspect
 import json
-import sys
 from collections.abc import Sequence
 from datetime import datetime
 from importlib import resources
@@ -15,19 +14,16 @@ from typing import Any
 import click
 from pydantic import ValidationError
 from rich.markup import escape
-from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
-from rich.table import Table
 
-from crawler.engine.runner import CrawlReport, ProgressEvent, select_sources
 from crawler.engine.screenprint import screen_prints_off
 from crawler.ground.config import Config, CrawlSettings, Source
 from crawler.ground.config_errors import validation_summary
+from crawler.ground.dates import shown_moment
 from crawler.ground.errors import ConfigError, SchoolwatchError
-from crawler.ground.items import SourceRun
-from crawler.ground.vocab import LONDON, SOURCE_KINDS
+from crawler.ground.vocab import SOURCE_KINDS
 from crawler.store import Store
-from schoolwatch.crawling import crawl, extract
-from schoolwatch.jobs import AfterCrawl, after_crawl
+from schoolwatch.crawl_progress import exit_on_failures, run_crawl_with_progress
+from schoolwatch.crawling import extract
 from schoolwatch.ui import (
     STATUS_STYLE,
     config_if_any,
@@ -40,6 +36,7 @@ from schoolwatch.ui import (
     load_from_option,
     print_error,
     print_result,
+    print_rows,
     program,
     shown_status,
 )
@@ -74,6 +71,7 @@ class _LazyGroup(click.Group):
 # Commands of the later stages live beside their code; each is imported only when it is used.
 LAZY_SUBCOMMANDS = {
     "alerts": "schoolwatch.digest_commands.alerts_command",
+    "backup": "schoolwatch.backup_commands.backup_command",
     "case": "schoolwatch.case_commands.case_group",
     "check": "schoolwatch.report_commands.check_command",
     "classify": "schoolwatch.classify_commands.classify_command",
@@ -83,6 +81,7 @@ LAZY_SUBCOMMANDS = {
     "mention": "schoolwatch.web_commands.mention_group",
     "model": "schoolwatch.model_commands.model_group",
     "outbox": "schoolwatch.digest_commands.outbox_command",
+    "restore": "schoolwatch.backup_commands.restore_command",
     "run": "schoolwatch.run_commands.run_command",
     "school": "schoolwatch.school_commands.school_group",
     "serve": "schoolwatch.web_commands.serve_command",
@@ -170,118 +169,7 @@ def crawl_command(
     """
     config = load_from_option(config_path)
     report, followed = run_crawl_with_progress(config, source_names, school_id, verbose=verbose)
-    _exit_on_failures(report, followed)
-
-
-def run_crawl_with_progress(
-    config: Config,
-    source_names: Sequence[str] = (),
-    school_id: str | None = None,
-    *,
-    verbose: bool = False,
-) -> tuple[CrawlReport, AfterCrawl]:
-    sources = select_sources(config, source_names, school_id)
-    if not sources:
-        raise SchoolwatchError("no sources to crawl: add [[source]] entries to the config")
-    with Progress(
-        SpinnerColumn(finished_text="•"),
-        TextColumn("[bold]{task.description:<24}"),
-        BarColumn(bar_width=20),
-        TextColumn("{task.fields[pages]:>4} pages {task.fields[items]:>5} items "
-                   "{task.fields[kept]:>4} matched  {task.fields[note]}"),
-        console=console,
-        transient=False,
-    ) as progress:
-        tasks: dict[str, TaskID] = {
-            source.name: progress.add_task(
-                source.name, total=source.max_pages or config.crawl.max_pages,
-                pages=0, items=0, kept=0, note="[dim]waiting[/]",
-            )
-            for source in sources
-        }
-
-        def show(event: ProgressEvent) -> None:
-            task = tasks[event.source]
-            note = "[cyan]fetching[/]"
-            if event.event == "finished":
-                style = STATUS_STYLE.get(event.status or "", "white")
-                note = f"[{style}]{shown_status(event.status)}[/]"
-                progress.update(task, total=max(event.pages, 1), completed=max(event.pages, 1))
-            else:
-                progress.update(task, completed=event.pages)
-            progress.update(
-                task, pages=event.pages, items=event.items, kept=event.kept, note=note
-            )
-
-        report = crawl(
-            config, sources, school_id=school_id, on_progress=show,
-            log_level="INFO" if verbose else "CRITICAL",
-        )
-    _print_summary(report.runs)
-    with console.status("Tagging new mentions for sentiment and risk..."):
-        followed = after_crawl(config, report)
-    _print_after_crawl(followed)
-    return report, followed
-
-
-def _print_after_crawl(followed: AfterCrawl) -> None:
-    tagged = followed.classified
-    if tagged.classified:
-        console.print(f"Tagged {tagged.classified} mention(s) for risk: {tagged.risk_summary}.",
-                      markup=False)
-    if followed.alerts_queued:
-        console.print(f"[bold red]{followed.alerts_queued} alert(s) queued[/] for high-risk posts.")
-    if followed.screen_prints:
-        console.print(f"Kept {followed.screen_prints} screen print(s) of high-risk pages as "
-                      "evidence.")
-    delivery = followed.delivery
-    if delivery.sent:
-        console.print(f"Sent {len(delivery.sent)} message(s).")
-    for message_id, error in delivery.failed.items():
-        print_error(f"could not send {message_id}: {error} (it stays queued)")
-    if followed.channels is not None:
-        if followed.channels.sent:
-            console.print(f"Delivered {len(followed.channels.sent)} channel message(s).")
-        for delivery_id, error in followed.channels.failed.items():
-            print_error(f"could not deliver {delivery_id}: {error} (it stays queued)")
-    if delivery.outbox_only and followed.alerts_queued:
-        console.print("No SMTP server is configured: alerts wait in the outbox "
-                      "([bold]schoolwatch outbox[/]).")
-
-
-def _print_summary(runs: Sequence[SourceRun]) -> None:
-    table = Table(title="Crawl summary", title_justify="left")
-    for column in ("source", "status", "pages", "items", "new", "updated"):
-        table.add_column(
-            column, justify="right" if column not in ("source", "status") else "left",
-            no_wrap=True,
-        )
-    for run in runs:
-        style = STATUS_STYLE.get(run.status, "white")
-        table.add_row(
-            run.source,
-            f"[{style}]{shown_status(run.status)}[/]",
-            str(run.pages_fetched),
-            str(run.items_seen),
-            str(run.new_mentions),
-            str(run.updated_mentions),
-        )
-    console.print(table)
-    # Errors of failed sources go to stderr (_exit_on_failures); the rest are shown here.
-    for run in runs:
-        if run.last_error and not run.failed:
-            console.print(f"  [yellow]{esc(run.source)}[/]: {esc(run.last_error)}",
-                          highlight=False)
-        for warning in run.warnings:
-            console.print(f"  [yellow]{esc(run.source)}[/]: {esc(warning)}", highlight=False)
-
-
-def _exit_on_failures(report: CrawlReport, followed: AfterCrawl) -> None:
-    failed = report.failed
-    for run in failed:
-        print_error(f"source {run.source!r} failed: {run.last_error}")
-    if failed or followed.delivery.failed:  # each delivery error was printed once, above
-        sys.exit(1)
+    exit_on_failures(report, followed)
 
 
 # ---- query --------------------------------------------------------------------------------
@@ -328,12 +216,10 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
         print_error(f"no store at {store.path}: no source has run into it yet (check [store] "
                     "path in the config); showing the configured sources")
     queue_states, queue_problem = _queue_states(config)
-    table = Table(title="Sources", title_justify="left")
     columns = ["source", "kind", "every", "last run", "status", "mentions"]
     if config.queue is not None:
         columns.append("queue")
-    for column in columns:
-        table.add_column(column, no_wrap=True, justify="right" if column == "mentions" else "left")
+    rows = []
     errors = []
     for source in config.source:
         row = overview.get(source.name, {})
@@ -341,19 +227,19 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
         style = STATUS_STYLE.get(status, "dim")
         last_run = row.get("last_run")
         cells = [
-            source.name,
+            esc(source.name),
             source.kind,
             _duration(source.every.total_seconds()),
             _moment(last_run),
-            f"[{style}]{shown_status(status)}[/]",
+            f"[{style}]{esc(shown_status(status))}[/]",
             str(row.get("mentions") or 0),
         ]
         if config.queue is not None:
             cells.append(_queue_cell(queue_states.get(source.name)))
-        table.add_row(*cells)
+        rows.append(cells)
         if row.get("last_error"):
             errors.append((source.name, row.get("failed_at"), row["last_error"]))
-    console.print(table)
+    print_rows("Sources", columns, rows, right=("mentions",))
     if queue_problem:
         print_error(queue_problem)
     if errors:
@@ -368,6 +254,7 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
 def _queue_states(config: Config) -> tuple[dict[str, dict[str, str]], str | None]:
     if config.queue is None:
         return {}, None
+    # lazy: each command's modules load only when it runs (tests/test_cli_lazy.py)
     from schoolwatch.queue.dispatch import queue_overview
 
     return queue_overview(config)
@@ -384,7 +271,7 @@ def _queue_cell(state: dict[str, str] | None) -> str:
 
 
 def _moment(value: datetime | None) -> str:
-    return value.astimezone(LONDON).strftime("%d %b %H:%M") if value else "-"
+    return shown_moment(value, weekday=False) if value else "-"
 
 
 def _duration(seconds: float) -> str:
@@ -443,7 +330,10 @@ def extract_command(
     if run.failed:
         error = run.last_error or "failed"
         raise SchoolwatchError(error if url in error else f"{url}: {error}")
-    errors_console.print(f"[dim]{len(documents)} document(s) from {esc(url)}[/]", highlight=False)
+    figures = sum(1 for document in documents if "metric" in document)  # Parent View's
+    counted = f"{len(documents) - figures} document(s)" + (f", {figures} figure(s)" if figures
+                                                          else "")
+    errors_console.print(f"[dim]{counted} from {esc(url)}[/]", highlight=False)
 
 
 # ---- demo ---------------------------------------------------------------------------------
@@ -455,6 +345,7 @@ def extract_command(
               help="Where the demo writes its config and a fresh DuckDB file.")
 def demo(directory: Path) -> None:
     """Run the whole pipeline offline on bundled fixture sites and show what it found."""
+    # lazy: each command's modules load only when it runs (tests/test_cli_lazy.py)
     from schoolwatch.demo import run_demo
     from schoolwatch.web_commands import demo_login
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 from crawler.ground.config import Config
-from crawler.ground.errors import SchoolwatchError
+from crawler.ground.errors import DeliveryFailedError
 from crawler.store import QueryResult, Store
 from digest.alerts import queue_alerts
 from digest.channels import deliver_channels, queue_channel_alerts, queue_channel_digests
@@ -25,10 +25,6 @@ from schoolwatch.ui import (
     load_from_option,
     print_result,
 )
-
-
-class DeliveryFailedError(SchoolwatchError):
-    """Some messages could not be sent; they stay queued for the next run."""
 
 
 def preview_paths(target: Path, school_ids: list[str]) -> dict[str, Path]:

@@ -81,13 +81,15 @@ def after_crawl(config: Config, report: CrawlReport) -> AfterCrawl:
     mentions and sends everything queued (alerts, and any digest an earlier SMTP failure left
     behind).
     """
+    # lazy: the classifier and the digest load only when their job runs
     from classifiers.stored import ClassifyOutcome, classify_stored
     from digest.alerts import queue_alerts
     from digest.mailer import deliver_pending
 
     store = Store(config.store.path)
-    if store.has_unclassified():
-        classified = classify_stored(config, store)
+    written = [*report.new_mention_ids, *report.updated_mention_ids]
+    if written:
+        classified = classify_stored(config, store, ids=written, never_classified=True)
     else:
         classified = ClassifyOutcome(classified=0, by_risk={}, model_version="")
     if classified.classified:
@@ -110,6 +112,7 @@ def _channels_after_crawl(config: Config, store: Store) -> ChannelReport | None:
     """Alerts for each [[channel]] by its own rules, and everything due that is queued."""
     if not config.channel:
         return None
+    # lazy: the classifier and the digest load only when their job runs
     from digest.channels import deliver_channels, queue_channel_alerts
 
     queued = queue_channel_alerts(config, store)
@@ -146,6 +149,7 @@ def catch_up(config: Config) -> CatchUp:
         log.info("wrote %d crawl(s) kept in the spool while the store was busy", written)
     classified = 0
     if store.has_unclassified():
+        # lazy: the classifier and the digest load only when their job runs
         from classifiers.stored import classify_stored
 
         classified = classify_stored(config, store, never_classified=True).classified
@@ -159,6 +163,7 @@ def send_digest(config: Config, slot: datetime) -> str:
     The outbox keeps one digest per (school, ISO week), so a second call for a slot queues
     nothing; a digest that SMTP refused stays queued and goes with the next delivery.
     """
+    # lazy: the classifier and the digest load only when their job runs
     from digest.mailer import deliver_pending
     from digest.weekly import queue_digests
     from digest.weeks import Week
@@ -170,6 +175,7 @@ def send_digest(config: Config, slot: datetime) -> str:
     delivery = deliver_pending(config, store)
     _log_delivery(delivery)
     if config.channel:
+        # lazy: the classifier and the digest load only when their job runs
         from digest.channels import deliver_channels, queue_channel_digests
 
         queue_channel_digests(config, store, [o.digest for o in outcomes],
@@ -244,6 +250,7 @@ def digest_job(config: Config, now: datetime | None = None) -> JobRun | None:
 
 
 def recheck_cases_job(config: Config) -> list[CheckResult]:
+    # lazy: the classifier and the digest load only when their job runs
     from schoolwatch.cases import recheck_cases  # scrapy: only when cases are re-checked
 
     started = vocab.now()
@@ -258,6 +265,7 @@ def recheck_cases_job(config: Config) -> list[CheckResult]:
 def deliver_job(config: Config) -> None:
     """Channel messages that are due: held by quiet hours until now, or refused last time.
     Not recorded in schedule_runs (it runs every few minutes); each delivery is in the store."""
+    # lazy: the classifier and the digest load only when their job runs
     from digest.channels import deliver_channels
 
     _log_channels(deliver_channels(config, Store(config.store.path)))

@@ -19,6 +19,7 @@ def model_group() -> None:
 
 
 def _folder(config: Config) -> Path:
+    # lazy: numpy, safetensors and the model load only when a model command runs
     from classifiers.versions import models_folder
 
     return models_folder(config.store.path)
@@ -35,6 +36,7 @@ def model_update(config_path: Path | None) -> None:
     reviewed are re-tagged with it. It is refused, and the current model kept, when its
     high-risk recall on the bundled dev split would fall below 0.90.
     """
+    # lazy: numpy, safetensors and the model load only when a model command runs
     from classifiers.stored import classifier_for, classify_stored
     from classifiers.versions import Correction, update_model
 
@@ -63,6 +65,7 @@ def model_update(config_path: Path | None) -> None:
 @config_option
 def model_list(config_path: Path | None) -> None:
     """The shipped model and every version made by `model update`; * marks the active one."""
+    # lazy: numpy, safetensors and the model load only when a model command runs
     from classifiers.versions import list_versions
 
     config = load_from_option(config_path)
@@ -80,6 +83,7 @@ def model_list(config_path: Path | None) -> None:
 def model_use(config_path: Path | None, version: str) -> None:
     """Make VERSION the model `classify` uses ("shipped" for the package's own); the mentions
     nobody has reviewed are re-tagged with it."""
+    # lazy: numpy, safetensors and the model load only when a model command runs
     from classifiers.stored import classify_stored
     from classifiers.versions import use_version
 

@@ -140,6 +140,7 @@ class Scheduler:
             try:
                 with contextlib.ExitStack() as stack:
                     if self.config.queue is not None:
+                        # lazy: redis and the queue service load only when the scheduler uses them
                         from schoolwatch.queue.service import QueueService
 
                         self._queue = stack.enter_context(QueueService(self.config))
@@ -161,6 +162,7 @@ class Scheduler:
         for job in plan(self.config, now):
             self._add(job)
         if self._queue is not None:
+            # lazy: redis and the queue service load only when the scheduler uses them
             from schoolwatch.queue.service import TICK_SECONDS
 
             self._scheduler.add_job(

@@ -23,7 +23,7 @@ from crawler.ground.gias import (
 )
 from crawler.ground.matching import normalise
 from crawler.ground.school_names import name_forms, school_id
-from schoolwatch.ui import config_option, console, errors_console, esc, program
+from schoolwatch.ui import config_option, console, errors_console, esc, print_rows, program
 
 
 def school_values(
@@ -134,19 +134,14 @@ def add_command(
 @click.option("--gias", "gias_path", required=True,
               type=click.Path(exists=True, dir_okay=False, path_type=Path),
               help="The GIAS establishment CSV.")
-@click.argument("words")
-def find_command(gias_path: Path, words: str) -> None:
-    """Find a school's URN in the GIAS file by words of its name or town."""
-    from rich.table import Table
-
-    found = search(read_gias(gias_path), words)
+@click.argument("words", nargs=-1, required=True)
+def find_command(gias_path: Path, words: tuple[str, ...]) -> None:
+    """Find a school's URN in the GIAS file by WORDS of its name or town (quoted or not)."""
+    wanted = " ".join(words)
+    found = search(read_gias(gias_path), wanted)
     if not found:
-        raise SchoolwatchError(f"no school in {gias_path.name} has {words!r} in its name or town")
-    table = Table(title=f"Schools matching {words!r}", title_justify="left")
-    for column in ("URN", "name", "town", "status", "trust"):
-        table.add_column(column)
-    for school in found:
-        style = "" if school.is_open else "dim"
-        table.add_row(str(school.urn), school.name, school.town, school.status, school.trust,
-                      style=style)
-    console.print(table)
+        raise SchoolwatchError(f"no school in {gias_path.name} has {wanted!r} in its name or town")
+    rows = [[str(school.urn), esc(school.name), esc(school.town),
+             esc(school.status), esc(school.trust)] for school in found]
+    print_rows(f"Schools matching {wanted!r}", ["URN", "name", "town", "status", "trust"], rows,
+               styles=["" if school.is_open else "dim" for school in found])

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import click
@@ -122,8 +123,6 @@ def _wikipedia_titles(config: Config, schools: list[School], base: str | None) -
 
 
 def _moved(suggestion: Suggestion, base: str) -> Suggestion:
-    from dataclasses import replace
-
     return replace(suggestion, url=on_mirror(suggestion.url, base))
 
 

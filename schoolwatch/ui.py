@@ -15,7 +15,9 @@ from typing import Any
 import click
 from rich.console import Console
 from rich.markup import escape
+from rich.padding import Padding
 from rich.table import Table
+from rich.text import Text
 
 from crawler.ground.config import Config, load_config, resolve_config_path
 from crawler.ground.vocab import RunStatus
@@ -43,13 +45,24 @@ def esc(value: object) -> str:
 
 def program() -> str:
     """How to run schoolwatch here, for commands we suggest: `schoolwatch` when it is on the
-    PATH, else the path it was started by (e.g. .venv/bin/schoolwatch)."""
+    PATH, else the script beside this Python (e.g. .venv/bin/schoolwatch, relative to the
+    current folder when inside it), else this Python with -m."""
     if shutil.which("schoolwatch"):
         return "schoolwatch"
     started = Path(sys.argv[0]) if sys.argv and sys.argv[0] else None
     if started is not None and started.name == "schoolwatch":
         return str(started)
-    return "python -m schoolwatch.cli"
+    beside = Path(sys.executable).parent / "schoolwatch"
+    if beside.is_file():
+        return _relative(beside)
+    return f"{_relative(Path(sys.executable))} -m schoolwatch.cli"
+
+
+def _relative(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 def shown_status(status: str | None) -> str:
@@ -85,6 +98,7 @@ def existing_store(config: Config) -> Store:
 def catch_up_first(config: Config) -> None:
     """For a command that writes: finish what an earlier run left (spooled crawls, unclassified
     mentions) and say so."""
+    # lazy: the jobs (scrapy runner, classifier, digest) load only when a catch-up runs
     from schoolwatch.jobs import catch_up
 
     done = catch_up(config)
@@ -102,6 +116,36 @@ def config_if_any(config_path: Path | None) -> Config | None:
     if config_path is not None or path.exists():
         return load_config(path)
     return None
+
+
+def print_rows(title: str | None, columns: list[str], rows: list[list[str]], *,
+               right: tuple[str, ...] = (), styles: list[str] | None = None) -> None:
+    """Rows of markup cells under markup column names: a table when it fits the terminal
+    whole, else one block per row (its first cell as a heading, then "column: value" pairs that
+    wrap as prose), so that no cell is cut to "fa…" or folded over five lines on an 80-column
+    terminal."""
+    widths = [Text.from_markup(column).cell_len for column in columns]
+    for row in rows:
+        for index, cell in enumerate(row):
+            longest = max((Text.from_markup(line).cell_len for line in cell.split("\n")),
+                          default=0)
+            widths[index] = max(widths[index], longest)
+    if sum(widths) + 3 * len(columns) + 1 <= console.width:
+        table = Table(title=title, title_justify="left")
+        for column in columns:
+            table.add_column(column, no_wrap=True, justify="right" if column in right else "left")
+        for index, row in enumerate(rows):
+            table.add_row(*row, style=(styles or [""] * len(rows))[index] or None)
+        console.print(table, highlight=False)
+        return
+    if title:
+        console.print(f"[bold]{escape(title)}[/]", highlight=False)
+    for row in rows:
+        console.print(f"[bold]{row[0]}[/]", highlight=False)
+        pairs = [f"[dim]{column}:[/] {cell.replace(chr(10), ' ')}"
+                 for column, cell in zip(columns[1:], row[1:], strict=True) if cell]
+        console.print(Padding(Text.from_markup(" · ".join(pairs)), (0, 0, 0, 2), expand=False),
+                      highlight=False)
 
 
 def print_result(result: QueryResult, output_format: str) -> None:

@@ -15,7 +15,7 @@ from crawler.ground.errors import AuthError, SchoolwatchError
 from crawler.ground.inbox_status import SETTABLE
 from crawler.store import Store
 from crawler.store.users import ROLES
-from schoolwatch.ui import config_option, console, load_from_option
+from schoolwatch.ui import config_option, console, json_value, load_from_option, program
 
 DEMO_EMAIL = "demo@school.example"
 
@@ -42,10 +42,18 @@ def _store(config: Config) -> Store:
               help="Trust X-Forwarded-For/-Proto from a proxy on 127.0.0.1.")
 def serve_command(config_path: Path | None, host: str, port: int, proxy_headers: bool) -> None:
     """Serve the web inbox: triage mentions, act on them, follow cases."""
+    # lazy: starlette, uvicorn and argon2 load only when a web command runs
     from schoolwatch.web.server import serve
 
     config = load_from_option(config_path)
-    _store(config).migrate()
+    store = _store(config)
+    store.migrate()
+    if not store.users():
+        first = config.school[0].id
+        console.print(
+            "No one can log in yet: add the first lead (asked for a password):\n"
+            f"  {program()} user add you@school.example --school {first} --role admin "
+            "--password-stdin", highlight=False, markup=False)
 
     def announce(url: str) -> None:
         console.print(f"schoolwatch inbox on [bold]{url}[/] (Ctrl-C stops it)", highlight=False)
@@ -56,6 +64,7 @@ def serve_command(config_path: Path | None, host: str, port: int, proxy_headers:
 
 def demo_login(directory: Path) -> None:
     """After `schoolwatch demo`: an admin login for the inbox, and how to start it."""
+    # lazy: starlette, uvicorn and argon2 load only when a web command runs
     from schoolwatch.web.auth import hash_password
 
     config_path = directory / "schoolwatch.toml"
@@ -63,7 +72,7 @@ def demo_login(directory: Path) -> None:
     password = secrets.token_urlsafe(12)
     _store(config).add_user(DEMO_EMAIL, hash_password(password), "admin", (), "demo")
     console.print("\n[bold]The web inbox[/]")
-    console.print(f"  schoolwatch serve --config {config_path}", highlight=False)
+    console.print(f"  {program()} serve --config {config_path}", highlight=False)
     console.print(f"  then open {config.web.base_url}/login and log in as {DEMO_EMAIL} with "
                   f"password {password}", highlight=False, soft_wrap=True)
 
@@ -101,6 +110,7 @@ def user_add(config_path: Path | None, email: str, schools: tuple[str, ...], rol
 
 def _password_hash_from_stdin() -> str:
     """The argon2 hash of a password read from stdin (asked for without echo on a terminal)."""
+    # lazy: starlette, uvicorn and argon2 load only when a web command runs
     from schoolwatch.web.auth import hash_password
 
     if sys.stdin.isatty():  # typed by a person: no echo
@@ -183,6 +193,7 @@ def _sessions(count: int) -> str:
 def _email_key(config: Config, email: str) -> str:
     """The failed-login key the inbox counts this email under (keyed by the server's secret:
     run this as the user that runs `serve`, with the same $SCHOOLWATCH_SECRET_KEY)."""
+    # lazy: starlette, uvicorn and argon2 load only when a web command runs
     from schoolwatch.web.auth import hashed, login_email, session_secret
 
     return hashed("email", login_email(email) or email.strip().lower(),
@@ -203,8 +214,6 @@ def mention_group() -> None:
 @click.option("--json", "as_json", is_flag=True, help="One JSON object.")
 def mention_show(config_path: Path | None, mention_id: int, as_json: bool) -> None:
     """Show mention MENTION_ID with its status, tags, evidence and notes."""
-    from schoolwatch.ui import json_value
-
     config = load_from_option(config_path)
     mention = _store(config).mention(mention_id, None)
     if mention is None:

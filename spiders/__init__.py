@@ -1,13 +1,7 @@
-"""Scrapy spiders, one module per source kind. SPIDERS maps each config `kind` (the names in
-crawler.ground.vocab.SOURCE_KINDS) to its spider class, by dotted path, for the crawl engine."""
+"""Scrapy spiders, one module per source kind. SPIDERS maps each config `kind` to its spider
+class by dotted path, for the crawl engine; both come from the one spider registry,
+crawler.ground.vocab.SPIDER_REGISTRY."""
 
-SPIDERS: dict[str, str] = {
-    "feed": "spiders.feed.FeedSpider",
-    "forum": "spiders.forum.ForumSpider",
-    "reviews": "spiders.reviews.ReviewsSpider",
-    "reddit": "spiders.reddit.RedditSpider",
-    "wikipedia": "spiders.wikipedia.WikipediaSpider",
-    "page": "spiders.page.PageSpider",
-    "ofsted": "spiders.ofsted.OfstedSpider",
-    "parent_view": "spiders.parent_view.ParentViewSpider",
-}
+from crawler.ground.vocab import SPIDER_REGISTRY
+
+SPIDERS: dict[str, str] = {kind: entry.spider for kind, entry in SPIDER_REGISTRY.items()}

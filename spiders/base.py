@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any, ClassVar
+from typing import Any
 
 import scrapy
 from scrapy.exceptions import (
@@ -22,7 +22,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.engine.guard import NonPublicAddress
-from crawler.ground.config import Source
+from crawler.ground.config import CrawlSettings, Source
 from crawler.ground.errors import (
     ConnectionFailedError,
     DnsLookupError,
@@ -32,6 +32,7 @@ from crawler.ground.errors import (
     NonPublicAddressError,
     ResponseTooLargeError,
     RobotsDisallowedError,
+    ShortBodyError,
 )
 from crawler.ground.items import Document, SeriesPoint, SourceRun, Validators
 from crawler.ground.matching import Matcher
@@ -40,9 +41,8 @@ from crawler.ground.vocab import RunStatus
 
 
 class SourceSpider(scrapy.Spider):
-    """Base for the spiders of every source kind; one instance reads one configured source."""
-
-    kind: ClassVar[str]
+    """Base for the spiders of every source kind; one instance reads one configured source.
+    Which kind a spider reads is declared once, in crawler.ground.vocab.SPIDER_REGISTRY."""
 
     def __init__(
         self,
@@ -52,7 +52,7 @@ class SourceSpider(scrapy.Spider):
         matcher: Matcher | None = None,
         school_ids: set[str] | None = None,
         validators: dict[str, Validators] | None = None,
-        max_pages: int = 20,
+        max_pages: int | None = None,
         known_urls: set[str] | None = None,
         state: dict[str, str] | None = None,
         **kwargs: Any,
@@ -65,7 +65,8 @@ class SourceSpider(scrapy.Spider):
         self.known_validators = validators or {}
         self.new_validators: list[Validators] = []
         self.collected: list[Any] = []
-        self.max_pages = max_pages
+        # Without a budget from the engine, the [crawl] default applies.
+        self.max_pages = max_pages or source.page_budget(CrawlSettings())
         self.pages_requested = 0
         self.pages_parsed = 0
         self._body_hashes: dict[int, str] = {}
@@ -181,6 +182,8 @@ def describe_failure(failure: Failure, url: str, settings: Any) -> FetchError:
     # handler cancels the body mid-way and the error carries no message at all.
     if isinstance(exc, DownloadCancelledError) and ("max size" in str(exc) or not str(exc)):
         return ResponseTooLargeError(url, settings.getint("DOWNLOAD_MAXSIZE"))
-    if isinstance(exc, DownloadFailedError | ResponseDataLossError | DownloadCancelledError):
+    if isinstance(exc, ResponseDataLossError):
+        return ShortBodyError(url)
+    if isinstance(exc, DownloadFailedError | DownloadCancelledError):
         return ConnectionFailedError(url, str(exc).split("\n")[0] or type(exc).__name__)
     return FetchError(f"{url}: {type(exc).__name__}: {exc}".rstrip(": "))

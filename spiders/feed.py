@@ -18,14 +18,13 @@ from scrapy.http import Response
 from crawler.ground.dates import from_struct_time, parse_date
 from crawler.ground.errors import UnreadableContentError
 from crawler.ground.items import Document
-from crawler.ground.text import html_to_text, without_trailers
+from crawler.ground.text import html_to_text
 from crawler.ground.urls import unwrap_redirect
 from spiders.base import SourceSpider
 from spiders.news import news_item
 
 
 class FeedSpider(SourceSpider):
-    kind = "feed"
     name = "feed"
     handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
 
@@ -57,7 +56,7 @@ class FeedSpider(SourceSpider):
         fetched_at = datetime.now(UTC)
         title = html_to_text(entry.get("title", ""))
         url = _entry_url(response, entry, title)
-        text = without_trailers(html_to_text(_entry_body(entry)))
+        text = html_to_text(_entry_body(entry))
         author = _entry_author(entry) or _author_from_address(entry, feed_title)
         extra: dict[str, Any] = {}
         news = news_item(entry, title, url)  # Google News / Bing News: outlet, own headline

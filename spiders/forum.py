@@ -27,7 +27,6 @@ _HTML_PAGE = "discourse_html_page"
 
 
 class ForumSpider(SourceSpider):
-    kind = "forum"
     name = "forum"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:

@@ -2,15 +2,16 @@
 /provider/23/URN for secondary ones): one document per published report, with its type, its
 inspection and publication dates, the grades and the PDF.
 
-The live page (as public scrapers record it: abuyak/Schools functions/research/govuk.js; see
-tests/fixtures/ofsted/) lists the reports as li.timeline__day, each with a <time> (the
-inspection, no datetime attribute) and a link to its PDF on files.ofsted.gov.uk whose hidden
-span.nonvisual reads "School inspection, pdf - 21 July 2023": the document's name and its
-publication date. The latest inspection's overall grade and sub-judgements stand above the list
-(div.subjudgements__overall, div.subjudgements__rates__item). Each report is read from the
-smallest block around its link, so a redesign that keeps link, dates and words together keeps
-working. The report's address is the PDF's, so a report is stored once and a new one is a new
-mention, dated when it was published (and flagged in that week's digest).
+The live page (as public scrapers record it: abuyak/Schools functions/research/govuk.js; the
+demo's reports.ofsted.gov.uk pages are rebuilt from it) lists the reports as li.timeline__day,
+each with a <time> (the inspection, no datetime attribute) and a link to its PDF on
+files.ofsted.gov.uk whose hidden span.nonvisual reads "School inspection, pdf - 21 July 2023":
+the document's name and its publication date. The latest inspection's overall grade and sub-
+judgements stand above the list (div.subjudgements__overall, div.subjudgements__rates__item).
+Each report is read from the smallest block around its link, so a redesign that keeps link,
+dates and words together keeps working. The report's address is the PDF's, so a report is stored
+once and a new one is a new mention, dated when it was published (and flagged in that week's
+digest).
 """
 
 from __future__ import annotations
@@ -19,12 +20,12 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime, time
 from typing import Any
+from urllib.parse import urljoin
 
 from parsel import Selector
 from scrapy.http import Response
 
 from crawler.ground.errors import UnreadableContentError
-from crawler.ground.items import Document
 from crawler.ground.text import html_to_text
 from crawler.ground.vocab import LONDON
 from spiders.base import SourceSpider
@@ -48,23 +49,35 @@ _DATE_TEXT = re.compile(
 )
 
 
+_ANSWER_404 = {"handle_httpstatus_list": [304, 404]}  # a 404 reaches parse_reports
+
+
 class OfstedSpider(SourceSpider):
-    kind = "ofsted"
     name = "ofsted"
     handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
 
     async def start(self) -> AsyncIterator[Any]:
-        request = self.request(self.source.url, self.parse_reports, conditional=True)
+        request = self.request(self.source.url, self.parse_reports, conditional=True,
+                               meta=_ANSWER_404)
         if request is not None:
             yield request
 
-    def parse_reports(self, response: Response) -> Iterator[Document]:
+    def parse_reports(self, response: Response, tried: str | None = None) -> Iterator[Any]:
         if self.unchanged(response):
             return
-        reports = read_reports(response.text, response.url)
+        reports = read_reports(response.text, response.url) if response.status != 404 else []
         if not reports:
+            # Not found under this phase's path (a config written before `phase` was
+            # recorded): the other phase's address is tried once before giving up.
+            other = None if tried or response.status != 404 else other_phase_url(response.url)
+            request = other and self.request(other, self.parse_reports, meta=_ANSWER_404,
+                                             cb_kwargs={"tried": response.url})
+            if request:
+                yield request
+                return
+            where = f"{tried} nor on {response.url}" if tried else response.url
             self.record_error(UnreadableContentError(
-                f"no inspection report links on {response.url} (is it an Ofsted report page?)"
+                f"no inspection report links on {where} (is it an Ofsted report page?)"
             ))
             return
         fetched_at = datetime.now(UTC)
@@ -78,6 +91,18 @@ class OfstedSpider(SourceSpider):
                                    "judgements", "pdf")}
                        | {"report_page": response.url}},
             )
+
+
+_PROVIDER = re.compile(r"/provider/(21|23)/(\d+)/?$")
+
+
+def other_phase_url(url: str) -> str | None:
+    """/provider/21/URN <-> /provider/23/URN (primary and secondary), else None."""
+    found = _PROVIDER.search(url)
+    if found is None:
+        return None
+    other = "23" if found.group(1) == "21" else "21"
+    return f"{url[: found.start()]}/provider/{other}/{found.group(2)}"
 
 
 def read_reports(html: str, url: str) -> list[dict[str, Any]]:
@@ -234,6 +259,4 @@ def _moment(day: date | None) -> datetime | None:
 
 
 def _absolute(href: str, base: str) -> str:
-    from urllib.parse import urljoin
-
     return urljoin(base, href)

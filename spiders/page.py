@@ -22,7 +22,6 @@ _TEXT = "text"
 
 
 class PageSpider(SourceSpider):
-    kind = "page"
     name = "page"
     handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
 

@@ -24,7 +24,7 @@ import re
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, date, datetime
 from typing import Any
-from urllib.parse import parse_qs, unquote, urljoin, urlsplit
+from urllib.parse import parse_qs, unquote, urlsplit, urlunsplit
 
 from parsel import Selector
 from scrapy.http import Response
@@ -55,12 +55,13 @@ _HEADINGS = {"h2", "h3", "h4", "h5", "caption", "legend", "dt", "th"}
 
 
 class ParentViewSpider(SourceSpider):
-    kind = "parent_view"
     name = "parent_view"
     handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
 
     async def start(self) -> AsyncIterator[Any]:
-        request = self.request(self.source.url, self.parse_page, conditional=True)
+        # Not conditional: the page it redirects to can stay the same while the figures on its
+        # print page change (the print page's own request is conditional)
+        request = self.request(self.source.url, self.parse_page)
         if request is not None:
             yield request
 
@@ -120,7 +121,10 @@ def print_page_url(url: str) -> str | None:
     found = _RESULT_PAGE.search(parts.path)
     if found is None:
         return None
-    return urljoin(url, f"/parent-view-results/survey/result-print/{found[1]}/{found[2]}")
+    # what comes before stays (a mirror serving each host as its first folder)
+    printed = f"/parent-view-results/survey/result-print/{found[1]}/{found[2]}"
+    path = parts.path[: found.start()] + printed
+    return urlunsplit(parts._replace(path=path, query="", fragment=""))
 
 
 def _print_link(response: Response) -> str | None:

@@ -20,7 +20,7 @@ from parsel.csstranslator import css2xpath
 
 from crawler.ground.dates import parse_date
 from crawler.ground.text import element_text, tidy_whitespace
-from spiders.platforms import Platform, Selectors, select
+from spiders.platforms.base import Platform, Selectors, select
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,6 @@ _DELETED = {"[deleted]", "[removed]"}
 
 
 class RedditSpider(SourceSpider):
-    kind = "reddit"
     name = "reddit"
 
     async def start(self) -> AsyncIterator[Any]:

@@ -37,7 +37,6 @@ class Review:
 
 
 class ReviewsSpider(SourceSpider):
-    kind = "reviews"
     name = "reviews"
 
     async def start(self) -> AsyncIterator[Any]:

@@ -35,7 +35,6 @@ def article_title(url: str) -> str:
 
 
 class WikipediaSpider(SourceSpider):
-    kind = "wikipedia"
     name = "wikipedia"
 
     async def start(self) -> AsyncIterator[Any]:

@@ -16,8 +16,9 @@ from http.cookiejar import CookieJar
 import uvicorn
 
 from crawler.ground.config import Config
-from schoolwatch.web.app import SESSION_COOKIE, create_app
+from schoolwatch.web.app import create_app
 from schoolwatch.web.server import bind
+from schoolwatch.web.shared import SESSION_COOKIE
 from tests.web_helpers import PASSWORD
 
 LEAD = "lead@school.example"

@@ -16,7 +16,7 @@ from typing import Any
 from aiosmtpd.controller import Controller
 
 from crawler.ground.config import Config, config_from_dict
-from crawler.ground.items import Document, Match, MatchedDocument, SourceRun
+from crawler.ground.items import CrawlResult, Document, Match, MatchedDocument, SourceRun
 from crawler.ground.text import content_hash
 from crawler.store import ClassificationRow, Store, write_classifications
 
@@ -146,13 +146,13 @@ def write_posts(
                 matches=[Match(post.school_id, "Hollins Green Primary", "text", 0, post.text[:40])],
             )
         )
-    written = store.write_crawl(
+    written = store.write_crawl(CrawlResult(
         schools=[(s.id, s.name) for s in config.school],
         sources=[(s.name, s.kind, s.url, s.platform) for s in config.source],
         runs=list(runs),
         documents=documents,
         validators=[],
-    )
+    ))
     ids = written.new_mention_ids
     assert len(ids) == len(posts), "every test post must be a new mention"
     rows = [

@@ -9,7 +9,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from crawler.ground.config import Config, config_from_dict
-from crawler.ground.items import Document, Match, MatchedDocument
+from crawler.ground.items import CrawlResult, Document, Match, MatchedDocument
 from crawler.ground.text import content_hash
 from crawler.store import Store
 
@@ -44,11 +44,11 @@ def write_posts(store: Store, posts: Sequence[Post]) -> list[int]:
         match = Match(post.school_id, "Hollins Green Primary", "text", 0, post.text[:40])
         documents.append(MatchedDocument(document, post.source, post.source_kind, post.url,
                                          content_hash(post.title, post.text), [match]))
-    result = store.write_crawl(
+    result = store.write_crawl(CrawlResult(
         schools=[("hollins-green", "Hollins Green Primary School")],
         sources=[("forum", "forum", "http://127.0.0.1/", None)],
         runs=[], documents=documents, validators=[],
-    )
+    ))
     return result.new_mention_ids
 
 

@@ -8,8 +8,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from crawler.ground.items import SourceRun
-from crawler.store import SpooledCrawl, Store
+from crawler.ground.items import CrawlResult, SourceRun
+from crawler.store import Store
 from schoolwatch.cli import cli
 from tests.mail_helpers import Post, make_config, write_posts
 from tests.test_store import matched
@@ -21,7 +21,7 @@ def test_a_writing_command_classifies_leftovers_and_writes_the_spool(tmp_path: P
                               datetime.now(UTC) - timedelta(days=1))])
     store = Store(config.store.path)
     assert store.has_unclassified()
-    store.spool_crawl(SpooledCrawl(
+    store.spool_crawl(CrawlResult(
         schools=[("hollins-green", "Hollins Green Primary")],
         sources=[("local-news", "feed", "https://news.example.org/rss", None)],
         runs=[SourceRun(source="local-news", started_at=datetime.now(UTC))],

@@ -17,6 +17,7 @@ import pytest
 
 from crawler.ground.config import Config
 from crawler.ground.errors import ConfigError
+from crawler.ground.items import CrawlResult
 from crawler.store import ClassificationRow, Store, write_classifications
 from digest.channels import deliver_channels, queue_channel_alerts, quiet_until
 from tests.store_helpers import Post, unattended_config, write_posts
@@ -217,13 +218,13 @@ def test_the_weekly_digest_goes_once_to_channels_that_ask_and_names_failed_sourc
     slot = datetime.now(UTC)
     week = Week.previous(slot)
     run_at = week.start + timedelta(days=1)
-    store.write_crawl(
+    store.write_crawl(CrawlResult(
         schools=[("hollins-green", "Hollins Green Primary School")],
         sources=[("forum", "forum", "https://forum.example/board", None)],
         runs=[SourceRun(source="forum", started_at=run_at, finished_at=run_at,
                         status="failed", errors=["HTTP 503 from forum.example"])],
         documents=[], validators=[],
-    )
+    ))
     send_digest(config, slot)
     send_digest(config, slot)  # the same week again: nothing new
     (digest,) = webhook.accepted  # the head's channel only; the dsl channel wants no digest

@@ -160,7 +160,7 @@ def test_jsonl_bad_line_gives_an_error_line_and_the_rest_still_come_out(
 def test_encoder_of_another_width_is_a_clear_domain_error(tmp_path: Path) -> None:
     from transformers import AutoTokenizer, BertConfig, BertModel
 
-    from classifiers.model import bundled_encoder_path
+    from classifiers.encoder import bundled_encoder_path
 
     folder = tmp_path / "tiny-encoder"
     BertModel(

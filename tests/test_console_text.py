@@ -29,14 +29,14 @@ def test_brackets_in_a_path_survive(tmp_path: Path) -> None:
 
 
 def test_crawl_summary_warnings_and_errors_keep_their_brackets() -> None:
-    from schoolwatch.cli import _print_summary
+    from schoolwatch.crawl_progress import print_summary
     from schoolwatch.ui import console
 
     run = SourceRun(source="news", started_at=datetime.now(UTC), finished_at=datetime.now(UTC))
     run.warnings.append("ill-formed feed [line 3], kept [bold]what[/bold] parsed")
     run.errors.append("could not read [email]: HTTP 500")
     with console.capture() as captured:
-        _print_summary([run])
+        print_summary([run])
     text = captured.get()
     assert "ill-formed feed [line 3], kept [bold]what[/bold] parsed" in text
     assert "could not read [email]: HTTP 500" in text

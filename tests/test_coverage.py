@@ -7,7 +7,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 from crawler.ground.config import Config
-from crawler.ground.items import SourceRun
+from crawler.ground.items import CrawlResult, SourceRun
 from crawler.store import Store
 from digest.compose import compose_digest
 from digest.report import build_report, render_report
@@ -24,7 +24,7 @@ def _config(tmp_path: Path) -> Config:
 
 
 def _runs(store: Store, runs: list[tuple[str, datetime, str]]) -> None:
-    store.write_crawl(
+    store.write_crawl(CrawlResult(
         schools=[("hollins-green", "Hollins Green Primary School")],
         sources=[("news", "feed", "https://news.example/rss", None),
                  ("forum", "forum", "https://forum.example/board", None)],
@@ -32,7 +32,7 @@ def _runs(store: Store, runs: list[tuple[str, datetime, str]]) -> None:
                         status=status, errors=["HTTP 503"] if status == "failed" else [])
               for name, at, status in runs],
         documents=[], validators=[],
-    )
+    ))
 
 
 def _text(config: Config, store: Store, week: Week) -> str:

@@ -16,6 +16,7 @@ from click.testing import CliRunner
 
 from crawler.engine.screenprint import chromium_path
 from crawler.ground.config import Config, config_from_dict
+from crawler.ground.items import CrawlResult
 from crawler.store import ClassificationRow, Store
 from schoolwatch.cli import cli
 from schoolwatch.demo.server import FixtureServer, send
@@ -51,8 +52,8 @@ def _mentions(store: Store, urls: list[str], risk: str = "high") -> list[int]:
     documents = [_document(url, "Hollins Green Primary teacher", "Hollins Green Primary: a "
                            f"threat {n} {url}", when, "hollins-green", "Hollins Green Primary")
                  for n, url in enumerate(urls)]
-    store.write_crawl(schools=SCHOOLS, sources=[("forum", "forum", "http://x/", None)],
-                      runs=[], documents=documents, validators=[])
+    store.write_crawl(CrawlResult(schools=SCHOOLS, sources=[("forum", "forum", "http://x/", None)],
+                      runs=[], documents=documents, validators=[]))
     ids = {row[0]: row[1] for row in store.query("SELECT url, id FROM mention_records").rows}
     store.write_classifications([
         ClassificationRow(ids[url], "negative", 0.9, risk, ("threat",), {}, "test-model")

@@ -10,7 +10,7 @@ import pytest
 
 from crawler.ground.config import config_from_dict, load_config
 from crawler.ground.history import describe_action
-from crawler.ground.items import SourceRun
+from crawler.ground.items import CrawlResult, SourceRun
 from crawler.ground.vocab import RunStatus
 from crawler.store import InboxFilter, Store
 from digest.coverage import coverage, day_phrase
@@ -46,7 +46,7 @@ def _config(tmp_path: Path, sources: int = 3) -> object:
 
 
 def _runs(store: Store, runs: list[SourceRun]) -> None:
-    store.write_crawl(schools=SCHOOLS, sources=[], runs=runs, documents=[], validators=[])
+    store.write_crawl(CrawlResult(runs=runs, schools=SCHOOLS))
 
 
 def test_coverage_says_when_sources_fail_that_silence_is_not_calm(tmp_path: Path) -> None:

@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
+from crawler.ground.items import CrawlResult
 from crawler.store import Store
 from schoolwatch.cli import cli
 from tests.web_helpers import PASSWORD, SCHOOLS, _document, add_user, serving, write_config_file
@@ -43,9 +44,9 @@ def _write(store: Store, posts: list[str], first: int) -> list[int]:
     documents = [_document(f"http://forum.test/t/{first + i}", "Hollins Green Primary", text,
                            when, "hollins-green", "Hollins Green Primary")
                  for i, text in enumerate(posts)]
-    result = store.write_crawl(schools=SCHOOLS, sources=[("forum", "forum", "http://forum.test/",
-                                                          None)],
-                               runs=[], documents=documents, validators=[])
+    result = store.write_crawl(CrawlResult(
+        schools=SCHOOLS, sources=[("forum", "forum", "http://forum.test/", None)],
+        runs=[], documents=documents, validators=[]))
     return sorted(result.new_mention_ids)
 
 

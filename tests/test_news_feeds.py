@@ -3,11 +3,16 @@
 
 from __future__ import annotations
 
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 from crawler.ground.text import content_hash
 from crawler.ground.urls import google_news_article
+from crawler.store import Store
+from schoolwatch.crawling import crawl
+from schoolwatch.demo.server import FixtureServer, send
 from tests.shared_data import REALWORLD, needs_realworld
+from tests.store_helpers import unattended_config
 from tests.test_feed import parse
 
 FEEDS = REALWORLD / "feeds"
@@ -66,3 +71,26 @@ def test_the_same_story_from_two_outlets_is_one_mention_with_two_sightings() -> 
     # Opaque ID: the Google address stays, as the evidence of where it was seen.
     assert bbc.url.startswith("https://news.google.com/rss/articles/CBMiqAFBVV95cUxP")
     assert bbc.title == "Ashcombe schools join county reading scheme"
+
+
+def test_a_crawl_keeps_the_story_once_with_a_sighting_from_the_other_outlet(
+    tmp_path: Path,
+) -> None:
+    def feed(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 200, SEARCH.read_bytes(), "application/rss+xml")
+
+    with FixtureServer(routes={"/rss/search": feed}) as server:
+        config = unattended_config(tmp_path, source=[
+            {"name": "google-news", "kind": "feed", "url": f"{server.base_url}/rss/search"},
+        ])
+        crawl(config, config.source)
+    store = Store(config.store.path)
+    rows = store.query(
+        "SELECT m.url, count(s.url) FROM mentions m LEFT JOIN mention_sightings s "
+        "ON s.mention_id = m.id WHERE m.title = ? GROUP BY m.url",
+        ["Crossing patrol returns outside Hollins Green Primary"],
+    ).rows
+    assert len(rows) == 1  # one mention of the story...
+    url, sightings = rows[0]
+    assert url.startswith("https://www.ashcombepost.example/")  # ...at the first outlet's article
+    assert sightings == 1  # ...and the second outlet's copy recorded as seen there too

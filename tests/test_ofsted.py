@@ -1,9 +1,10 @@
 """Ofsted's report page (a mention per report, flagged in the digest) and Parent View (a time
 series: a 10-point fall or the response count passing 10 is flagged; the report shows the trend).
 
-The fixture pages in schoolwatch/demo/sites/ are written from the public pages' structure
-(fictional schools): reports as PDF links on files.ofsted.gov.uk beside their dates and
-judgement; Parent View's submissions count and per-question answer percentages.
+The fixture pages in tests/fixtures/ (older-layout-*) are the team's first pages, written from
+the public pages' described structure (fictional schools): reports as PDF links on
+files.ofsted.gov.uk beside their dates and judgement; Parent View's submissions count and
+per-question answer percentages as text.
 """
 
 from __future__ import annotations
@@ -11,22 +12,24 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from crawler.ground.items import SeriesPoint
+from crawler.ground.items import CrawlResult, SeriesPoint
 from crawler.store import Store
 from digest.compose import compose_digest
 from digest.parent_view import flags
 from digest.report import build_report, render_report
 from digest.weekly import build_digest
 from digest.weeks import Week
-from schoolwatch.demo import sites_folder
 from spiders.ofsted import OfstedSpider, read_reports
 from spiders.parent_view import ParentViewSpider, points, read_results
 from tests.fixtures_spiders import documents, html_response, make_spider
 from tests.store_helpers import Post, unattended_config, write_posts
 
-SITES = sites_folder()
-OFSTED_PAGE = SITES / "reports.ofsted.gov.uk" / "provider" / "21" / "141002.html"
-PARENT_VIEW = SITES / "parentview.ofsted.gov.uk" / "parent-view-results" / "urn" / "141001.html"
+# The team's first Ofsted page (dates in <time datetime>); the live structure is tested in
+# test_ofsted_live.py
+OFSTED_PAGE = Path(__file__).parent / "fixtures" / "ofsted" / "older-layout-141002.html"
+# The team's first Parent View page, which prints its percentages as text (the live site's
+# structure is tested in test_parent_view_live.py)
+PARENT_VIEW = Path(__file__).parent / "fixtures" / "parentview" / "older-layout-141001.html"
 OFSTED_URL = "https://reports.ofsted.gov.uk/provider/21/141002"
 PV_URL = "https://parentview.ofsted.gov.uk/parent-view-results/urn/141001"
 
@@ -106,14 +109,14 @@ def test_a_ten_point_fall_or_passing_ten_responses_is_flagged() -> None:
 
 
 def _series(store: Store, at: datetime, submissions: int, safe: float) -> None:
-    store.write_crawl(
+    store.write_crawl(CrawlResult(
         schools=[("hollins-green", "Hollins Green Primary School")],
         sources=[("pv", "parent_view", PV_URL, None)], runs=[], documents=[], validators=[],
         series=[SeriesPoint("pv", "hollins-green", "parent_view", at, at.date(), "submissions",
                             submissions),
                 SeriesPoint("pv", "hollins-green", "parent_view", at, at.date(),
                             "Q2. My child feels safe at this school.", safe)],
-    )
+    ))
 
 
 def test_digest_flags_new_reports_and_parent_view_and_the_report_shows_the_trend(

@@ -1,17 +1,25 @@
 """The Ofsted provider page as the live site serves it: a timeline of reports whose publication
 date is in a hidden span, the overall grade and sub-judgements above it, report types beyond
-inspections. tests/fixtures/ofsted/ says in its header which public scrapers it follows.
+inspections. The page (the demo's, schoolwatch/demo/sites/reports.ofsted.gov.uk/) says in its
+header which public scrapers it follows.
 """
 
 from __future__ import annotations
 
 from datetime import date
+from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
+from scrapy.http import HtmlResponse
+
+from crawler.ground.config import CrawlSettings, Source
+from schoolwatch.crawling import extract
+from schoolwatch.demo import sites_folder
+from schoolwatch.demo.server import FixtureServer, send
 from spiders.ofsted import OfstedSpider, read_reports
 from tests.fixtures_spiders import documents, html_response, make_spider
 
-PAGE = Path(__file__).parent / "fixtures" / "ofsted" / "provider-21-141002.html"
+PAGE = sites_folder() / "reports.ofsted.gov.uk" / "provider" / "21" / "141002.html"
 URL = "https://reports.ofsted.gov.uk/provider/21/141002"
 
 
@@ -78,3 +86,36 @@ def test_a_report_is_filed_in_the_week_it_was_published() -> None:
     assert report.published_at is not None and report.published_at.date() == date(2022, 12, 21)
     assert report.extra["ofsted"]["type"] == "inspection"
     assert report.extra["ofsted"]["judgements"]["Personal development"] == "Good"
+
+
+def test_a_school_not_found_under_one_phase_s_path_is_looked_for_under_the_other(
+    tmp_path: Path,
+) -> None:
+    empty = tmp_path / "empty.html"
+    empty.write_text("<html><body><h1>Page not found</h1></body></html>", encoding="utf-8")
+    primary = "https://reports.ofsted.gov.uk/provider/21/106653"
+    spider = make_spider(OfstedSpider, "ofsted", primary)
+    missing = HtmlResponse(url=primary, body=empty.read_bytes(), status=404)
+    (again,) = list(spider.parse_reports(missing))
+    assert again.url == "https://reports.ofsted.gov.uk/provider/23/106653"
+    assert spider.run.errors == []
+    secondary = HtmlResponse(url=again.url, body=empty.read_bytes(), status=404)
+    assert list(spider.parse_reports(secondary, **again.cb_kwargs)) == []
+    (error,) = spider.run.errors
+    assert "106653" in error and "/provider/21/" in error and "/provider/23/" in error
+    found = documents(spider.parse_reports(html_response(PAGE, again.url), **again.cb_kwargs))
+    assert len(found) == 4
+
+
+def test_extract_finds_a_secondary_school_whose_address_says_primary() -> None:
+    def page(handler: BaseHTTPRequestHandler) -> None:
+        send(handler, 200, PAGE.read_bytes(), "text/html; charset=utf-8")
+
+    with FixtureServer(routes={"/provider/23/141002": page}) as server:  # /21/: 404
+        source = Source(name="extract", kind="ofsted", url=f"{server.base_url}/provider/21/141002")
+        shown, run = extract(source, CrawlSettings(allow_private=True, retries=0), timeout=60)
+    assert run.errors == []
+    assert [report["extra"]["ofsted"]["type"] for report in shown] == [
+        "monitoring", "inspection", "conversion letter", "inspection",
+    ]
+    assert shown[1]["published_at"].startswith("2022-12-21")

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from types import SimpleNamespace
+
 from click.testing import CliRunner
 
 from digest import policy
@@ -128,6 +131,8 @@ def test_a_discourse_forum_under_a_sub_folder_keeps_its_folder() -> None:
 
 
 def test_reddits_trailer_never_reaches_excerpts_themes_or_the_classifier() -> None:
+    from crawler.engine.pipelines import TidyDocumentPipeline
+    from crawler.ground.items import Document
     from crawler.ground.text import without_trailers
     from digest.themes import negative_themes
 
@@ -140,7 +145,14 @@ def test_reddits_trailer_never_reaches_excerpts_themes_or_the_classifier() -> No
     class _School:
         name, aliases, ambiguous, staff = "Hollins Green Primary School", [], [], []
 
-    rows = [{"title": "Gate", "text": f"The gate queue again.{trailer}"} for _ in range(3)]
+    # Stripped once, in the crawl's pipeline: what the store (and so the themes) gets.
+    seen = SimpleNamespace(spider=SimpleNamespace(run=SimpleNamespace(items_seen=0)))
+    entry = Document(url="https://www.reddit.com/r/Ashcombe/1", title="Gate",
+                     text=f"The gate queue again.{trailer}", fetched_at=datetime.now(UTC),
+                     final_url="https://www.reddit.com/r/Ashcombe/1", http_status=200,
+                     raw_sha256="", raw_body=b"")
+    stored = TidyDocumentPipeline(seen).process_item(entry).text  # type: ignore[arg-type]
+    rows = [{"title": "Gate", "text": stored} for _ in range(3)]
     themes = [phrase for phrase, _ in negative_themes(_School(), rows)]  # type: ignore[arg-type]
     assert themes and not any("submitted" in p or "comments" in p or "link" in p
                               for p in themes)

@@ -7,14 +7,18 @@ public scrapers it follows); the school and the figures are fictional.
 
 from __future__ import annotations
 
+import asyncio
+import json
 from datetime import UTC, date, datetime
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
 
 import scrapy
+from click.testing import CliRunner
 
-from crawler.ground.config import CrawlSettings, Source
-from schoolwatch.crawling import extract
+from crawler.ground.items import SeriesPoint, Validators
+from crawler.store import Store
+from schoolwatch.cli import cli
 from schoolwatch.demo.server import FixtureServer, send
 from spiders.parent_view import ParentViewSpider, points, print_page_url, read_results
 from tests.fixtures_spiders import html_response, make_spider
@@ -97,6 +101,8 @@ def test_the_javascript_page_leads_to_its_print_page() -> None:
         f"{HOST}/parent-view-results/survey/result-print/4711/17"
     )
     assert print_page_url(f"{HOST}/parent-view-results/urn/141001") is None
+    mirrored = "http://127.0.0.1:8000/parentview.ofsted.gov.uk/parent-view-results/survey"
+    assert print_page_url(f"{mirrored}/result/4711/17") == f"{mirrored}/result-print/4711/17"
     spider = make_spider(ParentViewSpider, "parent_view", f"{HOST}/parent-view-results/urn/141001")
     spider.school_ids = {"hg"}
     landed = html_response(LANDING, f"{HOST}/parent-view-results/survey/result/4711/17")
@@ -129,13 +135,56 @@ def test_extract_follows_the_redirects_and_prints_the_figures() -> None:
         "/parent-view-results/survey/result-print/4711/17": _page(PRINT_2025),
     }
     with FixtureServer(routes=routes) as server:
-        source = Source(name="extract", kind="parent_view",
-                        url=f"{server.base_url}/parent-view-results/urn/141001")
-        shown, run = extract(source, CrawlSettings(allow_private=True), timeout=60)
-    assert run.errors == [], run.errors
+        result = CliRunner().invoke(cli, [
+            "extract", "--kind", "parent_view", "--allow-private",
+            f"{server.base_url}/parent-view-results/urn/141001",
+        ])
+    assert result.exit_code == 0, result.output
+    shown = [json.loads(line) for line in result.output.splitlines() if line.startswith("{")]
     by_metric = {line["metric"]: line for line in shown}
     assert by_metric["submissions"]["value"] == 40
     assert by_metric["submissions"]["as_of"] == "2026-06-03"
     happy = next(line for metric, line in by_metric.items() if "happy" in metric)
     assert happy["value"] == 80 and happy["detail"]["answers"]["agree"] == 30
     assert len(shown) == 11
+    assert "0 document(s), 11 figure(s) from" in result.output
+
+
+def test_readings_stored_under_the_old_names_join_the_new_ones(tmp_path: Path) -> None:
+    store = Store(tmp_path / "store.duckdb")
+    old = [("Q1. My child is happy at this school.", 94.0),
+           ("Q10. The school lets me know how my child is doing.", 85.0),
+           ("submissions", 57.0)]
+    store.write_crawl(
+        schools=[("hg", "Hollins Green Primary School")], sources=[("pv", "parent_view", HOST,
+                                                                     None)],
+        runs=[], documents=[], validators=[],
+        series=[SeriesPoint("pv", "hg", "parent_view", AT, AT.date(), metric, value)
+                for metric, value in old],
+    )
+    with store.writer() as con:  # as a store written before the migration was
+        con.execute("DELETE FROM schema_migrations WHERE name LIKE '0095_%'")
+    assert store.migrate() == ["0095_parent_view_question_names.sql"]
+    names = {row[0] for row in store.query("SELECT metric FROM series_points").rows}
+    new = {p.metric for p in points(_read(PRINT_2025), "pv", "hg", AT)}
+    assert names == {"My child is happy at this school",
+                     "The school lets me know how my child is doing", "submissions"}
+    assert "My child is happy at this school" in new
+
+
+def test_the_print_page_is_asked_again_even_when_the_page_before_it_is_unchanged() -> None:
+    source = f"{HOST}/parent-view-results/urn/141001"
+    printed = f"{HOST}/parent-view-results/survey/result-print/4711/17"
+    spider = make_spider(ParentViewSpider, "parent_view", source)
+    spider.school_ids = {"hg"}
+    spider.known_validators = {source: Validators(source, '"landing"', None),
+                               printed: Validators(printed, '"figures"', None)}
+
+    async def first() -> list[scrapy.Request]:
+        return [request async for request in spider.start()]
+
+    (start,) = asyncio.run(first())
+    assert b"If-None-Match" not in start.headers  # the figures are not on this page
+    landed = html_response(LANDING, f"{HOST}/parent-view-results/survey/result/4711/17")
+    (follow,) = list(spider.parse_page(landed))
+    assert follow.headers[b"If-None-Match"] == b'"figures"'  # unchanged figures cost a 304

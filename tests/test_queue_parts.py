@@ -10,11 +10,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from crawler.engine.runner import Collected, CrawlInputs
+from crawler.engine.runner import CrawlInputs
 from crawler.engine.site_lease import ACQUIRE, lease_keys, site_key
 from crawler.ground.config import Config, load_config
 from crawler.ground.errors import ConfigError
 from crawler.ground.items import (
+    CrawlResult,
     Document,
     Match,
     MatchedDocument,
@@ -78,7 +79,7 @@ def test_a_job_and_its_result_travel_as_plain_json(tmp_path: Path) -> None:
     reading = SeriesPoint("board", "hollins-green", "parent_view",
                           datetime(2026, 11, 2, 9, 0, tzinfo=UTC), date(2026, 10, 30),
                           "submissions", 41.0, {"question": 1})
-    collected = Collected([run], documents, [Validators(source.url, '"def"', None)],
+    collected = CrawlResult([run], documents, [Validators(source.url, '"def"', None)],
                           {"board": {"thread:7": "https://forum.example/t/7?page=4"}}, [reading])
     result = encode_result("j1", "board", "host:1", collected)
     assert len(result["bodies"]) == 1  # one compressed copy of a page however many posts
@@ -107,7 +108,7 @@ def test_a_result_delivered_twice_is_written_once(tmp_path: Path, redis_server: 
     assert config.queue is not None
     documents = [_matched("https://forum.example/t/7#p1", b"<html>x</html>", "first")]
     run = SourceRun("board", datetime(2026, 11, 2, 9, 0, tzinfo=UTC), pages_fetched=1)
-    result = encode_result("job-1", "board", "host:1", Collected([run], documents, [], {}))
+    result = encode_result("job-1", "board", "host:1", CrawlResult([run], documents, [], {}))
     ingest = Ingest(config, poll_ms=20)
     send_result(ingest.broker, result)
     send_result(ingest.broker, result)  # a worker killed after sending, the job run again

@@ -184,6 +184,11 @@ def test_school_add_then_suggest_add_then_crawl_works_without_editing(tmp_path: 
         again = runner.invoke(cli, steps[1], terminal_width=160)  # nothing added twice
         assert "12 suggested source(s) were already in" in again.output
         crawl = runner.invoke(cli, ["crawl", "--config", str(config)], terminal_width=160)
+        # Parent View as the live site serves it: /urn/N redirects twice, the print page has
+        # the figures
+        printed = "/parentview.ofsted.gov.uk/parent-view-results/survey/result-print"
+        assert server.hits.get(f"{printed}/5101/17") == 1
+        assert server.hits.get(f"{printed}/5102/17") == 1
     assert crawl.exit_code == 0, crawl.output
     loaded = load_config(config)
     assert len(loaded.source) == 12

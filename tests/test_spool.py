@@ -10,8 +10,8 @@ from pathlib import Path
 import pytest
 
 from crawler.ground.errors import StoreLockedError
-from crawler.ground.items import SourceRun
-from crawler.store import SpooledCrawl, Store
+from crawler.ground.items import CrawlResult, SourceRun
+from crawler.store import Store
 from tests.test_store import matched, write
 
 
@@ -27,8 +27,8 @@ def _hold_read_session(path: Path) -> subprocess.Popen[bytes]:
     return holder
 
 
-def _crawl(*urls: str) -> SpooledCrawl:
-    return SpooledCrawl(
+def _crawl(*urls: str) -> CrawlResult:
+    return CrawlResult(
         schools=[("hg", "Hollins Green Primary School")],
         sources=[("feed-a", "feed", "http://x/feed", None)],
         runs=[SourceRun(source="feed-a", started_at=datetime.now(UTC))],

@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 
 from crawler.ground.errors import QueryError, StoreLockedError
-from crawler.ground.items import Document, Match, MatchedDocument, SourceRun
+from crawler.ground.items import CrawlResult, Document, Match, MatchedDocument, SourceRun
 from crawler.ground.text import content_hash
 from crawler.store import Store, migration_names
 
@@ -32,13 +32,13 @@ def matched(url: str, text: str, source: str = "feed-a", school: str = "hg") -> 
 
 
 def write(store: Store, *documents: MatchedDocument):
-    return store.write_crawl(
+    return store.write_crawl(CrawlResult(
         schools=[("hg", "Hollins Green Primary School")],
         sources=[("feed-a", "feed", "http://x/feed", None)],
         runs=[SourceRun(source="feed-a", started_at=datetime.now(UTC))],
         documents=list(documents),
         validators=[],
-    )
+    ))
 
 
 def test_migrations_are_named_and_recorded_once(tmp_path: Path) -> None:

@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from classifiers.decide import CATEGORIES
-from classifiers.model import MODEL_CATEGORIES, RISKS, SENTIMENTS
+from classifiers.model import MODEL_CATEGORIES
 from crawler.ground.vocab import Category, Risk, RunStatus, Sentiment
 from digest import policy
 
@@ -13,8 +13,8 @@ def test_every_category_has_guidance_and_the_classifier_lists_them_all() -> None
 
 
 def test_the_model_heads_use_the_vocabulary_order() -> None:
-    assert RISKS == (Risk.NONE, Risk.LOW, Risk.MEDIUM, Risk.HIGH)
-    assert SENTIMENTS == (Sentiment.NEGATIVE, Sentiment.NEUTRAL, Sentiment.POSITIVE)
+    assert Risk.model_order() == (Risk.NONE, Risk.LOW, Risk.MEDIUM, Risk.HIGH)
+    assert Sentiment.model_order() == (Sentiment.NEGATIVE, Sentiment.NEUTRAL, Sentiment.POSITIVE)
 
 
 def test_risks_sort_most_urgent_first_and_unknown_words_last() -> None:

@@ -17,6 +17,7 @@ from typing import Any
 import pytest
 
 from crawler.engine.screenprint import chromium_path
+from crawler.ground.items import CrawlResult
 from crawler.store import ClassificationRow, Store
 from schoolwatch.demo.server import FixtureServer, send
 from tests.test_web_browser import CHROMIUM
@@ -45,11 +46,12 @@ def morning(tmp_path: Path) -> Iterator[tuple[str, int, FixtureServer]]:
         store = Store(tmp_path / "store.duckdb")
         seed(store)  # older posts: a high-risk one among them, two days old
         url = site.base_url + "/thread/9"
-        store.write_crawl(schools=SCHOOLS, sources=[("forum", "forum", site.base_url, None)],
+        store.write_crawl(CrawlResult(
+                          schools=SCHOOLS, sources=[("forum", "forum", site.base_url, None)],
                           runs=[], validators=[], documents=[_document(
                               url, "Year 4 teacher", "Hollins Green Primary: the teacher in "
                               "year 4 should watch out.", datetime.now(UTC) - timedelta(days=3),
-                              "hollins-green", "Hollins Green Primary")])
+                              "hollins-green", "Hollins Green Primary")]))
         (mention_id,) = [row[0] for row in store.query(
             "SELECT id FROM mention_records WHERE url = ?", [url]).rows]
         store.write_classifications([ClassificationRow(

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from crawler.ground.items import SourceRun
+from crawler.ground.items import CrawlResult, SourceRun
 from crawler.ground.vocab import RunStatus
 from crawler.store import Store
 from digest import policy
@@ -42,16 +42,19 @@ def desk(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[str, Seeded
     store = Store(tmp_path / "store.duckdb")
     ids = seed(store)
     now = datetime.now(UTC)
-    store.write_crawl(schools=SCHOOLS, sources=[], documents=[], validators=[], runs=[
+    store.write_crawl(CrawlResult(schools=SCHOOLS, sources=[], documents=[], validators=[], runs=[
         SourceRun("news", now - timedelta(hours=1)),
         SourceRun("reddit-ashcombe", now - timedelta(hours=2), status=RunStatus.FAILED,
                   errors=["HTTP 403 Forbidden"]),
         SourceRun("forum", now - timedelta(hours=3), status=RunStatus.FAILED,
-                  errors=["DNS lookup failed"]),
-    ])
+                  errors=["cannot connect to https://www.a-long-parents-forum-name.example.org"
+                          "/talk/primary_education/threads?page=7: DNS lookup failed after 3 "
+                          "tries (the name may have changed, or the site may be down)"]),
+    ]))
     store.set_status([ids.calm], "false_positive", "sam@school.example",
                      reason="about the church, not us")
     add_user(store, "lead@school.example")
+    store.open_case(ids.high, "the parent asked", "lead@school.example")
     with serving(config_path, tmp_path) as url:
         yield url, ids, store
 
@@ -120,3 +123,51 @@ def test_the_mention_page_says_what_to_do_in_words_and_history_in_sentences(
     history = page.locator("#audit").inner_text()
     assert "sam@school.example marked this false positive: 'about the church, not us'" in history
     assert "{" not in history and "assigned_to" not in history
+
+
+def test_bulk_false_positive_without_a_reason_asks_for_one_and_keeps_the_ticks(
+    desk: tuple[str, Seeded, Store], page: Any
+) -> None:
+    url, ids, store = desk
+    page.goto(f"{url}/mentions?q=Hollins")
+    for mention_id in (ids.medium, ids.hostile):
+        page.check(f"input[name=ids][value='{mention_id}']")
+    page.select_option("#bulk select[name=status]", "false_positive")
+    page.click("#bulk button[type=submit]")
+    page.wait_for_url("**bulk_error=reason*")
+    assert "say why the ticked mentions are false positives" in page.locator(
+        "#error").inner_text()
+    assert "q=Hollins" in page.url  # the same view
+    ticked = page.locator("input[name=ids]:checked").evaluate_all(
+        "boxes => boxes.map(box => Number(box.value))")
+    assert sorted(ticked) == sorted([ids.medium, ids.hostile])
+    assert page.locator("#bulk select[name=status]").input_value() == "false_positive"
+    assert store.mention(ids.medium, None)["status"] == "new"
+
+    page.fill("#bulk input[name=reason]", "about the church, not us")
+    page.click("#bulk button[type=submit]")
+    page.wait_for_url("**done=2*")
+    assert store.mention(ids.hostile, None)["status_reason"] == "about the church, not us"
+
+
+def test_no_table_loses_a_column_off_the_edge(
+    desk: tuple[str, Seeded, Store], page: Any, browser: Any
+) -> None:
+    url = desk[0]
+    page.goto(url + "/sources")
+    error = page.locator("td.last-error", has_text="DNS lookup failed")
+    box = error.bounding_box()
+    assert box is not None and box["x"] + box["width"] <= 1100
+    assert "site may be down" in error.inner_text()
+
+    phone = browser.new_context(viewport={"width": 390, "height": 844},
+                                storage_state=page.context.storage_state()).new_page()
+    for path in ("/cases", "/chart", "/sources"):
+        phone.goto(url + path)
+        cells = phone.locator("table tr td:last-child")
+        assert cells.count() > 0, path
+        for index in range(cells.count()):
+            box = cells.nth(index).bounding_box()
+            assert box is not None and box["width"] > 0, path
+            assert box["x"] >= 0 and box["x"] + box["width"] <= 390, (path, box)
+    phone.context.close()

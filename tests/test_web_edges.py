@@ -11,7 +11,7 @@ import pytest
 from crawler.ground.config import Config, config_from_dict
 from crawler.ground.items import SourceRun
 from crawler.ground.vocab import RunStatus
-from crawler.store import Store
+from crawler.store import Store, base
 from crawler.store.runs import write_runs
 from tests.inbox_client import LEAD, Browser, inbox_server
 from tests.web_helpers import SECRET, add_user, seed
@@ -108,3 +108,27 @@ def test_sources_shows_a_lead_only_their_schools_sources(served: tuple[Config, S
     assert "oakfield-secret-forum" not in page and "oak.test" not in page
     assert "oak-only" not in page
     assert "oakfield-secret-forum" in everything and "HTTP 403" in everything
+
+
+def test_a_page_opens_the_store_once(
+    served: tuple[Config, Store], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 21 item 8: the session and the page are read through one open of the DuckDB file
+    (opening it is most of a page's time at 100,000 mentions; bench/inbox.py)."""
+    config, _ = served
+    opened: list[bool] = []
+    real = base.connect
+
+    def counting(path: Path, *, read_only: bool, wait: float, settings: object = None) -> object:
+        opened.append(read_only)
+        return real(path, read_only=read_only, wait=wait, settings=settings)  # type: ignore[arg-type]
+
+    with inbox_server(config) as url:
+        browser = Browser(url)
+        browser.log_in()
+        browser.get("/mentions")  # the filters' choices are cached after the first page
+        monkeypatch.setattr(base, "connect", counting)
+        for path in ("/mentions", "/mentions?risk=high&page=2", "/sources", "/cases"):
+            opened.clear()
+            assert browser.get(path)[0] == 200
+            assert opened == [True], (path, opened)

@@ -16,7 +16,6 @@ from pathlib import Path
 import pytest
 
 from crawler.store import Store
-from schoolwatch.web.app import safe_next
 from schoolwatch.web.auth import (
     SECRET_ENV,
     LoginLimiter,
@@ -26,6 +25,7 @@ from schoolwatch.web.auth import (
 )
 from schoolwatch.web.highlight import highlight, reason_phrases
 from schoolwatch.web.server import QueryStringScrubber
+from schoolwatch.web.shared import safe_next
 from tests.web_helpers import add_user, logged_in, seed, serving, write_config_file
 
 

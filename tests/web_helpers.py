@@ -18,7 +18,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 from crawler.ground.config import Config, config_from_dict
-from crawler.ground.items import Document, Match, MatchedDocument
+from crawler.ground.items import CrawlResult, Document, Match, MatchedDocument
 from crawler.ground.text import content_hash
 from crawler.store import ClassificationRow, Store
 from schoolwatch.web.auth import hash_password
@@ -99,9 +99,9 @@ def seed(store: Store, when: datetime | None = None) -> Seeded:
     ]
     documents = [_document(url, title, text, when - timedelta(hours=i), school, alias)
                  for i, (url, title, text, school, alias) in enumerate(posts)]
-    result = store.write_crawl(schools=SCHOOLS, sources=[("forum", "forum", "http://forum.test/",
+    result = store.write_crawl(CrawlResult(schools=SCHOOLS, sources=[("forum", "forum", "http://forum.test/",
                                                           None)],
-                               runs=[], documents=documents, validators=[])
+                               runs=[], documents=documents, validators=[]))
     ids = {row[0]: row[1] for row in store.query(
         "SELECT url, id FROM mention_records ORDER BY id").rows}
     assert len(result.new_mention_ids) == len(posts)

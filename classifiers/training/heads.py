@@ -47,9 +47,9 @@ from classifiers.model import (
     DEFAULT_WEIGHTS,
     MODEL_CATEGORIES,
     RISK_HEAD,
-    SENTIMENTS,
     WEIGHTS_FORMAT,
 )
+from classifiers.model_files import MANIFEST, refresh_manifest
 from classifiers.signals import SIGNAL_NAMES, signal_features
 from classifiers.training.data import (
     ADAPTERS,
@@ -61,6 +61,7 @@ from classifiers.training.data import (
 )
 from classifiers.training.heads_embed import load_embedder, read_adapters
 from classifiers.versions import SUMMARY, curvature, summarise, write_summary
+from crawler.ground.vocab import Sentiment
 
 SEED = 13
 
@@ -138,11 +139,12 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     # Sentiment: the real posts only, class-balanced, so neutral questions and notices are a
     # class of their own (grouped-by-site CV in classifiers/fitting.py beside SENTIMENT_C).
-    coef, bias = fit_sentiment_head(x, np.array([SENTIMENTS.index(r["sentiment"]) for r in train]))
+    order = Sentiment.model_order()
+    coef, bias = fit_sentiment_head(x, np.array([order.index(r["sentiment"]) for r in train]))
     adapters, first_pass, meta = read_adapters(args.adapters)
     tensors["head.sentiment.weight"] = coef
     tensors["head.sentiment.bias"] = bias
-    heads["sentiment"] = {"kind": "softmax", "labels": list(SENTIMENTS)}
+    heads["sentiment"] = {"kind": "softmax", "labels": list(Sentiment.model_order())}
 
     # Offensive / hate: stage-1 two-way softmax heads, as one sigmoid each (logit difference).
     for name in ("offensive", "hate"):
@@ -177,11 +179,15 @@ def main(argv: Sequence[str] | None = None) -> None:
         "thresholds": json.dumps({k: round(v, 4) for k, v in sorted(thresholds.items())}),
         "trained_on": "school_posts_real train (+ stage-1 adapters, offensive and hate heads)",
     }
+    # lazy: sklearn and safetensors load only in the training step that uses them
     from safetensors.numpy import save_file
 
     args.out.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: np.ascontiguousarray(v) for k, v in tensors.items()}, str(args.out),
               metadata=metadata)
+    if (args.out.parent / MANIFEST).is_file():
+        # The shipped folder's manifest must describe the heads and summary just written.
+        refresh_manifest(args.out.parent)
     elapsed = time.perf_counter() - started
     print(f"wrote {args.out} ({args.out.stat().st_size / 1e6:.1f} MB) in {elapsed:.0f}s")
 

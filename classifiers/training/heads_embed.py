@@ -18,6 +18,7 @@ from classifiers.model import Embedder
 
 def read_adapters(path: Path) -> tuple[dict[str, Any], dict[str, Any], dict[str, str]]:
     """(adapters, first-pass heads, metadata) of a stage-1 file as torch tensors."""
+    # lazy: safetensors loads only when stored embeddings are read
     from safetensors import safe_open
 
     with safe_open(str(path), framework="pt") as handle:

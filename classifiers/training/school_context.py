@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from classifiers.model import EncoderModel
+from classifiers.model_files import MANIFEST, refresh_manifest
 from classifiers.school_context import WEIGHTS, masked
 from classifiers.training.heads import fit_logistic
 from classifiers.training.school_contexts import OTHER, SCHOOL, synthetic_school_posts
@@ -39,6 +40,7 @@ def examples() -> tuple[list[str], np.ndarray, list[int]]:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
+    # lazy: sklearn and safetensors load only when this head is trained
     from safetensors.numpy import save_file
     from sklearn.model_selection import GroupKFold
 
@@ -68,6 +70,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         str(args.out),
         metadata={"adapters_digest": json.dumps(model.info.adapters_digest), "C": str(best)},
     )
+    if (args.out.parent / MANIFEST).is_file():
+        refresh_manifest(args.out.parent)
     print(f"wrote {args.out}")
 
 

@@ -9,8 +9,11 @@ hand-written cases and names, never these.
 
 from __future__ import annotations
 
+import json
 import random
 import re
+
+from classifiers.training.schoolset import DATA_FILE, SHORT
 
 NAMES = [
     "Brookfield", "Ashby Vale", "Kingsmead", "Oakridge", "Millbrook", "Hawthorn Hill",
@@ -166,10 +169,6 @@ OTHER = [
 
 def synthetic_school_posts() -> list[str]:
     """Sentences of the synthetic school set naming their school, the name replaced by {X}."""
-    import json
-
-    from classifiers.training.schoolset import DATA_FILE, SHORT
-
     posts = []
     for line in DATA_FILE.read_text(encoding="utf-8").splitlines():
         row = json.loads(line)

@@ -28,9 +28,9 @@ from safetensors.torch import save_file
 from torch import nn
 
 from classifiers.encoder import add_lora, bundled_encoder_path, encoder_fingerprint
-from classifiers.model import RISKS, SENTIMENTS
 from classifiers.training.data import ADAPTERS, DEFAULT_DATASETS, read_tweeteval
 from classifiers.training.schoolset import DATA_FILE
+from crawler.ground.vocab import Risk, Sentiment
 
 # The categories the first-pass heads learn from the synthetic set.
 MODEL_CATEGORIES = (
@@ -47,11 +47,11 @@ MODEL_CATEGORIES = (
 class Heads(nn.Module):
     def __init__(self, hidden: int) -> None:
         super().__init__()
-        self.sentiment = nn.Linear(hidden, len(SENTIMENTS))
+        self.sentiment = nn.Linear(hidden, len(Sentiment.model_order()))
         self.offensive = nn.Linear(hidden, 2)
         self.hate = nn.Linear(hidden, 2)
         self.categories = nn.Linear(hidden, len(MODEL_CATEGORIES))
-        self.risk = nn.Linear(hidden, len(RISKS))
+        self.risk = nn.Linear(hidden, len(Risk.model_order()))
 
 
 def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
@@ -60,6 +60,7 @@ def mean_pool(hidden: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
 
 
 def load_encoder(folder: Path) -> tuple[Any, nn.Module]:
+    # lazy: transformers loads only when the encoder is fine-tuned
     from transformers import AutoModel, AutoTokenizer
 
     tokenizer = AutoTokenizer.from_pretrained(folder, local_files_only=True)
@@ -142,7 +143,8 @@ def main(argv: Sequence[str] | None = None) -> None:
     off_texts, off_labels = read_tweeteval(args.datasets, "offensive", "train")
     hate_texts, hate_labels = read_tweeteval(args.datasets, "hate", "train")
     school = read_school("train")
-    school_sent = [SENTIMENTS.index(r["sentiment"]) for r in school]
+    sentiments, risks = Sentiment.model_order(), Risk.model_order()
+    school_sent = [sentiments.index(r["sentiment"]) for r in school]
     sent_all = sent_labels + school_sent
     cat_targets = torch.tensor(
         [[float(c in r["categories"]) for c in MODEL_CATEGORIES] for r in school]
@@ -151,7 +153,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         [
             cat_targets,
             torch.tensor(
-                [[RISKS.index(r["risk"]), s] for r, s in zip(school, school_sent, strict=True)],
+                [[risks.index(r["risk"]), s] for r, s in zip(school, school_sent, strict=True)],
                 dtype=torch.float32,
             ),
         ],
@@ -180,11 +182,11 @@ def main(argv: Sequence[str] | None = None) -> None:
         schedule += [(name, b) for b in part[: int(len(part) * frac)]]
     rng.shuffle(schedule)
 
-    sent_w = balanced_weights(sent_all, len(SENTIMENTS))
+    sent_w = balanced_weights(sent_all, len(sentiments))
     cat_pos = cat_targets.mean(0).clamp(min=0.02)
     # Rare categories get a larger positive weight so the head does not learn "never".
     cat_pos_weight = ((1 - cat_pos) / cat_pos).clamp(max=8.0)
-    risk_w = balanced_weights([RISKS.index(r["risk"]) for r in school], len(RISKS))
+    risk_w = balanced_weights([risks.index(r["risk"]) for r in school], len(risks))
     losses = {
         "sentiment": nn.CrossEntropyLoss(weight=sent_w),
         "offensive": nn.CrossEntropyLoss(weight=balanced_weights(off_labels, 2)),

@@ -15,6 +15,7 @@ import os
 import socket
 from urllib.parse import urlsplit
 
+from crawler.ground.errors import Refused, Unresolvable
 from crawler.ground.netcheck import address_problem, url_problem
 
 # Chromium's own traffic (updates, safe browsing, sync, prefetch, pings) and WebRTC's UDP would
@@ -43,14 +44,6 @@ CHROMIUM_FLAGS = (
 def chromium_flags() -> list[str]:
     # Chromium refuses its sandbox to root; as any other user the sandbox stays on.
     return [*CHROMIUM_FLAGS, *(["--no-sandbox"] if os.geteuid() == 0 else [])]
-
-
-class Refused(Exception):
-    """The guard's answer for an address the browser may not reach (says why)."""
-
-
-class Unresolvable(Exception):
-    """The host name does not resolve: not a refusal, the page simply is not there."""
 
 
 class RequestGuard:

@@ -1,5 +1,6 @@
-"""Downloader middlewares that give fetch failures a name: redirect loops and chains, and
-Retry-After honoured (capped, per site) and recorded in the source's run."""
+"""Downloader middlewares that give fetch failures a name: redirect loops and chains, redirects
+to other schemes, and Retry-After honoured on every retry (capped, per site) and recorded in the
+source's run."""
 
 from __future__ import annotations
 
@@ -7,7 +8,7 @@ import email.utils
 import time
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
@@ -15,10 +16,13 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
 from twisted.internet.task import deferLater
+from w3lib.url import safe_url_string
 
 from crawler.ground.errors import RedirectError, RetryAfterTooLongError
+from crawler.ground.outbound import FETCHED_SCHEMES
 
 MAX_RETRY_AFTER = "SCHOOLWATCH_MAX_RETRY_AFTER"
+REDIRECT_STATUSES = (301, 302, 303, 307, 308)
 
 
 class NamedRedirectMiddleware(RedirectMiddleware):
@@ -26,6 +30,7 @@ class NamedRedirectMiddleware(RedirectMiddleware):
     such instead of vanishing in the duplicate filter."""
 
     def process_response(self, request: Request, response: Response) -> Request | Response:
+        self._refuse_other_schemes(request, response)
         try:
             result = super().process_response(request, response)
         except IgnoreRequest as exc:
@@ -40,6 +45,21 @@ class NamedRedirectMiddleware(RedirectMiddleware):
             if result.url in chain:
                 raise RedirectError("redirect loop: " + " → ".join([*chain, result.url]))
         return result
+
+    @staticmethod
+    def _refuse_other_schemes(request: Request, response: Response) -> None:
+        """A redirect to file:, data:, ftp: or any scheme but http(s) is refused by name, not
+        left as a bare "HTTP 302" (Scrapy drops such a redirect and hands on the 302 itself)."""
+        location = response.headers.get(b"Location")
+        if (response.status not in REDIRECT_STATUSES or not location
+                or request.meta.get("dont_redirect")):
+            return
+        target = urljoin(request.url, safe_url_string(location))
+        scheme = urlsplit(target).scheme.lower()
+        if scheme not in FETCHED_SCHEMES:
+            raise RedirectError(
+                f"{request.url} redirected to a {scheme or 'schemeless'}: URL, which is refused "
+                f"(only {' and '.join(FETCHED_SCHEMES)} are fetched)")
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -79,6 +99,7 @@ class RetryAfterMiddleware:
         wait = self.not_before.get(_site(request.url), 0.0) - time.monotonic()
         if wait > 0:
             # Imported here: importing the module must not install a reactor before Scrapy does.
+            # lazy: importing the reactor installs it; Scrapy must choose which one first
             from twisted.internet import reactor
 
             await maybe_deferred_to_future(deferLater(reactor, wait, lambda: None))
@@ -95,8 +116,11 @@ class RetryAfterMiddleware:
                 f"{request.url} answered HTTP {response.status} with Retry-After {seconds:g}s, "
                 f"more than the {self.cap:g}s cap ([crawl] max_retry_after): left for the next run"
             )
-        times = request.meta.get("retry_after_times", 0)
+        # One count with RetryMiddleware's: every retry of this request waits as asked, and
+        # none is added after these without the wait.
+        times = request.meta.get("retry_times", 0)
         if times >= self.max_times:
+            request.meta["dont_retry"] = True
             return response
         self.not_before[site] = max(self.not_before.get(site, 0.0), time.monotonic() + seconds)
         warn = getattr(self.crawler.spider, "warn", None)
@@ -104,7 +128,7 @@ class RetryAfterMiddleware:
             warn(f"{site} answered HTTP {response.status} with Retry-After {seconds:g}s: "
                  f"waited {seconds:g}s before retrying")
         retry = request.replace(dont_filter=True)
-        retry.meta["retry_after_times"] = times + 1
+        retry.meta["retry_times"] = times + 1
         return retry
 
 

@@ -1,6 +1,7 @@
 """Fetch-time guard: no request reaches a non-public address, whatever the config said and
-wherever a redirect points (every redirect is a new request through this middleware). The host
-is resolved here and each address checked; `[crawl] allow_private = true` turns it off."""
+wherever a redirect points (every redirect is a new request through this middleware). The rule
+is the product's one outbound policy (crawler/ground/outbound.py: the host resolved and each
+address checked); `[crawl] allow_private = true` turns it off."""
 
 from __future__ import annotations
 
@@ -10,7 +11,7 @@ from urllib.parse import urlsplit
 from scrapy import Request
 from scrapy.exceptions import IgnoreRequest, NotConfigured
 
-from crawler.ground.netcheck import literal_address, resolved_problem, url_problem
+from crawler.ground.outbound import url_refusal
 
 ALLOW_PRIVATE = "SCHOOLWATCH_ALLOW_PRIVATE"
 
@@ -30,15 +31,11 @@ class PublicOnlyMiddleware:
         return cls()
 
     def process_request(self, request: Request) -> None:
-        problem = url_problem(request.url)
-        if problem is None:
-            parts = urlsplit(request.url)
-            host = parts.hostname or ""
-            if literal_address(host) is None:
-                key = (host, parts.port)
-                if key not in self._resolved:
-                    self._resolved[key] = resolved_problem(host, parts.port)
-                problem = self._resolved[key]
+        parts = urlsplit(request.url)
+        key = (f"{parts.scheme}://{parts.netloc}".lower(), parts.port)
+        if key not in self._resolved:  # the policy looks at the scheme and host, not the path
+            self._resolved[key] = url_refusal(f"{key[0]}/", allow_private=False)
+        problem = self._resolved[key]
         if problem is not None:
             raise NonPublicAddress(
                 f"refused {request.url}: {problem} (set [crawl] allow_private = true to crawl "

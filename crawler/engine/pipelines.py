@@ -6,18 +6,29 @@ costs an async hop per item, which on a forum page of posts is more than the ste
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from scrapy.exceptions import DropItem
 
-from crawler.ground.items import Document, MatchedDocument
+from crawler.ground.config import Source
+from crawler.ground.items import Document, MatchedDocument, SourceRun
+from crawler.ground.matching import Matcher
 from crawler.ground.text import content_hash, tidy_whitespace, without_trailers
 from crawler.ground.urls import canonical_url, http_url
 
 if TYPE_CHECKING:
     from scrapy.crawler import Crawler
 
-    from spiders.base import SourceSpider
+
+class CollectingSpider(Protocol):
+    """What the pipelines need of a spider (spiders.base.SourceSpider has it): the engine sits
+    below the spiders and names no spider class."""
+
+    source: Source
+    run: SourceRun
+    matcher: Matcher | None
+    school_ids: set[str] | None
+    collected: list[Any]
 
 
 class _SpiderAware:
@@ -29,7 +40,7 @@ class _SpiderAware:
         return cls(crawler)
 
     @property
-    def spider(self) -> SourceSpider:
+    def spider(self) -> CollectingSpider:
         return self.crawler.spider  # type: ignore[return-value]
 
 

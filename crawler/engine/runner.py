@@ -7,32 +7,21 @@ needs a hard timeout it can enforce by ending the process. The CLI and the sched
 
 from __future__ import annotations
 
-import contextlib
-import gc
-import multiprocessing
-import os
-import queue as queue_module
-import signal
-import sys
-import threading
-import time
-import traceback
-import types
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from crawler.engine.child_process import run_in_child
 from crawler.engine.spider_process import (  # noqa: F401  (re-exported)
     PROGRESS_INTERVAL,
     ProgressEvent,
     SpiderPaths,
     run_spiders,
 )
-from crawler.ground import errors
 from crawler.ground.config import Config, CrawlSettings, School, Source
-from crawler.ground.errors import CrawlProcessError, CrawlTimeoutError, UnknownNameError
-from crawler.ground.items import MatchedDocument, SeriesPoint, SourceRun, Validators
+from crawler.ground.errors import UnknownNameError
+from crawler.ground.items import CrawlResult, MatchedDocument, SourceRun, Validators
 from crawler.ground.vocab import RunStatus
 
 
@@ -59,17 +48,6 @@ class CrawlInputs:
     validators: dict[str, Validators] = field(default_factory=dict)
     known_urls: dict[str, set[str]] = field(default_factory=dict)
     state: dict[str, dict[str, str]] = field(default_factory=dict)
-
-
-@dataclass
-class Collected:
-    """What a crawl found, before the store write: the one transaction `write_crawl` makes."""
-
-    runs: list[SourceRun]
-    documents: list[MatchedDocument]
-    validators: list[Validators]
-    state: dict[str, dict[str, str]]
-    series: list[SeriesPoint] = field(default_factory=list)
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -108,14 +86,13 @@ def crawl(
 ) -> CrawlReport:
     """Crawls the sources in a child process, which writes what it found to the store."""
     job = {
-        "mode": "crawl",
         "config": config,
         "sources": list(sources),
         "spiders": dict(spiders),
         "school_id": school_id,
         "log_level": log_level,
     }
-    return _run_child(job, on_progress, timeout)
+    return run_in_child(_crawl_in_child, job, on_progress, timeout)
 
 
 def extract(
@@ -128,13 +105,12 @@ def extract(
 ) -> tuple[list[dict[str, Any]], SourceRun]:
     """Fetches one source with its spider and returns the documents, storing nothing."""
     job = {
-        "mode": "extract",
         "crawl": crawl_settings,
         "sources": [source],
         "spiders": dict(spiders),
         "log_level": log_level,
     }
-    return _run_child(job, None, timeout)
+    return run_in_child(_extract_in_child, job, None, timeout)
 
 
 def collect(
@@ -148,14 +124,13 @@ def collect(
     timeout: float | None = None,
     log_level: str = "CRITICAL",
     context: Any = None,
-) -> Collected:
+) -> CrawlResult:
     """Crawls the sources in a child process like `crawl`, but opens no store: the caller
     gives what the store would (`inputs`) and gets back what it would write (a queue worker).
 
     `extra_settings` are merged into the Scrapy settings (dicts key by key); `context` is the
     multiprocessing context to start the child with (default: spawn)."""
     job = {
-        "mode": "collect",
         "crawl": crawl_settings,
         "sources": list(sources),
         "spiders": dict(spiders),
@@ -164,7 +139,7 @@ def collect(
         "extra_settings": extra_settings or {},
         "log_level": log_level,
     }
-    return _run_child(job, None, timeout, context)
+    return run_in_child(_collect_in_child, job, None, timeout, context)
 
 
 def run_spider(
@@ -179,160 +154,17 @@ def run_spider(
     (robots.txt, user agent, timeout, size cap, retries) and returns its `collected` list.
     The take-down re-check uses it; the arguments and results must pickle."""
     job = {
-        "mode": "spider",
         "crawl": crawl_settings,
         "spider": spider,
         "arguments": arguments,
         "log_level": log_level,
     }
-    return _run_child(job, None, timeout)
-
-
-# ---- parent side --------------------------------------------------------------------------
-
-
-def _run_child(
-    job: dict[str, Any],
-    on_progress: ProgressCallback | None,
-    timeout: float | None,
-    context: Any = None,
-):
-    context = context or multiprocessing.get_context("spawn")
-    channel = context.Queue()
-    process = context.Process(target=_child_main, args=(job, channel), name="schoolwatch-crawl")
-    with _main_module_hidden():
-        process.start()
-    deadline = time.monotonic() + timeout if timeout else None
-    result: Any = None
-    failure: tuple[str, str] | None = None
-    interrupted = False
-    while True:
-        try:
-            kind, payload = channel.get(timeout=0.2)
-        except queue_module.Empty:
-            if not process.is_alive():
-                break
-            if deadline is not None and time.monotonic() > deadline:
-                _stop(process)
-                raise CrawlTimeoutError(
-                    f"the crawl did not finish within {timeout:g}s and was stopped"
-                ) from None
-            continue
-        except KeyboardInterrupt:
-            # The child got the same Ctrl-C: it stops fetching and still writes what it has.
-            if interrupted:
-                _stop(process)
-                raise
-            interrupted = True
-            continue
-        if kind == "progress" and on_progress is not None:
-            on_progress(payload)
-        elif kind == "result":
-            result = payload
-            break
-        elif kind == "error":
-            failure = payload
-            break
-    process.join()
-    if failure is not None:
-        raise _rebuild_error(*failure)
-    if result is None:
-        raise CrawlProcessError(
-            f"the crawl process ended without a result (exit code {process.exitcode})"
-        )
-    return result
-
-
-@contextlib.contextmanager
-def _main_module_hidden() -> Iterator[None]:
-    """Starts the child without re-running the parent's __main__ in it.
-
-    A spawned child imports the parent's main script (for `schoolwatch`, the whole CLI: click,
-    rich, the digest, matplotlib: seconds and ~100 MiB) so that functions defined there can be
-    unpickled. The child's entry point lives in this module, so it needs none of that.
-    """
-    main = sys.modules["__main__"]
-    sys.modules["__main__"] = types.ModuleType("__main__")
-    try:
-        yield
-    finally:
-        sys.modules["__main__"] = main
-
-
-def _stop(process: Any) -> None:
-    process.terminate()
-    process.join(10)
-    if process.is_alive():
-        process.kill()
-        process.join()
-
-
-def _rebuild_error(type_name: str, message: str) -> Exception:
-    error_type = getattr(errors, type_name, None)
-    if isinstance(error_type, type) and issubclass(error_type, errors.SchoolwatchError):
-        try:
-            return error_type(message)
-        except TypeError:
-            pass
-    return CrawlProcessError(message)
-
-
-# ---- child side ---------------------------------------------------------------------------
-
-
-ORPHAN_STOP = 3.0
-ORPHAN_GRACE = 30.0
-
-
-def _exit_with_parent() -> None:
-    """The child follows its parent: when the parent dies (kill -9, a crash), the child stops
-    fetching as on Ctrl-C twice (what it has is spooled and written, its runs marked
-    interrupted) and is gone within ORPHAN_GRACE seconds even if that write cannot finish."""
-    parent = multiprocessing.parent_process()
-    if parent is None:
-        return
-
-    def watch() -> None:
-        from multiprocessing.connection import wait
-
-        wait([parent.sentinel])
-        os.kill(os.getpid(), signal.SIGTERM)  # Scrapy stops taking new requests
-        time.sleep(ORPHAN_STOP)
-        os.kill(os.getpid(), signal.SIGTERM)  # a second one drops those in flight
-        time.sleep(ORPHAN_GRACE)
-        os._exit(3)
-
-    threading.Thread(target=watch, name="schoolwatch-orphan-watch", daemon=True).start()
-
-
-# The child keeps every document it collects until the one store write at the end, so its heap
-# only grows; with the default thresholds the cyclic collector keeps re-scanning it (measured:
-# ~15% of a forum crawl). Collections come less often, and what is loaded before the crawl is
-# frozen out of them.
-CHILD_GC_THRESHOLDS = (10_000, 50, 100)
-
-
-def _child_main(job: dict[str, Any], channel: Any) -> None:
-    gc.set_threshold(*CHILD_GC_THRESHOLDS)
-    _exit_with_parent()
-    try:
-        if job["mode"] == "crawl":
-            channel.put(("result", _crawl_in_child(job, channel)))
-        elif job["mode"] == "collect":
-            channel.put(("result", _collect_in_child(job, channel)))
-        elif job["mode"] == "spider":
-            channel.put(("result", _spider_in_child(job)))
-        else:
-            channel.put(("result", _extract_in_child(job)))
-    except errors.SchoolwatchError as exc:
-        channel.put(("error", (type(exc).__name__, str(exc))))
-    except BaseException as exc:
-        detail = "".join(traceback.format_exception_only(type(exc), exc)).strip()
-        channel.put(("error", ("CrawlProcessError", f"the crawl process failed: {detail}")))
+    return run_in_child(_spider_in_child, job, None, timeout)
 
 
 def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
-    from crawler.store import SpooledCrawl, Store, WriteResult
+    # lazy: scrapy, duckdb and the matcher load in the crawl's child process only
+    from crawler.store import Store, WriteResult
 
     config: Config = job["config"]
     sources: list[Source] = job["sources"]
@@ -345,28 +177,20 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
         state=store.crawl_state(names),
     )
     schools = [s for s in config.school if school_id is None or s.id == school_id]
-    collected = _collect(config.crawl, sources, job["spiders"], schools, inputs,
-                         job["log_level"], channel)
+    result = _collect(config.crawl, sources, job["spiders"], schools, inputs,
+                      job["log_level"], channel).describing(config.school, config.source)
     # Spooled before the store is opened: a busy store keeps the crawl for the next chance.
-    spooled = store.spool_crawl(SpooledCrawl(
-        schools=[(s.id, s.name) for s in config.school],
-        sources=[(s.name, s.kind, s.url, s.platform) for s in config.source],
-        runs=collected.runs,
-        documents=collected.documents,
-        validators=collected.validators,
-        state=collected.state,
-        series=collected.series,
-    ))
+    spooled = store.spool_crawl(result)
     outcome = store.write_spooled(spooled)
     written = outcome.result or WriteResult()
     return CrawlReport(
-        runs=outcome.runs or collected.runs,
+        runs=outcome.runs or result.runs,
         new_mention_ids=written.new_mention_ids,
         updated_mention_ids=written.updated_mention_ids,
     )
 
 
-def _collect_in_child(job: dict[str, Any], channel: Any) -> Collected:
+def _collect_in_child(job: dict[str, Any], channel: Any) -> CrawlResult:
     return _collect(
         job["crawl"], job["sources"], job["spiders"], job["schools"], job["inputs"],
         job["log_level"], channel, extra_settings=job["extra_settings"],
@@ -382,7 +206,8 @@ def _collect(
     log_level: str,
     channel: Any,
     extra_settings: dict[str, Any] | None = None,
-) -> Collected:
+) -> CrawlResult:
+    # lazy: scrapy, duckdb and the matcher load in the crawl's child process only
     from crawler.ground.matching import Matcher
 
     matcher = Matcher.from_config(list(schools))
@@ -410,7 +235,7 @@ def _collect(
             run.warnings.append("stopped early (interrupted)")
             if run.status != RunStatus.FAILED:
                 run.status = RunStatus.INTERRUPTED
-    return Collected(
+    return CrawlResult(
         runs=runs,
         documents=[
             item for spider in spiders for item in spider.collected
@@ -422,7 +247,7 @@ def _collect(
     )
 
 
-def _extract_in_child(job: dict[str, Any]) -> tuple[list[dict[str, Any]], SourceRun]:
+def _extract_in_child(job: dict[str, Any], channel: Any) -> tuple[list[dict[str, Any]], SourceRun]:
     (spider,) = run_spiders(
         job["crawl"], job["sources"], job["spiders"], job["log_level"], None
     )
@@ -430,7 +255,8 @@ def _extract_in_child(job: dict[str, Any]) -> tuple[list[dict[str, Any]], Source
     return [item.as_json() for item in spider.collected] + measured, spider.run
 
 
-def _spider_in_child(job: dict[str, Any]) -> list[Any]:
+def _spider_in_child(job: dict[str, Any], channel: Any) -> list[Any]:
+    # lazy: scrapy, duckdb and the matcher load in the crawl's child process only
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object
 

@@ -163,6 +163,7 @@ def _capture_in_browser(
     chromium: str, raw: dict[str, Any], limits: CaptureLimits, out: Path
 ) -> dict[str, Any]:
     # Playwright is heavy and only the capture child needs it: imported here, not at the top.
+    # lazy: playwright and the browser guard load only when a screen print is taken
     from playwright.sync_api import Error as PlaywrightError
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
     from playwright.sync_api import sync_playwright

@@ -76,6 +76,7 @@ class SiteLeaseMiddleware:
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SiteLeaseMiddleware:
+        # lazy: scrapy and redis load only when a crawl runs with a site lease
         from scrapy import signals
         from scrapy.exceptions import NotConfigured
         from scrapy.utils.reactor import is_asyncio_reactor_installed
@@ -91,6 +92,7 @@ class SiteLeaseMiddleware:
 
     def _redis(self) -> Any:
         if self._client is None:
+            # lazy: scrapy and redis load only when a crawl runs with a site lease
             import redis.asyncio
 
             password = os.environ.get(self.settings.password_env) or None

@@ -14,6 +14,7 @@ from typing import Any
 
 from crawler.ground.config import CrawlSettings, Source
 from crawler.ground.items import SourceRun
+from crawler.ground.outbound import guard_process
 from crawler.ground.vocab import RunStatus
 
 # Source kind -> dotted path of the Scrapy spider class that reads it. The roof passes
@@ -46,6 +47,7 @@ def run_spiders(
     spider_kwargs: Callable[[Source], dict[str, Any]] | None = None,
     extra_settings: dict[str, Any] | None = None,
 ) -> list[Any]:
+    # lazy: scrapy and twisted load in the crawl's child process only
     from scrapy import signals
     from scrapy.crawler import CrawlerProcess
     from scrapy.utils.misc import load_object
@@ -53,6 +55,10 @@ def run_spiders(
     from crawler.engine.settings import scrapy_settings
 
     settings = scrapy_settings(crawl_settings, log_level=log_level)
+    if not crawl_settings.allow_private:
+        # This is the crawl's own process: every connection it makes is checked on the
+        # address it reaches (its Redis for the site leases excepted).
+        guard_process(also_reachable=_lease_redis(extra_settings))
     for key, value in (extra_settings or {}).items():
         if isinstance(value, dict) and isinstance(settings.get(key), dict):
             value = {**settings[key], **value}
@@ -75,12 +81,22 @@ def run_spiders(
             crawler,
             source=source,
             run=SourceRun(source=source.name, started_at=datetime.now(UTC)),
-            max_pages=source.max_pages or crawl_settings.max_pages,
+            max_pages=source.page_budget(crawl_settings),
             **(spider_kwargs(source) if spider_kwargs else {}),
         )
     gc.freeze()  # modules, settings, the store's lookups: long-lived, never garbage
     process.start()
     return spiders
+
+
+def _lease_redis(extra_settings: dict[str, Any] | None) -> tuple[str, ...]:
+    """The Redis of a worker's site leases, when this crawl takes them."""
+    if not extra_settings:
+        return ()
+    from crawler.engine.site_lease import SETTING  # only a worker's crawl (redis is loaded)
+
+    lease = extra_settings.get(SETTING)
+    return (str(lease["url"]),) if lease else ()
 
 
 class ProgressTracker:

@@ -7,7 +7,7 @@ import re
 import tomllib
 from datetime import date, timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import (
     Field,
@@ -23,7 +23,10 @@ from crawler.ground.config_errors import KeyedProblems, as_config_error, config_
 # re-exported here: every section stays importable from crawler.ground.config.
 from crawler.ground.config_services import (  # noqa: F401  (re-exported)
     CHANNEL_TYPES,
+    DEFAULT_SENDER,
     Channel,
+    ClassifierSettings,
+    EmailSettings,
     EvidenceSettings,
     QueueSettings,
     ScheduleSettings,
@@ -179,6 +182,10 @@ class Source(_Section):
         default_factory=dict, description="Kind-specific options (e.g. generic forum selectors)."
     )
 
+    def page_budget(self, crawl: CrawlSettings) -> int:
+        """Pages this source may fetch per run: its own max_pages, else [crawl] max_pages."""
+        return self.max_pages or crawl.max_pages
+
     @field_validator("kind")
     @classmethod
     def _known_kind(cls, kind: str) -> str:
@@ -220,96 +227,6 @@ class Source(_Section):
                 + " (or at least 'thread_links' for a listing page)",
             )])
         return self
-
-
-class ClassifierSettings(_Section):
-    """The [classifier] section."""
-
-    model: Path | None = Field(
-        None,
-        description=(
-            "Local Hugging Face encoder folder to use instead of the bundled all-MiniLM-L6-v2. "
-            "The bundled heads only fit the bundled encoder: train heads for another encoder "
-            "with `python -m classifiers.training.train --model DIR --out FILE` and set `weights`."
-        ),
-    )
-    weights: Path | None = Field(
-        None,
-        description="Trained heads/adapters (.safetensors); default = the ones shipped with "
-        "schoolwatch for the bundled encoder.",
-    )
-    batch_size: int = Field(32, ge=1, le=1024, description="Posts encoded together.")
-    max_tokens: int = Field(
-        256,
-        ge=16,
-        le=512,
-        description="Tokens per window; longer posts are split into overlapping windows so "
-        "nothing at the end of a long post is ignored.",
-    )
-    max_chars: int = Field(
-        20_000,
-        ge=1_000,
-        description="Characters of one post the classifier reads; a longer post is classified "
-        "on its beginning and the stored result says how much was read (a 5 MB post cannot "
-        "hold up every other alert).",
-    )
-    threads: int | None = Field(
-        None, ge=1, description="CPU threads for inference; default = all cores torch sees."
-    )
-    precision: Literal["auto", "fp32", "int8", "bf16", "torch-fp32"] = Field(
-        "auto",
-        description="Encoder arithmetic. 'int8' and 'fp32' run the encoder exported to ONNX with "
-        "onnxruntime (int8 = dynamic quantisation; exported once per machine into the cache "
-        "folder, $SCHOOLWATCH_CACHE or ~/.cache/schoolwatch); 'torch-fp32' and 'bf16' run it "
-        "with torch. 'auto' is chosen by measurement (bench/classify_speed.py and "
-        "bench/classify_eval.py --precision): see classifiers/README.md.",
-    )
-
-
-DEFAULT_SENDER = "schoolwatch@localhost"
-
-
-class EmailSettings(_Section):
-    """The [email] section."""
-
-    sender: str = Field(description="From address of every digest and alert.")
-    smtp_host: str | None = Field(
-        None, description="SMTP server; leave out to write messages to the outbox only."
-    )
-    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 for STARTTLS).")
-    starttls: StrictBool = Field(
-        True, description="Upgrade the connection with STARTTLS before login."
-    )
-    username: str | None = Field(None, description="SMTP login; leave out for a local relay.")
-    password_env: str | None = Field(
-        None,
-        description="Name of the environment variable holding the SMTP password (never the "
-        "password itself).",
-    )
-    outbox: Path = Field(
-        Path("data/outbox"),
-        description="Folder for a .eml copy of every message; relative to the config file.",
-    )
-    timeout: Duration = Field(
-        timedelta(seconds=30), description="Give up on the SMTP server after this long."
-    )
-    alert_window: Duration = Field(
-        timedelta(days=7),
-        description="Alert only on high-risk mentions fetched within this long (so a first "
-        "run over old data does not flood the inbox).",
-    )
-
-    @field_validator("sender")
-    @classmethod
-    def _email(cls, sender: str) -> str:
-        if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", sender):
-            raise ValueError(f"{sender!r} is not an email address")
-        return sender
-
-    @field_validator("password_env")
-    @classmethod
-    def _variable_name(cls, name: str | None) -> str | None:
-        return env_variable_name(name, "the password")
 
 
 class Config(_Section):

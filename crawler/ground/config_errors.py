@@ -8,19 +8,10 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from crawler.ground.errors import ConfigError
+from crawler.ground.errors import ConfigError, KeyedProblems
 
 # Array-of-tables sections and the key that names each entry.
 _NAMED_BY = {"source": "name", "school": "id", "channel": "name"}
-
-
-class KeyedProblems(ValueError):
-    """Problems found by a whole-config check, each with the key path it belongs to (raised from
-    a model validator; pydantic keeps it as the error's context)."""
-
-    def __init__(self, problems: list[tuple[str, str]]) -> None:
-        super().__init__("; ".join(problem for _, problem in problems))
-        self.problems = problems
 
 
 def entry_label(section: str, index: int, raw: Any) -> str:

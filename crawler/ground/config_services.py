@@ -1,7 +1,7 @@
-"""Settings of the services around the crawl: delivery channels, the schedule, the queue and the
-web inbox, with the base every settings section shares. crawler.ground.config re-exports each
-of them and declares the rest (store, crawl, schools, sources, classifier, email) and the
-whole Config.
+"""Settings of the services around the crawl: delivery channels, the schedule, the queue, the
+web inbox, the classifier and email, with the base every settings section shares.
+crawler.ground.config re-exports each of them and declares the rest (store, crawl, schools,
+sources) and the whole Config.
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from __future__ import annotations
 import re
 from datetime import time, timedelta
 from pathlib import Path
+from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import (
     BaseModel,
@@ -199,8 +201,6 @@ class ScheduleSettings(Section):
     @field_validator("timezone")
     @classmethod
     def _zone(cls, name: str) -> str:
-        from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
         try:
             ZoneInfo(name)
         except (ZoneInfoNotFoundError, ValueError):
@@ -293,6 +293,96 @@ class WebSettings(Section):
         return url.rstrip("/")
 
 
+class ClassifierSettings(Section):
+    """The [classifier] section."""
+
+    model: Path | None = Field(
+        None,
+        description=(
+            "Model folder to use instead of the shipped one (encoder.onnx, tokenizer.json, "
+            "heads.safetensors, manifest.json, as `python -m classifiers.training.export --out "
+            "DIR` writes it); with precision 'fp32', 'torch-fp32' or 'bf16', a local Hugging Face "
+            "encoder folder. The shipped heads only fit the shipped encoder: train heads for "
+            "another encoder with `python -m classifiers.training.train --model DIR --out FILE` "
+            "and set `weights`."
+        ),
+    )
+    weights: Path | None = Field(
+        None,
+        description="Trained heads/adapters (.safetensors); default = the heads in the model "
+        "folder.",
+    )
+    batch_size: int = Field(32, ge=1, le=1024, description="Posts encoded together.")
+    max_tokens: int = Field(
+        256,
+        ge=16,
+        le=512,
+        description="Tokens per window; longer posts are split into overlapping windows so "
+        "nothing at the end of a long post is ignored.",
+    )
+    max_chars: int = Field(
+        20_000,
+        ge=1_000,
+        description="Characters of one post the classifier reads; a longer post is classified "
+        "on its beginning and the stored result says how much was read (a 5 MB post cannot "
+        "hold up every other alert).",
+    )
+    threads: int | None = Field(None, ge=1, description="CPU threads for inference; default all.")
+    precision: Literal["auto", "fp32", "int8", "bf16", "torch-fp32"] = Field(
+        "auto",
+        description="Encoder arithmetic. 'auto' and 'int8' run the shipped int8 ONNX encoder "
+        "with onnxruntime (no torch needed). The reference precisions need the [train] extra: "
+        "'fp32' runs an fp32 ONNX export (made once into $SCHOOLWATCH_CACHE or "
+        "~/.cache/schoolwatch), 'torch-fp32' and 'bf16' run the encoder with torch. 'auto' is "
+        "chosen by measurement (bench/classify_speed.py and bench/classify_eval.py "
+        "--precision): see classifiers/README.md.",
+    )
+
+
+DEFAULT_SENDER = "schoolwatch@localhost"
+
+
+class EmailSettings(Section):
+    """The [email] section."""
+
+    sender: str = Field(description="From address of every digest and alert.")
+    smtp_host: str | None = Field(
+        None, description="SMTP server; leave out to write messages to the outbox only."
+    )
+    smtp_port: int = Field(587, ge=1, le=65535, description="SMTP port (587 for STARTTLS).")
+    starttls: StrictBool = Field(
+        True, description="Upgrade the connection with STARTTLS before login."
+    )
+    username: str | None = Field(None, description="SMTP login; leave out for a local relay.")
+    password_env: str | None = Field(
+        None,
+        description="Name of the environment variable holding the SMTP password (never the "
+        "password itself).",
+    )
+    outbox: Path = Field(
+        Path("data/outbox"),
+        description="Folder for a .eml copy of every message; relative to the config file.",
+    )
+    timeout: Duration = Field(
+        timedelta(seconds=30), description="Give up on the SMTP server after this long."
+    )
+    alert_window: Duration = Field(
+        timedelta(days=7),
+        description="Alert only on high-risk mentions fetched within this long (so a first "
+        "run over old data does not flood the inbox).",
+    )
+
+    @field_validator("sender")
+    @classmethod
+    def _email(cls, sender: str) -> str:
+        if not re.fullmatch(r"[^@\s<>]+@[^@\s<>]+", sender):
+            raise ValueError(f"{sender!r} is not an email address")
+        return sender
+
+    @field_validator("password_env")
+    @classmethod
+    def _variable_name(cls, name: str | None) -> str | None:
+        return env_variable_name(name, "the password")
 class EvidenceSettings(Section):
     """The [evidence] section: screen prints of pages, the evidence schools' policies ask for."""
 

@@ -53,7 +53,7 @@ def parse_date(
     """Absolute, relative ("Yesterday at 14:32", "3 days ago") or partial ("12 Mar") dates.
 
     Partial and relative dates are read as London wall-clock time relative to the fetch, and
-    dates without a year never land in the future (a post is not written after it was fetched).
+    never land after the fetch (a post is not written after it was fetched).
     """
     if not text or not text.strip():
         return None
@@ -64,6 +64,7 @@ def parse_date(
     exact = _machine_date(cleaned)
     if exact is not None:
         return exact
+    # lazy: dateparser costs ~0.5 s to import; most dates parse without it
     import dateparser  # slow to import; only the sources that need it pay
 
     base = fetched_at.astimezone(LONDON).replace(tzinfo=None)
@@ -80,7 +81,9 @@ def parse_date(
         parsed = dateparser.parse(cleaned, settings=settings)
     if parsed is None:
         return None
-    return parsed.astimezone(UTC)
+    # "Today 08:05" read at 07:00 is a site clock ahead of London's, not a post from the
+    # future: nothing was written after it was fetched.
+    return min(parsed.astimezone(UTC), fetched_at.astimezone(UTC))
 
 
 def _machine_date(text: str) -> datetime | None:
@@ -110,3 +113,13 @@ def clean_date_text(text: str) -> str:
         previous = cleaned
         cleaned = _LABELS.sub("", cleaned).strip(" ,-")
     return _ORDINAL.sub(r"\1", cleaned)
+
+
+def shown_moment(moment: datetime, weekday: bool = True, at: datetime | None = None) -> str:
+    """"Tue 3 Dec, 08:05" in London time, with the year when it is not this year's: a post
+    from last December must not read as this one's."""
+    local = moment.astimezone(LONDON)
+    this_year = (at or datetime.now(UTC)).astimezone(LONDON).year
+    day = f"{local:%a} {local.day} {local:%b}" if weekday else f"{local.day} {local:%b}"
+    year = f" {local.year}" if local.year != this_year else ""
+    return f"{day}{year}, {local:%H:%M}"

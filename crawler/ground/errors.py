@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import errno
+
 
 class SchoolwatchError(Exception):
     """Base class for every error schoolwatch reports to a user."""
@@ -28,6 +30,14 @@ class StoreLockedError(StoreError):
 
 class StoreMissingError(StoreError):
     """A command that only reads was pointed at a store file that does not exist."""
+
+
+class StoreSchemaNewerError(StoreError):
+    """The store was written by a newer schoolwatch: its schema has migrations this one lacks."""
+
+
+class BackupError(StoreError):
+    """A backup cannot be written, or a backup folder cannot be restored."""
 
 
 class QueryError(StoreError):
@@ -58,6 +68,12 @@ class FetchTimeoutError(FetchError):
 class ConnectionFailedError(FetchError):
     def __init__(self, url: str, reason: str) -> None:
         super().__init__(f"cannot connect to {url}: {reason}")
+
+
+class ShortBodyError(FetchError):
+    def __init__(self, url: str) -> None:
+        super().__init__(f"the response from {url} ended short of the length it announced "
+                         "(Content-Length): the page arrived cut off")
 
 
 class DnsLookupError(FetchError):
@@ -121,3 +137,96 @@ class TriageError(SchoolwatchError):
 
 class AuthError(SchoolwatchError):
     """A user that cannot be added, or a login that is refused."""
+
+
+class DeliveryFailedError(SchoolwatchError):
+    """Some messages could not be sent; they stay queued for the next run."""
+
+
+class GiasFileError(SchoolwatchError):
+    """The GIAS file cannot be read, lacks a column schoolwatch needs, or has no such school."""
+
+
+class KeyedProblems(ValueError):
+    """Problems found by a whole-config check, each with the key path it belongs to (raised from
+    a model validator; pydantic keeps it as the error's context)."""
+
+    def __init__(self, problems: list[tuple[str, str]]) -> None:
+        super().__init__("; ".join(problem for _, problem in problems))
+        self.problems = problems
+
+
+class UnknownPlatformError(SchoolwatchError):
+    """A source names a forum platform that schoolwatch has no description of."""
+
+
+class BadLine(ValueError):
+    """One line of a JSONL classify request is not a JSON object with a 'text' string."""
+
+
+class MailSettingsError(SchoolwatchError):
+    """The [email] settings cannot be used to send (e.g. the password variable is not set)."""
+
+
+class ChannelSendError(Exception):
+    """One delivery could not be made; it stays queued."""
+
+
+class ChannelURLError(ValueError):
+    """The URL in the environment does not fit the channel's type (the message omits it)."""
+
+
+class WeekError(SchoolwatchError):
+    """A --week value is not an ISO week like 2026-W47."""
+
+
+class Refused(Exception):
+    """The guard's answer for an address the browser may not reach (says why)."""
+
+
+class Unresolvable(Exception):
+    """The host name does not resolve: not a refusal, the page simply is not there."""
+
+
+class OutboundRefused(PermissionError):
+    """A connection the policy does not allow: an OSError with an errno, so every client
+    (requests, Twisted) reports it as a failed connection rather than crashing."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(errno.EACCES, reason)
+        self.reason = reason
+
+    def __str__(self) -> str:
+        return self.reason
+
+
+class ScreenPrintError(SchoolwatchError):
+    """No screen print could be taken; the message says why."""
+
+
+class SentUnconfirmed(ChannelSendError):
+    """The receiver had the whole message and did not answer: sending it again could make a
+    second copy, so the delivery counts as made (with this note) and is not retried."""
+
+
+class BrowserMissingError(ScreenPrintError):
+    def __init__(self) -> None:
+        super().__init__("screen prints need Chromium: apt-get install chromium")
+
+
+class CaptureRefusedError(ScreenPrintError):
+    """The page, or something it led to, is not a public address (or not http(s))."""
+
+
+class CaptureTimeoutError(ScreenPrintError):
+    def __init__(self, url: str, seconds: float) -> None:
+        super().__init__(f"the page at {url} did not finish within {seconds:g}s")
+
+
+class PageTooLargeError(ScreenPrintError):
+    def __init__(self, url: str, limit: int) -> None:
+        super().__init__(f"the page at {url} is larger than {limit:,} bytes")
+
+
+class CaptureFailedError(ScreenPrintError):
+    """The browser could not load or draw the page (connection refused, crash, download)."""

@@ -9,6 +9,7 @@ schoolwatch needs are read; the rest are ignored, so a new column in next month'
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import re
 from collections.abc import Iterable
@@ -16,15 +17,11 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
-from crawler.ground.errors import SchoolwatchError
+from crawler.ground.errors import GiasFileError
 from crawler.ground.matching import normalise
 
 REQUIRED_COLUMNS = ("URN", "EstablishmentName", "EstablishmentStatus (name)")
 OPEN_STATUSES = ("open", "open, but proposed to close")
-
-
-class GiasFileError(SchoolwatchError):
-    """The GIAS file cannot be read, lacks a column schoolwatch needs, or has no such school."""
 
 
 @dataclass(frozen=True)
@@ -124,8 +121,6 @@ def find_trust(schools: Iterable[GiasSchool], trust: str) -> list[GiasSchool]:
     wanted = normalise(trust)
     members = [school for school in schools if school.trust and normalise(school.trust) == wanted]
     if not members:
-        import difflib
-
         names = sorted({school.trust for school in schools if school.trust})
         close = difflib.get_close_matches(trust.upper(), [n.upper() for n in names], n=3)
         hint = f"; did you mean {' or '.join(map(repr, close))}?" if close else ""

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from crawler.ground.vocab import RunStatus
+from crawler.ground.vocab import RunStatus, now
 
 
 @dataclass
@@ -121,3 +122,32 @@ class SeriesPoint:
         """What `schoolwatch extract` prints for a measurement."""
         return {"series": self.series, "metric": self.metric, "value": self.value,
                 "as_of": self.as_of.isoformat() if self.as_of else None, "detail": self.detail}
+
+
+@dataclass
+class CrawlResult:
+    """What one crawl found, in the one shape it travels in: from the runner (or a queue
+    worker) through the spool file or the queue's result message to `Store.write_crawl`.
+
+    Per source: its run record, the matched documents, the conditional-GET validators to keep,
+    its resume state and any series points. `schools` and `sources` are the configuration the
+    write records beside it ((id, name) and (name, kind, url, platform)); whoever holds the
+    config fills them in (`describing`)."""
+
+    runs: list[SourceRun]
+    documents: list[MatchedDocument] = field(default_factory=list)
+    validators: list[Validators] = field(default_factory=list)
+    state: dict[str, dict[str, str]] = field(default_factory=dict)
+    series: list[SeriesPoint] = field(default_factory=list)
+    schools: list[tuple[str, str]] = field(default_factory=list)
+    sources: list[tuple[str, str, str, str | None]] = field(default_factory=list)
+    ended_at: datetime = field(default_factory=now)
+
+    def describing(self, schools: Sequence[Any], sources: Sequence[Any]) -> CrawlResult:
+        """The same result with the configured schools and sources (config.school,
+        config.source) to record beside it."""
+        return replace(
+            self,
+            schools=[(school.id, school.name) for school in schools],
+            sources=[(s.name, s.kind, s.url, s.platform) for s in sources],
+        )

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import contextvars
 import ipaddress
+import math
 import socket
 import sys
 import threading
@@ -33,6 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
+from crawler.ground.errors import OutboundRefused
 from crawler.ground.netcheck import address_problem, resolved_problem, url_problem
 
 FETCHED_SCHEMES = ("http", "https")
@@ -43,11 +45,6 @@ class OutboundPolicy:
     allow_private: bool = False
     follow_redirects: bool = False
     time_cap: float = 30.0  # seconds for everything inside one guarded block
-
-
-class OutboundRefused(ConnectionRefusedError):
-    """A connection the policy does not allow (an OSError, so every client reports it as a
-    failed connection rather than crashing)."""
 
 
 @dataclass
@@ -88,12 +85,14 @@ class Exchange:
                 problem = None
             if problem is not None:
                 raise OutboundRefused(self.refuse(f"refused: {problem}"))
-        with self._lock:
-            self._sockets.append(sock)
+        if self.policy.time_cap != math.inf:  # kept only to be shut when the cap passes
+            with self._lock:
+                self._sockets.append(sock)
 
 
 _current: contextvars.ContextVar[Exchange | None] = contextvars.ContextVar(
     "schoolwatch_outbound", default=None)
+_process_exchange: Exchange | None = None
 _install_lock = threading.Lock()
 _installed = False
 
@@ -127,6 +126,21 @@ def guarded(policy: OutboundPolicy) -> Iterator[Exchange]:
     finally:
         timer.cancel()
         _current.reset(token)
+
+
+def guard_process(*, also_reachable: tuple[str, ...] = ()) -> None:
+    """From now on every TCP connection this process opens, in any thread, reaches public
+    addresses only (and the hosts of `also_reachable`, e.g. its Redis, and the environment's
+    proxies). For a crawl child: the fetch guard checks each request's host after DNS, and this
+    checks the address Twisted then connects to, so a name whose answer changes in between
+    (DNS rebinding) reaches nothing. Never undone: call it only in a process of its own."""
+    global _process_exchange
+    _install()
+    allowed = set(_proxy_addresses())
+    for url in also_reachable:
+        allowed |= _addresses(urlsplit(url).hostname)
+    _process_exchange = Exchange(OutboundPolicy(time_cap=math.inf), math.inf,
+                                 frozenset(allowed))
 
 
 def scrub_url(text: str, *urls: str) -> str:
@@ -170,7 +184,7 @@ def _install() -> None:
 def _on_audit(event: str, args: tuple[Any, ...]) -> None:
     if event != "socket.connect":
         return
-    exchange = _current.get()
+    exchange = _current.get() or _process_exchange
     if exchange is None:
         return
     sock, address = args
@@ -183,11 +197,19 @@ def _proxy_addresses() -> frozenset[str]:
     found: set[str] = set()
     for proxy in urllib.request.getproxies().values():
         try:
-            host = urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname
-            found.update(str(a[4][0]) for a in socket.getaddrinfo(host or "", None))
-        except (OSError, ValueError, UnicodeError):
+            found |= _addresses(urlsplit(proxy if "://" in proxy else f"http://{proxy}").hostname)
+        except ValueError:
             continue
     return frozenset(found)
+
+
+def _addresses(host: str | None) -> set[str]:
+    if not host:
+        return set()
+    try:
+        return {str(a[4][0]) for a in socket.getaddrinfo(host, None)}
+    except (OSError, UnicodeError):
+        return set()
 
 
 def _instrument_requests() -> None:
@@ -195,6 +217,7 @@ def _instrument_requests() -> None:
     is untouched; inside, each request, redirects included, is checked before it goes. Imported
     here, not at the top: only channel deliveries use requests, and a crawl never loads it."""
     try:
+        # lazy: requests loads only when a delivery is sent
         import requests
     except ImportError:  # nothing in this process sends through requests
         return

@@ -7,7 +7,14 @@ import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 
-from crawler.ground.errors import SchoolwatchError
+from crawler.ground.errors import (  # noqa: F401  (re-exported: the screen-print errors)
+    BrowserMissingError,
+    CaptureFailedError,
+    CaptureRefusedError,
+    CaptureTimeoutError,
+    PageTooLargeError,
+    ScreenPrintError,
+)
 
 # Who took a screen print nobody asked for: the crawl, at a high-risk mention's first sighting.
 AUTOMATIC_ACTOR = "schoolwatch"
@@ -31,30 +38,3 @@ class ScreenPrint:
     @property
     def pdf_sha256(self) -> str:
         return hashlib.sha256(self.pdf).hexdigest()
-
-
-class ScreenPrintError(SchoolwatchError):
-    """No screen print could be taken; the message says why."""
-
-
-class BrowserMissingError(ScreenPrintError):
-    def __init__(self) -> None:
-        super().__init__("screen prints need Chromium: apt-get install chromium")
-
-
-class CaptureRefusedError(ScreenPrintError):
-    """The page, or something it led to, is not a public address (or not http(s))."""
-
-
-class CaptureTimeoutError(ScreenPrintError):
-    def __init__(self, url: str, seconds: float) -> None:
-        super().__init__(f"the page at {url} did not finish within {seconds:g}s")
-
-
-class PageTooLargeError(ScreenPrintError):
-    def __init__(self, url: str, limit: int) -> None:
-        super().__init__(f"the page at {url} is larger than {limit:,} bytes")
-
-
-class CaptureFailedError(ScreenPrintError):
-    """The browser could not load or draw the page (connection refused, crash, download)."""

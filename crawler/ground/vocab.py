@@ -7,6 +7,7 @@ classifier, the digest, the report and the CLI all speak the same words.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from enum import StrEnum
 from zoneinfo import ZoneInfo
@@ -28,8 +29,21 @@ class Risk(StrEnum):
     HIGH = "high"
 
     @classmethod
+    def model_order(cls) -> tuple[Risk, ...]:
+        """The risk head's class order: the declaration order, least urgent first."""
+        return tuple(cls)
+
+    @classmethod
     def most_urgent_first(cls) -> tuple[Risk, ...]:
+        """The order the inbox, the digest and the report list them in."""
         return (cls.HIGH, cls.MEDIUM, cls.LOW, cls.NONE)
+
+    @property
+    def colour(self) -> str:
+        """The badge and border colour of this risk in messages and the report."""
+        return {"high": "#b91c1c", "medium": "#c2410c", "low": "#a16207", "none": "#6b7280"}[
+            self.value
+        ]
 
     @property
     def urgency(self) -> int:
@@ -66,16 +80,48 @@ class Category(StrEnum):
 
 
 class Sentiment(StrEnum):
-    """The tone of a mention (the model's class order)."""
+    """The tone of a mention (declared in the model's class order)."""
 
     NEGATIVE = "negative"
     NEUTRAL = "neutral"
     POSITIVE = "positive"
 
+    @classmethod
+    def model_order(cls) -> tuple[Sentiment, ...]:
+        """The sentiment head's class order: the declaration order."""
+        return tuple(cls)
+
+    @classmethod
+    def shown_order(cls) -> tuple[Sentiment, ...]:
+        """The order the digest, the report and their charts show them in: good news first."""
+        return (cls.POSITIVE, cls.NEUTRAL, cls.NEGATIVE)
+
     @property
     def label(self) -> str:
         """The words a page shows: "Negative tone"."""
         return f"{self.value.capitalize()} tone"
+
+    @property
+    def colour(self) -> str:
+        """Its bar's colour in the digest's and the report's charts."""
+        return {"positive": "#2e7d32", "neutral": "#9e9e9e", "negative": "#c62828"}[self.value]
+
+
+# A mention the classifier has not reached yet: it has no sentiment and no risk.
+UNCLASSIFIED = "unclassified"
+UNCLASSIFIED_LABEL = "Not yet classified"
+UNCLASSIFIED_COLOUR = "#cfd8dc"
+# The sentiment counts a digest or report shows, in order, unclassified last.
+SENTIMENTS_SHOWN: tuple[str, ...] = (*Sentiment.shown_order(), UNCLASSIFIED)
+
+
+def sentiment_label(name: str) -> str:
+    """"Positive" ... "Not yet classified": a count or a chart bar's word for a sentiment."""
+    return UNCLASSIFIED_LABEL if name == UNCLASSIFIED else Sentiment(name).value.capitalize()
+
+
+def sentiment_colour(name: str) -> str:
+    return UNCLASSIFIED_COLOUR if name == UNCLASSIFIED else Sentiment(name).colour
 
 
 class RunStatus(StrEnum):
@@ -139,31 +185,38 @@ class MentionStatus(StrEnum):
     CASE_OPENED = "case_opened"
 
 
-# The kinds of source a config may name, one spider each (spiders.SPIDERS maps them to classes).
-SOURCE_KINDS = ("feed", "forum", "reviews", "reddit", "wikipedia", "page", "ofsted", "parent_view")
-# What each kind of source is, in words a lead reads ("reddit-ashcombe, a Reddit search").
-SOURCE_KIND_LABELS = {
-    "feed": "a news or alerts feed",
-    "forum": "a forum",
-    "reviews": "a review site",
-    "reddit": "a Reddit search",
-    "wikipedia": "a Wikipedia article",
-    "page": "a web page",
-    "ofsted": "Ofsted's reports",
-    "parent_view": "Ofsted Parent View",
-}
-# The `options` each source kind reads (docs/sources.md describes them); any other is a typo.
+@dataclass(frozen=True)
+class SpiderEntry:
+    """One kind of source: the spider class that reads it (a dotted path, loaded by the engine
+    as Scrapy loads any component), the `options` it reads (docs/sources.md describes them;
+    any other is a typo) and what it is, in words a lead reads ("a Reddit search")."""
+
+    spider: str
+    label: str
+    options: tuple[str, ...] = ()
+
+
 FORUM_SELECTOR_OPTIONS = ("post", "author", "date", "text", "permalink", "title", "next",
                           "thread_links", "quotes", "drop")
-SOURCE_OPTIONS: dict[str, tuple[str, ...]] = {
-    "feed": (),
-    "forum": ("platform", "order", *FORUM_SELECTOR_OPTIONS),
-    "reviews": ("next",),
-    "reddit": ("query", "subreddit", "base_url"),
-    "wikipedia": ("api", "limit"),
-    "page": (),
-    "ofsted": (),
-    "parent_view": (),
+# The spider registry: each kind of source a config may name, declared here once. The ground
+# holds it (as names, importing no spider) because the config is checked against it on load;
+# spiders.SPIDERS, SOURCE_KINDS and SOURCE_OPTIONS are read off it.
+SPIDER_REGISTRY: dict[str, SpiderEntry] = {
+    "feed": SpiderEntry("spiders.feed.FeedSpider", "a news or alerts feed"),
+    "forum": SpiderEntry("spiders.forum.ForumSpider", "a forum",
+                         ("platform", "order", *FORUM_SELECTOR_OPTIONS)),
+    "reviews": SpiderEntry("spiders.reviews.ReviewsSpider", "a review site", ("next",)),
+    "reddit": SpiderEntry("spiders.reddit.RedditSpider", "a Reddit search",
+                          ("query", "subreddit", "base_url")),
+    "wikipedia": SpiderEntry("spiders.wikipedia.WikipediaSpider", "a Wikipedia article",
+                             ("api", "limit")),
+    "page": SpiderEntry("spiders.page.PageSpider", "a web page"),
+    "ofsted": SpiderEntry("spiders.ofsted.OfstedSpider", "Ofsted's reports"),
+    "parent_view": SpiderEntry("spiders.parent_view.ParentViewSpider", "Ofsted Parent View"),
 }
+SOURCE_KINDS = tuple(SPIDER_REGISTRY)
+SOURCE_OPTIONS = {kind: entry.options for kind, entry in SPIDER_REGISTRY.items()}
+# What each kind of source is, in words a lead reads ("reddit-ashcombe, a Reddit search").
+SOURCE_KIND_LABELS = {kind: entry.label for kind, entry in SPIDER_REGISTRY.items()}
 # Forum engines a source may name (spiders/platforms/ describes each).
 PLATFORM_NAMES = ("phpbb", "xenforo", "vbulletin", "smf", "discourse", "mumsnet", "generic")

@@ -43,7 +43,7 @@ from crawler.store.runs import RunStore
 from crawler.store.screenprints import ScreenPrintStore
 from crawler.store.series import SeriesStore
 from crawler.store.sessions import LoginFailures, SessionStore, WebSession
-from crawler.store.spool import SpooledCrawl, SpoolStore, SpoolWrite
+from crawler.store.spool import SpoolStore, SpoolWrite
 from crawler.store.users import User, UserStore
 
 
@@ -91,7 +91,6 @@ __all__ = [
     "QueuedAlert",
     "RawResponse",
     "SpoolWrite",
-    "SpooledCrawl",
     "Store",
     "User",
     "WebSession",

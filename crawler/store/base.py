@@ -9,9 +9,11 @@ from __future__ import annotations
 
 import gc
 import re
+import shutil
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -22,7 +24,13 @@ import duckdb
 if TYPE_CHECKING:
     import pyarrow as pa
 
-from crawler.ground.errors import QueryError, StoreError, StoreLockedError, StoreMissingError
+from crawler.ground.errors import (
+    QueryError,
+    StoreError,
+    StoreLockedError,
+    StoreMissingError,
+    StoreSchemaNewerError,
+)
 from crawler.ground.vocab import now
 from crawler.store.sandbox import SANDBOX_SETTINGS, check_statement, run_sandboxed
 
@@ -70,25 +78,53 @@ def migration_names() -> list[str]:
     return sorted(entry.name for entry in folder.iterdir() if entry.name.endswith(".sql"))
 
 
-def apply_migrations(con: duckdb.DuckDBPyConnection) -> list[str]:
-    """Runs each migration not yet recorded in schema_migrations, each in its own transaction."""
+def newer_schema_error(path: Path, unknown: Sequence[str]) -> StoreSchemaNewerError:
+    return StoreSchemaNewerError(
+        f"{path} was written by a newer schoolwatch (its schema has {', '.join(unknown)}, "
+        f"this one knows up to {migration_names()[-1]}): upgrade schoolwatch to open it"
+    )
+
+
+def apply_migrations(con: duckdb.DuckDBPyConnection, path: Path | None = None) -> list[str]:
+    """Brings the store to this release's schema: every pending migration in ONE transaction
+    (a failed upgrade leaves the store as it was), after copying a store that already holds
+    data to `<name>.before-<first pending migration>` beside it."""
     con.execute(
         "CREATE TABLE IF NOT EXISTS schema_migrations "
         "(name VARCHAR NOT NULL, applied_at TIMESTAMPTZ NOT NULL)"
     )
     done = {row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()}
-    applied = []
+    known = migration_names()
+    unknown = sorted(done - set(known))
+    if unknown:
+        raise newer_schema_error(path or Path("the store"), unknown)
+    pending = [name for name in known if name not in done]
+    if not pending:
+        return []
+    if done and path is not None:
+        _copy_before_upgrade(con, path, pending[0])
     folder = resources.files(MIGRATIONS)
-    for name in migration_names():
-        if name in done:
-            continue
-        with in_transaction(con):
+    upgraded_at = now()  # one upgrade, one time
+    with in_transaction(con):
+        for name in pending:
             con.execute(folder.joinpath(name).read_text(encoding="utf-8"))
             con.execute(
-                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)", [name, now()]
+                "INSERT INTO schema_migrations (name, applied_at) VALUES (?, ?)",
+                [name, upgraded_at],
             )
-        applied.append(name)
-    return applied
+    return pending
+
+
+def _copy_before_upgrade(con: duckdb.DuckDBPyConnection, path: Path, first: str) -> None:
+    """The store as the older release left it. The caller's read-write connection is the lock:
+    nothing else can write while the file is copied."""
+    con.execute("CHECKPOINT")
+    target = path.with_name(f"{path.name}.before-{first.removesuffix('.sql')}")
+    if target.exists():  # an earlier attempt at this same upgrade already saved it
+        return
+    partial = target.with_name(f".{target.name}.partial")
+    shutil.copyfile(path, partial)
+    partial.replace(target)
 
 
 @contextmanager
@@ -107,6 +143,7 @@ def arrow_timestamp() -> pa.DataType:
     """The column type of every TIMESTAMPTZ written through Arrow. pyarrow (with numpy, ~0.2 s
     and tens of MiB) is imported only by the functions that build Arrow batches, so that a
     process that only reads the store, or a crawl that brings nothing new, never loads it."""
+    # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa
 
     return pa.timestamp("us", tz="UTC")
@@ -146,6 +183,30 @@ def draw_ids(con: duckdb.DuckDBPyConnection, sequence: str, count: int) -> list[
     return [row[0] for row in rows]
 
 
+class SharedReader:
+    """The one read-only connection of a `StoreBase.one_reader()` block, opened lazily."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.connection: duckdb.DuckDBPyConnection | None = None
+
+    def close(self) -> None:
+        if self.connection is not None:
+            self.connection.close()
+            self.connection = None
+
+
+_shared_reader: ContextVar[SharedReader | None] = ContextVar("store_shared_reader",
+                                                             default=None)
+_migrated: set[Path] = set()
+
+
+def _close_shared(path: Path) -> None:
+    shared = _shared_reader.get()
+    if shared is not None and shared.path == path:
+        shared.close()
+
+
 class StoreBase:
     """A DuckDB file. Each method opens the file for as short a time as it can."""
 
@@ -155,10 +216,11 @@ class StoreBase:
     @contextmanager
     def writer(self, wait: float = LOCK_WAIT_WRITE) -> Iterator[duckdb.DuckDBPyConnection]:
         """A read-write connection on a migrated store, closed on exit."""
+        _close_shared(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = connect(self.path, read_only=False, wait=wait)
         try:
-            apply_migrations(con)
+            apply_migrations(con, self.path)
             yield con
         finally:
             con.close()
@@ -171,26 +233,58 @@ class StoreBase:
 
     @contextmanager
     def reader(self, wait: float = LOCK_WAIT_READ) -> Iterator[duckdb.DuckDBPyConnection]:
-        """A read-only connection; creates and migrates the store first if it is new."""
+        """A read-only connection; creates and migrates the store first if it is new. Inside
+        `one_reader()` every read shares one connection, opened at the first."""
+        shared = _shared_reader.get()
+        if shared is not None and shared.path == self.path:
+            if shared.connection is None:
+                shared.connection = self._open_reader(wait)
+            yield shared.connection
+            return
+        con = self._open_reader(wait)
+        try:
+            yield con
+        finally:
+            con.close()
+
+    def _open_reader(self, wait: float) -> duckdb.DuckDBPyConnection:
         if not self.path.exists():
             with self.writer(wait=wait):
                 pass
         con = connect(self.path, read_only=True, wait=wait)
+        if self.path in _migrated:  # migrations are never undone: checked once per process
+            return con
         try:
-            pending = set(migration_names()) - {
-                row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()
-            }
+            done = {row[0] for row in con.execute("SELECT name FROM schema_migrations").fetchall()}
         except duckdb.Error:
-            pending = {"schema_migrations"}
+            done = set()
+        pending = set(migration_names()) - done if done else {"schema_migrations"}
+        if unknown := sorted(done - set(migration_names())):
+            con.close()
+            raise newer_schema_error(self.path, unknown)
         if pending:
             con.close()
             with self.writer(wait=wait):
                 pass
             con = connect(self.path, read_only=True, wait=wait)
+        _migrated.add(self.path)
+        return con
+
+    @contextmanager
+    def one_reader(self) -> Iterator[None]:
+        """Every read of this store in the block (this thread, and threads started from its
+        context) shares one read-only connection, opened at the first read and closed at the
+        end: one open of the file instead of one per read. A write in the block closes it
+        first (DuckDB refuses a read-only and a read-write connection to one file at once in
+        one process), and the next read opens it again. The caller keeps other threads of
+        this process from using the store meanwhile (the web inbox: one request at a time)."""
+        shared = SharedReader(self.path)
+        token = _shared_reader.set(shared)
         try:
-            yield con
+            yield
         finally:
-            con.close()
+            _shared_reader.reset(token)
+            shared.close()
 
     def require_existing(self) -> None:
         """For commands that only read: a missing file is a mistake (a typo in the path), not an
@@ -202,10 +296,11 @@ class StoreBase:
             )
 
     def migrate(self) -> list[str]:
+        _close_shared(self.path)
         self.path.parent.mkdir(parents=True, exist_ok=True)
         con = connect(self.path, read_only=False, wait=LOCK_WAIT_WRITE)
         try:
-            return apply_migrations(con)
+            return apply_migrations(con, self.path)
         finally:
             con.close()
 
@@ -214,6 +309,7 @@ class StoreBase:
         tables; no files, network, extensions, settings or writes. A missing store is refused."""
         self.require_existing()
         check_statement(sql)
+        _close_shared(self.path)
         con = connect(self.path, read_only=True, wait=LOCK_WAIT_READ, settings=SANDBOX_SETTINGS)
         try:
             columns, rows = run_sandboxed(con, sql)

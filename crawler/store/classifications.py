@@ -91,6 +91,7 @@ class ClassificationStore(StoreBase):
         """Replaces the classification of each mention given, in one transaction."""
         if not rows:
             return
+        # lazy: pyarrow loads only where a batch is built
         import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
         stamp = now()
         batch = pa.table(

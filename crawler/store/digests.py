@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
+from crawler.ground.inbox_status import ALERT_RISK, NEVER_ALERTED
 from crawler.store.base import QueryResult, StoreBase
 
 _MENTION_COLUMNS = (
@@ -60,11 +61,11 @@ class DigestStore(StoreBase):
         """High-risk mentions of the school fetched since `since` that no alert covered yet
         (a person's false positive is never alerted)."""
         return self.query(
-            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE school_id = ? AND risk = 'high' "
-            "AND status <> 'false_positive' "
+            f"SELECT {_MENTION_COLUMNS} FROM mentions WHERE school_id = ? AND risk = ? "
+            "AND status <> ? "
             "AND fetched_at >= ? AND id NOT IN (SELECT mention_id FROM alerted_mentions) "
             "ORDER BY first_seen_at, id",
-            [school_id, since],
+            [school_id, ALERT_RISK.value, NEVER_ALERTED.value, since],
         ).records()
 
     def mention_listing(self) -> QueryResult:

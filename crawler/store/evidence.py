@@ -64,6 +64,7 @@ def write_raw_responses(con: duckdb.DuckDBPyConnection, responses: Sequence[RawR
     """Keeps each body once (zlib-compressed); bodies already stored are left as they are."""
     if not responses:
         return
+    # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
 
     schema = pa.schema(
@@ -117,6 +118,7 @@ def write_evidence(con: duckdb.DuckDBPyConnection, evidence: dict[str, MatchedDo
 def write_validators(con: duckdb.DuckDBPyConnection, validators: Sequence[Validators]) -> None:
     if not validators:
         return
+    # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     urls = [v.url for v in validators]
     con.execute("DELETE FROM http_validators WHERE url IN (SELECT unnest(?::VARCHAR[]))", [urls])

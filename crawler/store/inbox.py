@@ -21,9 +21,7 @@ from crawler.store.audit import record_action
 from crawler.store.base import StoreBase
 
 PAGE_SIZE = 50
-SENTIMENTS = tuple(sentiment.value for sentiment in Sentiment)
-RISKS = tuple(risk.value for risk in Risk.most_urgent_first())
-CORRECTABLE = {"sentiment": SENTIMENTS, "risk": RISKS}
+CORRECTABLE = {"sentiment": tuple(Sentiment), "risk": Risk.most_urgent_first()}
 # How the inbox may be ordered: the lead's default puts what needs action first.
 NEEDS_ACTION_FIRST = "needs_action"
 NEWEST_FIRST = "newest"

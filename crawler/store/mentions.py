@@ -19,7 +19,7 @@ import duckdb
 if TYPE_CHECKING:
     import pyarrow as pa
 
-from crawler.ground.items import Match, MatchedDocument, SeriesPoint, SourceRun, Validators
+from crawler.ground.items import CrawlResult, Match, MatchedDocument
 from crawler.store.base import (
     LOCK_WAIT_WRITE,
     StoreBase,
@@ -67,35 +67,30 @@ class MentionStore(StoreBase):
 
     def write_crawl(
         self,
+        crawl: CrawlResult,
         *,
-        schools: Sequence[tuple[str, str]],
-        sources: Sequence[tuple[str, str, str, str | None]],
-        runs: Sequence[SourceRun],
-        documents: Sequence[MatchedDocument],
-        validators: Sequence[Validators],
-        state: dict[str, dict[str, str]] | None = None,
         job: tuple[str, str] | None = None,
-        series: Sequence[SeriesPoint] = (),
         wait: float = LOCK_WAIT_WRITE,
     ) -> WriteResult:
-        """Writes one crawl in one transaction: mentions (deduplicated), evidence, runs, and
-        the spiders' state (keys given replace the stored ones; others are kept).
+        """Writes one crawl in one transaction: mentions (deduplicated), evidence, runs (their
+        new/updated counts filled in), validators, series, the spiders' state (keys given
+        replace the stored ones; others are kept) and the configured schools and sources.
 
         `job` (queue job id, source) is recorded in the same transaction; a job already
         recorded is not written again (the result says `already_written`)."""
         with self.transaction(wait) as con, gc_paused():
             if job is not None and not record_ingested_job(con, *job):
                 return WriteResult(already_written=True)
-            _replace_all(con, "schools", ["id", "name"], schools)
-            _replace_all(con, "sources", ["name", "kind", "url", "platform"], sources)
-            result = _write_mentions(con, documents)
-            for run in runs:
+            _replace_all(con, "schools", ["id", "name"], crawl.schools)
+            _replace_all(con, "sources", ["name", "kind", "url", "platform"], crawl.sources)
+            result = _write_mentions(con, crawl.documents)
+            for run in crawl.runs:
                 run.new_mentions = result.new.get(run.source, 0)
                 run.updated_mentions = result.updated.get(run.source, 0)
-            write_runs(con, runs)
-            write_validators(con, validators)
-            write_state(con, state or {})
-            write_series(con, series)
+            write_runs(con, crawl.runs)
+            write_validators(con, crawl.validators)
+            write_state(con, crawl.state)
+            write_series(con, crawl.series)
         return result
 
 
@@ -128,6 +123,7 @@ def _write_mentions(
                 candidates[key] = (matched, match)
     if not candidates:
         return result
+    # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; nothing new, no Arrow
 
     keys = pa.table(
@@ -273,6 +269,7 @@ def _mention_batch(
     ids: list[int], rows: list[tuple[str, str, MatchedDocument, Match]], stamp: datetime
 ) -> pa.Table:
     """New mention rows, built column by column (no per-row dicts on the write path)."""
+    # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     docs = [row[2].document for row in rows]
     matches = [row[3] for row in rows]
@@ -307,6 +304,7 @@ def _mention_batch(
 
 
 def _version_batch(versions: list[tuple[Any, ...]], stamp: datetime) -> pa.Table:
+    # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     names = ["mention_id", "version", "title", "text", "content_hash", "fetched_at", "raw_sha256"]
     types = [pa.int64(), pa.int32(), pa.string(), pa.string(), pa.string(), arrow_timestamp(),
@@ -320,6 +318,7 @@ def _version_batch(versions: list[tuple[Any, ...]], stamp: datetime) -> pa.Table
 
 
 def _update_batch(updates: list[tuple[int, MatchedDocument, int]]) -> pa.Table:
+    # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     docs = [matched.document for _, matched, _ in updates]
     return pa.table(

@@ -20,6 +20,7 @@ from crawler.store.base import StoreBase, arrow_timestamp, insert_arrow
 def write_series(con: duckdb.DuckDBPyConnection, points: Sequence[SeriesPoint]) -> None:
     if not points:
         return
+    # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     batch = pa.table({
         "source": pa.array([p.source for p in points], pa.string()),

@@ -15,29 +15,16 @@ from __future__ import annotations
 import os
 import pickle
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC
 from pathlib import Path
+from typing import Any
 
 from crawler.ground.errors import StoreLockedError
-from crawler.ground.items import MatchedDocument, SeriesPoint, SourceRun, Validators
+from crawler.ground.items import CrawlResult, SourceRun
 from crawler.store.base import LOCK_WAIT_WRITE
 from crawler.store.mentions import MentionStore, WriteResult
 
 SUFFIX = ".crawl"
-
-
-@dataclass
-class SpooledCrawl:
-    """Everything one crawl writes: the arguments of MentionStore.write_crawl."""
-
-    schools: list[tuple[str, str]]
-    sources: list[tuple[str, str, str, str | None]]
-    runs: list[SourceRun]
-    documents: list[MatchedDocument]
-    validators: list[Validators]
-    state: dict[str, dict[str, str]] = field(default_factory=dict)
-    series: list[SeriesPoint] = field(default_factory=list)
-    spooled_at: datetime = field(default_factory=lambda: datetime.now(UTC))
 
 
 @dataclass
@@ -60,10 +47,10 @@ class SpoolStore(MentionStore):
             return []
         return sorted(self.spool_folder.glob(f"*{SUFFIX}"))
 
-    def spool_crawl(self, crawl: SpooledCrawl) -> Path:
+    def spool_crawl(self, crawl: CrawlResult) -> Path:
         """Writes the crawl to its spool file (whole or not at all) and returns the path."""
         self.spool_folder.mkdir(parents=True, exist_ok=True)
-        stamp = crawl.spooled_at.strftime("%Y%m%dT%H%M%S%fZ")
+        stamp = crawl.ended_at.astimezone(UTC).strftime("%Y%m%dT%H%M%S%fZ")
         path = self.spool_folder / f"{stamp}-{os.getpid()}{SUFFIX}"
         partial = path.with_suffix(".partial")
         with partial.open("wb") as handle:
@@ -81,22 +68,18 @@ class SpoolStore(MentionStore):
         store stays locked; whatever was not written stays spooled for the next chance."""
         outcome = SpoolWrite(result=None)
         for path in self.spooled():
-            with path.open("rb") as handle:
-                crawl: SpooledCrawl = pickle.load(handle)
+            crawl = _load(path)
             if path != current:
                 late = (
                     f"written late: the store was busy when this crawl ended at "
-                    f"{crawl.spooled_at:%Y-%m-%d %H:%M} UTC, so its results waited in the spool"
+                    f"{crawl.ended_at.astimezone(UTC):%Y-%m-%d %H:%M} UTC, so its results "
+                    "waited in the spool"
                 )
                 for run in crawl.runs:
                     if late not in run.warnings:
                         run.warnings.append(late)
             try:
-                result = self.write_crawl(
-                    schools=crawl.schools, sources=crawl.sources, runs=crawl.runs,
-                    documents=crawl.documents, validators=crawl.validators, state=crawl.state,
-                    series=getattr(crawl, "series", []), wait=wait,
-                )
+                result = self.write_crawl(crawl, wait=wait)
             except StoreLockedError as exc:
                 kept = self.spooled()
                 documents = sum(_document_count(p) for p in kept)
@@ -115,7 +98,26 @@ class SpoolStore(MentionStore):
 
 def _document_count(path: Path) -> int:
     try:
-        with path.open("rb") as handle:
-            return len(pickle.load(handle).documents)
+        return len(_load(path).documents)
     except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
         return 0
+
+
+class _SpoolUnpickler(pickle.Unpickler):
+    """Reads spool files of earlier versions too, whose crawl was a `SpooledCrawl` with the
+    same fields (its end time named `spooled_at`, and maybe no series)."""
+
+    def find_class(self, module: str, name: str) -> Any:
+        if (module, name) == ("crawler.store.spool", "SpooledCrawl"):
+            return CrawlResult
+        return super().find_class(module, name)
+
+
+def _load(path: Path) -> CrawlResult:
+    with path.open("rb") as handle:
+        crawl: CrawlResult = _SpoolUnpickler(handle).load()
+    fields = vars(crawl)
+    if "spooled_at" in fields:
+        crawl.ended_at = fields.pop("spooled_at")
+    fields.setdefault("series", [])
+    return crawl

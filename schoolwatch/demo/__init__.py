@@ -174,6 +174,7 @@ def run_demo(
 
 def _show_messages(config: Config, store: Store, directory: Path, console: Console) -> None:
     """Last week's digest of each school and any alerts, to the outbox only (no SMTP)."""
+    # lazy: the digest (jinja2, matplotlib) loads only when the demo reaches it
     from digest.alerts import queue_alerts
     from digest.weekly import queue_digests
     from digest.weeks import Week

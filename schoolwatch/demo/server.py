@@ -1,10 +1,12 @@
 """A small HTTP server for fixture sites on 127.0.0.1 (port 0): the demo's and the tests'.
 
-Serves a folder with ETag / Last-Modified and 304 answers, robots.txt, and templated text:
+Serves a folder with ETag / Last-Modified and 304 answers, robots.txt, redirects (a file
+NAME.redirect holding the address NAME answers 302 with), and templated text:
 `{{base}}` is the server's own address; `{{rfc822:-3d 09:15}}`, `{{iso:-3d 09:15}}` and
-`{{epoch:-3d}}` are dates relative to today (London time), and `{{iso:w-1+2d 09:15}}` counts from
-the Monday of last week, so the demo's mentions are recent and fill last week's digest. Extra
-routes (errors, slow or oversized answers) are plain functions, for tests.
+`{{epoch:-3d}}` (and `{{dmy:-3d}}`, 03-06-2026) are dates relative to today (London time), and
+`{{iso:w-1+2d 09:15}}` counts from the Monday of last week, so the demo's mentions are recent
+and fill last week's digest. Extra routes (errors, slow or oversized answers) are plain
+functions, for tests.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import email.utils
 import hashlib
 import mimetypes
 import re
+import sys
 import threading
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -26,7 +29,7 @@ from crawler.ground.vocab import LONDON
 Route = Callable[[BaseHTTPRequestHandler], None]
 # {{iso:-3d 09:15}}: three days ago; {{iso:w-1+2d 09:15}}: Wednesday of last week (London).
 _TEMPLATE = re.compile(
-    r"\{\{(rfc822|iso|epoch):(?:w(-?\d+))?([+-]?\d+)d(?: (\d\d):(\d\d))?\}\}"
+    r"\{\{(rfc822|iso|epoch|dmy):(?:w(-?\d+))?([+-]?\d+)d(?: (\d\d):(\d\d))?\}\}"
 )
 _TEXT_TYPES = (".xml", ".rss", ".atom", ".html", ".htm", ".json", ".txt", ".php")
 _FIXED_MODIFIED = "Mon, 02 Nov 2026 08:00:00 GMT"
@@ -51,6 +54,8 @@ def render_template(text: str, base: str, now: datetime | None = None) -> str:
             return email.utils.format_datetime(moment)
         if style == "epoch":
             return str(int(moment.timestamp()))
+        if style == "dmy":  # 03-06-2026, as Parent View writes its dates
+            return moment.strftime("%d-%m-%Y")
         return moment.isoformat().replace("+00:00", "Z")
 
     return _TEMPLATE.sub(date, text.replace("{{base}}", base))
@@ -107,6 +112,11 @@ class FixtureServer:
         target = (self.root / relative).resolve()
         if target.is_dir():
             target = target / "index.html"
+        moved = target.with_name(target.name + ".redirect")  # a redirect: NAME.redirect
+        if self.root.resolve() in moved.parents and moved.is_file():
+            location = render_template(moved.read_text(encoding="utf-8").strip(), self.base_url)
+            send(handler, 302, b"", "text/html", {"Location": location})
+            return
         for suffix in (".xml", ".html"):  # an address without a file name suffix (a search)
             if not target.exists() and target.with_name(target.name + suffix).is_file():
                 target = target.with_name(target.name + suffix)
@@ -134,8 +144,6 @@ class _QuietServer(ThreadingHTTPServer):
     request_queue_size = 128
 
     def handle_error(self, request: Any, client_address: Any) -> None:
-        import sys
-
         if not isinstance(sys.exc_info()[1], ConnectionError | TimeoutError):
             super().handle_error(request, client_address)
 

@@ -46,6 +46,7 @@ def worker_command(config_path: Path | None, threads: int, verbose: bool) -> Non
     queue to the ingest. A crawl still running at SIGTERM gets [schedule] stop_timeout to
     finish; after that it is left unacknowledged and another worker runs it.
     """
+    # lazy: redis, the worker and the jobs load only when a queue command runs
     from schoolwatch.queue.worker import run_worker
 
     config = _queue_config(config_path)
@@ -64,6 +65,7 @@ def ingest_command(config_path: Path | None, verbose: bool) -> None:
     Run exactly one, on the machine with the store; each result is tagged for risk and its
     alerts are sent, as after a local crawl.
     """
+    # lazy: redis, the worker and the jobs load only when a queue command runs
     from schoolwatch.jobs import after_crawl
     from schoolwatch.queue.ingest import run_ingest
 

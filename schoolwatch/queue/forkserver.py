@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import multiprocessing
 import sys
+from multiprocessing import forkserver
 from typing import Any
 
 PRELOAD = "schoolwatch.queue.preload"
@@ -21,8 +22,6 @@ def forkserver_context() -> Any:
     Each child also runs the parent's main module again (multiprocessing does, to find the
     target), so the server imports that too: for `schoolwatch worker` the whole CLI, which
     would otherwise cost every crawl most of a second."""
-    from multiprocessing import forkserver
-
     context = multiprocessing.get_context("forkserver")
     # The CLI, for the `schoolwatch` console script: multiprocessing runs that script again in
     # each child, which imports the CLI (its '__main__' preload never gets the script's path).

@@ -91,14 +91,7 @@ class Ingest:
         config = self.config
         try:
             written = self.store.write_crawl(
-                schools=[(s.id, s.name) for s in config.school],
-                sources=[(s.name, s.kind, s.url, s.platform) for s in config.source],
-                runs=collected.runs,
-                documents=collected.documents,
-                validators=collected.validators,
-                state=collected.state,
-                series=collected.series,
-                job=(job_id, source),
+                collected.describing(config.school, config.source), job=(job_id, source)
             )
         except StoreLockedError as exc:
             log.warning("%s; the result of %s waits on the queue", exc, source)

@@ -14,9 +14,10 @@ from datetime import date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from crawler.engine.runner import Collected, CrawlInputs
+from crawler.engine.runner import CrawlInputs
 from crawler.ground.config import CrawlSettings, School, Source
 from crawler.ground.items import (
+    CrawlResult,
     Document,
     Match,
     MatchedDocument,
@@ -87,7 +88,8 @@ def job_source(job: dict[str, Any]) -> str:
 # ---- results -----------------------------------------------------------------------------------
 
 
-def encode_result(job_id: str, source: str, worker: str, collected: Collected) -> dict[str, Any]:
+def encode_result(job_id: str, source: str, worker: str, collected: CrawlResult
+                  ) -> dict[str, Any]:
     bodies: dict[str, str] = {}
     documents = []
     for matched in collected.documents:
@@ -117,6 +119,7 @@ def encode_result(job_id: str, source: str, worker: str, collected: Collected) -
             "validators": [asdict(v) for v in collected.validators],
             "state": collected.state,
             "series": [asdict(point) for point in collected.series],
+            "ended_at": collected.ended_at,
             "failure": None,
         }
     )
@@ -127,13 +130,13 @@ def encode_failure(job_id: str, source: str, worker: str, started: datetime, err
     """A dead-lettered job's result: one failed run, so the source shows the error."""
     run = SourceRun(source=source, started_at=started, finished_at=started,
                     status=RunStatus.FAILED, errors=[error])
-    collected = Collected(runs=[run], documents=[], validators=[], state={})
+    collected = CrawlResult(runs=[run])
     result = encode_result(job_id, source, worker, collected)
     result["failure"] = error
     return result
 
 
-def decode_result(result: dict[str, Any]) -> Collected:
+def decode_result(result: dict[str, Any]) -> CrawlResult:
     if result.get("version") != VERSION:
         raise ValueError(f"result format {result.get('version')!r}; this ingest reads {VERSION}")
     bodies = {sha: zlib.decompress(base64.b64decode(data)) for sha, data in
@@ -161,12 +164,13 @@ def decode_result(result: dict[str, Any]) -> Collected:
         fields["finished_at"] = _when(fields.get("finished_at"))
         fields["status"] = RunStatus(fields["status"])
         runs.append(SourceRun(**fields))
-    return Collected(
+    return CrawlResult(
         runs=runs,
         documents=documents,
         validators=[Validators(**v) for v in result["validators"]],
         state={source: dict(pairs) for source, pairs in result["state"].items()},
         series=[_series_point(point) for point in result.get("series", [])],
+        **({"ended_at": _when(result["ended_at"])} if result.get("ended_at") else {}),
     )
 
 

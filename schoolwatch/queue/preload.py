@@ -10,6 +10,7 @@ import contextlib
 
 
 def _load_components() -> None:
+    # lazy: what the forkserver imports once so that each crawl child starts warm
     from scrapy.settings import default_settings
     from scrapy.utils.misc import load_object
 

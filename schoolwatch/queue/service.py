@@ -42,6 +42,7 @@ class QueueService:
     def tick(self) -> None:
         """Writes waiting results (then tags them and sends alerts) and re-queues lost jobs."""
         if self.ingest is not None:
+            # lazy: the jobs (classifier, digest) load only when a crawl is ingested
             from schoolwatch.jobs import after_crawl
 
             batch = self.ingest.drain()

@@ -163,6 +163,7 @@ class CrawlJob:
 def build_worker(config: Config, *, threads: int = 1, log_level: str = "CRITICAL",
                  poll_ms: int = 100) -> Any:
     """A Dramatiq worker for the crawl queue (not started)."""
+    # lazy: the forkserver starts only when a worker runs crawls
     from schoolwatch.queue.forkserver import forkserver_context
 
     settings = config.queue

@@ -10,7 +10,7 @@ from starlette.responses import RedirectResponse, Response
 from crawler.ground.errors import CaseError
 from crawler.store.screenprints import FILE_KINDS
 from schoolwatch.evidence import evidence_pack, shoot
-from schoolwatch.web.app import checked_form, login_required, scope_of, web_of
+from schoolwatch.web.shared import checked_form, login_required, scope_of, web_of
 
 MEDIA_TYPES = {"png": "image/png", "pdf": "application/pdf"}
 

@@ -12,20 +12,28 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from crawler.ground.errors import TriageError
-from crawler.ground.vocab import MentionStatus
+from crawler.ground.vocab import UNCLASSIFIED, MentionStatus, Risk, Sentiment
 from crawler.store.inbox import (
     NEEDS_ACTION_FIRST,
     ORDERS,
     PAGE_SIZE,
-    RISKS,
-    SENTIMENTS,
     InboxFilter,
 )
-from schoolwatch.web.app import checked_form, login_required, scope_of, web_of
+from schoolwatch.web.shared import checked_form, login_required, scope_of, web_of
 
 FILTER_KEYS = ("school", "status", "risk", "category", "sentiment", "source", "since", "until",
                "q", "assigned_to", "order")
 CHART_WEEKS = 12
+# Said above the bulk form when a bulk action came back unapplied (a fixed text per code: no
+# text from the address is ever shown).
+BULK_ERRORS = {
+    "reason": "Nothing was changed: say why the ticked mentions are false positives (the "
+              "reason box), then apply again. Your ticks are kept.",
+}
+
+
+def _ticked(value: str | None) -> set[int]:
+    return {int(part) for part in (value or "").split(",")[:PAGE_SIZE] if part.isdigit()}
 
 
 # Filters are clamped to what a store can hold: a date far outside them, or a page past the
@@ -62,9 +70,9 @@ def parse_filter(params: Any) -> InboxFilter:
     return InboxFilter(
         school=pick("school"),
         status=pick("status", tuple(s.value for s in MentionStatus)),
-        risk=pick("risk", RISKS),
+        risk=pick("risk", Risk.most_urgent_first()),
         category=pick("category"),
-        sentiment=pick("sentiment", SENTIMENTS),
+        sentiment=pick("sentiment", tuple(Sentiment)),
         source=pick("source"),
         since=_date(params.get("since")),
         until=_date(params.get("until")),
@@ -94,11 +102,15 @@ async def inbox_page(request: Request) -> Response:
     context = {
         "f": f, "page": page, "result": result, "choices": choices,
         "schools": [s for s in web.config.school if user.sees(s.id)],
-        "statuses": list(MentionStatus), "risks": RISKS, "sentiments": SENTIMENTS,
+        "statuses": list(MentionStatus), "risks": Risk.most_urgent_first(),
+        "sentiments": tuple(Sentiment),
         "query": filter_query(f), "filter_query": filter_query,
         "pages": max(1, -(-result.total // PAGE_SIZE)),
         "flash": request.query_params.get("done"),
         "coverage_warning": await web.coverage_warning(scope_of(user)),
+        "bulk_error": BULK_ERRORS.get(request.query_params.get("bulk_error", "")),
+        "bulk_status": request.query_params.get("bulk_status"),
+        "ticked": _ticked(request.query_params.get("ticked")),
     }
     template = "_results.html" if request.headers.get("hx-request") else "inbox.html"
     return web.render(request, template, context)
@@ -147,15 +159,21 @@ async def bulk(request: Request) -> Response:
         return web.error(request, 400, "Bad mention ids.")
     if not ids:
         return web.error(request, 400, "Tick at least one mention.")
+    back = str(form.get("back") or "")
+    query = back if back and "/" not in back else ""
+    separator = "&" if query else ""
+    status = str(form.get("status") or "")
+    if status == MentionStatus.FALSE_POSITIVE and not str(form.get("reason") or "").strip():
+        # Back to the same view with the boxes still ticked and the reason asked for.
+        kept = urlencode({"bulk_error": "reason", "bulk_status": status,
+                          "ticked": ",".join(map(str, ids))})
+        return RedirectResponse(f"/mentions?{query}{separator}{kept}#bulk", status_code=303)
     try:
         changed = await web.db(web.store.set_status, ids, str(form.get("status") or ""),
                                user.email, reason=str(form.get("reason") or ""),
                                schools=scope_of(user))
     except TriageError as exc:
         return web.error(request, 400 if "no mention" not in str(exc) else 404, str(exc))
-    back = str(form.get("back") or "")
-    query = back if back and "/" not in back else ""
-    separator = "&" if query else ""
     return RedirectResponse(f"/mentions?{query}{separator}done={changed}", status_code=303)
 
 
@@ -176,7 +194,8 @@ async def chart_page(request: Request) -> Response:
     for index, (monday, week) in enumerate(ordered):
         y = 200.0
         parts = []
-        for name in ("negative", "neutral", "positive", "unclassified"):
+        # Stacked from the bottom of the bar: negative lowest, as in the report.
+        for name in (*reversed(Sentiment.shown_order()), UNCLASSIFIED):
             count = week["sentiment"].get(name, 0)
             height = 180.0 * count / top
             y -= height
@@ -185,5 +204,5 @@ async def chart_page(request: Request) -> Response:
                               "count": count})
         bars.append({"x": 40 + index * 50, "monday": monday, "parts": parts, **week})
     return web.render(request, "chart.html", {
-        "bars": bars, "top": top, "risks": (*RISKS, "unclassified"),
+        "bars": bars, "top": top, "risks": (*Risk.most_urgent_first(), UNCLASSIFIED),
         "coverage_warning": await web.coverage_warning(scope_of(request.scope["user"]))})

@@ -7,11 +7,11 @@ from starlette.responses import RedirectResponse, Response
 
 from crawler.engine.screenprint import screen_prints_off
 from crawler.ground.errors import CaseError, TriageError
-from crawler.store.inbox import RISKS, SENTIMENTS
+from crawler.ground.vocab import Risk, Sentiment
 from digest import policy
 from schoolwatch.cases import open_case
-from schoolwatch.web.app import checked_form, login_required, scope_of, web_of
 from schoolwatch.web.highlight import highlight, reason_phrases
+from schoolwatch.web.shared import checked_form, login_required, scope_of, web_of
 
 ACTIONS = ("status", "assign", "note", "correct", "case")
 
@@ -41,7 +41,7 @@ async def mention_page(request: Request) -> Response:
         "what_to_do": policy.actions(mention["categories"]),
         "audit": await web.db(web.store.audit_entries, mention_id=mention["id"], limit=50),
         "assignable": [u.email for u in users if u.can_act and u.sees(mention["school_id"])],
-        "risks": RISKS, "sentiments": SENTIMENTS,
+        "risks": Risk.most_urgent_first(), "sentiments": tuple(Sentiment),
         "flash": request.query_params.get("done"),
         "screen_prints": await web.db(web.store.screen_prints, mention["id"]),
         "screen_prints_off": screen_prints_off(web.config.evidence),

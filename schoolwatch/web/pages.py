@@ -8,7 +8,7 @@ from starlette.responses import RedirectResponse, Response
 from crawler.ground.errors import CaseError
 from crawler.store.audit import record_action
 from schoolwatch.cases import case_events, get_case, list_cases, update_case
-from schoolwatch.web.app import checked_form, login_required, scope_of, web_of
+from schoolwatch.web.shared import checked_form, login_required, scope_of, web_of
 
 
 async def home(request: Request) -> Response:

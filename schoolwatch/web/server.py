@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import errno
 import logging
 import socket
 from collections.abc import Callable
@@ -9,6 +10,7 @@ from collections.abc import Callable
 import uvicorn
 
 from crawler.ground.config import Config
+from crawler.ground.errors import SchoolwatchError
 from schoolwatch.logs import guard_handlers
 from schoolwatch.web.app import create_app
 
@@ -38,13 +40,32 @@ def _log_the_app() -> None:
 
 
 def bind(host: str, port: int) -> socket.socket:
+    """A listening socket, or a SchoolwatchError saying in words why there cannot be one."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET
     sock = socket.socket(family, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind((host, port))
-    sock.listen(128)
+    try:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((host, port))
+        sock.listen(128)
+    except OSError as exc:
+        sock.close()
+        raise SchoolwatchError(f"cannot listen on {host}:{port}: {_why(exc, host, port)}") from None
     sock.set_inheritable(True)
     return sock
+
+
+def _why(exc: OSError, host: str, port: int) -> str:
+    if isinstance(exc, socket.gaierror):
+        return f"{host!r} is not an address or a host name this machine can resolve"
+    if exc.errno == errno.EADDRINUSE:
+        return ("the port is already in use (is another schoolwatch serve running? choose "
+                "another with --port)")
+    if exc.errno == errno.EADDRNOTAVAIL:
+        return (f"{host} is not an address of this machine (use 127.0.0.1 behind a proxy, or "
+                "0.0.0.0 for every address)")
+    if exc.errno == errno.EACCES:
+        return f"port {port} needs more privileges: choose a port above 1023 with --port"
+    return exc.strerror or str(exc)
 
 
 def serve(

@@ -10,13 +10,6 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from crawler.ground.vocab import now
-from schoolwatch.web.app import (
-    SESSION_COOKIE,
-    checked_form,
-    current_session,
-    safe_next,
-    web_of,
-)
 from schoolwatch.web.auth import (
     hash_password,
     hashed,
@@ -26,6 +19,13 @@ from schoolwatch.web.auth import (
     new_session_id,
     session_key,
     verify_password,
+)
+from schoolwatch.web.shared import (
+    SESSION_COOKIE,
+    checked_form,
+    current_session,
+    safe_next,
+    web_of,
 )
 
 log = logging.getLogger(__name__)

@@ -8,43 +8,21 @@ is read with `platform = "generic"` and selectors from the source's options.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from parsel import Selector
 
 from crawler.ground import vocab
-from crawler.ground.errors import SchoolwatchError
+from crawler.ground.errors import UnknownPlatformError
+from spiders.platforms import discourse, mumsnet, phpbb, smf, vbulletin, xenforo
+from spiders.platforms.base import Platform, Selectors, select
 
-Selectors = tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Platform:
-    name: str
-    post: Selectors  # each post's container
-    text: Selectors  # the post's own message, inside the container
-    author: Selectors = ()
-    date: Selectors = ()  # text or attribute; parsed with crawler.ground.dates.parse_date
-    permalink: Selectors = ()  # href, or an element id that becomes the page's #anchor
-    title: Selectors = ("//h1//text()", "//title/text()")  # the thread title, page-wide
-    next: Selectors = ("//link[@rel='next']/@href", "//a[@rel='next']/@href")
-    thread_links: Selectors = ()  # on board, listing and search-results pages
-    quotes: Selectors = ("blockquote",)  # removed from a post's own text
-    drop: Selectors = ()  # signatures, edit notes, buttons: not the post's words
-    generator: tuple[str, ...] = ()  # substrings of <meta name="generator">
-    markers: Selectors = ()  # any of these present: the page is this engine's
-    hosts: tuple[str, ...] = ()  # host names that are always this engine
-
-
-class UnknownPlatformError(SchoolwatchError):
-    """A source names a forum platform that schoolwatch has no description of."""
-
-
-def _registry() -> dict[str, Platform]:
-    from spiders.platforms import discourse, mumsnet, phpbb, smf, vbulletin, xenforo
-
-    platforms = (
+# Detection tries them in this order: the most specific markup first.
+PLATFORMS: dict[str, Platform] = {
+    platform.name: platform
+    for platform in (
         mumsnet.MUMSNET,
         discourse.DISCOURSE,
         xenforo.XENFORO,
@@ -52,7 +30,7 @@ def _registry() -> dict[str, Platform]:
         smf.SMF,
         phpbb.PHPBB,
     )
-    return {platform.name: platform for platform in platforms}
+}
 
 
 PLATFORM_NAMES = vocab.PLATFORM_NAMES
@@ -64,7 +42,7 @@ def get_platform(name: str, options: dict[str, Any] | None = None) -> Platform:
     options = options or {}
     if name == "generic":
         return generic_platform(options)
-    platform = _registry().get(name)
+    platform = PLATFORMS.get(name)
     if platform is None:
         raise UnknownPlatformError(
             f"unknown forum platform {name!r}; expected one of: {', '.join(PLATFORM_NAMES)}"
@@ -88,10 +66,8 @@ def generic_platform(options: dict[str, Any]) -> Platform:
 
 def detect(page: Selector, url: str) -> Platform | None:
     """The engine that wrote this page: host, then generator meta, then known markup."""
-    from urllib.parse import urlsplit
-
     host = (urlsplit(url).hostname or "").lower()
-    platforms = list(_registry().values())
+    platforms = list(PLATFORMS.values())
     for platform in platforms:
         if any(host == h or host.endswith("." + h) for h in platform.hosts):
             return platform
@@ -103,13 +79,6 @@ def detect(page: Selector, url: str) -> Platform | None:
         if any(select(page, marker) for marker in platform.markers):
             return platform
     return None
-
-
-def select(selector: Selector, query: str) -> Any:
-    """CSS or XPath, by the look of the query."""
-    if query.startswith(("/", "./", "(")):
-        return selector.xpath(query)
-    return selector.css(query)
 
 
 def _as_selectors(value: Any) -> Selectors:

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, urlencode, urlsplit, urlunsplit
 
-from spiders.platforms import Platform
+from spiders.platforms.base import Platform
 
 DISCOURSE = Platform(
     name="discourse",

@@ -5,7 +5,7 @@ description follows Talk's thread layout and any part of it can be overridden pe
 the generic selector options.
 """
 
-from spiders.platforms import Platform
+from spiders.platforms.base import Platform
 
 MUMSNET = Platform(
     name="mumsnet",

@@ -1,7 +1,7 @@
 """phpBB 2 (subSilver and table skins) and phpBB 3 (prosilver, and Bootstrap skins like
 the Raspberry Pi forums'); Forumotion's hosted boards share the phpBB 2 markup."""
 
-from spiders.platforms import Platform
+from spiders.platforms.base import Platform
 
 PHPBB = Platform(
     name="phpbb",

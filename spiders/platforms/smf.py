@@ -1,6 +1,6 @@
 """Simple Machines Forum 2.0 (default and Core themes)."""
 
-from spiders.platforms import Platform
+from spiders.platforms.base import Platform
 
 SMF = Platform(
     name="smf",

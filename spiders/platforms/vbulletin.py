@@ -1,6 +1,6 @@
 """vBulletin 3 (table and div skins such as PPRuNe's) and vBulletin 4 (postbit list)."""
 
-from spiders.platforms import Platform
+from spiders.platforms.base import Platform
 
 VBULLETIN = Platform(
     name="vbulletin",

@@ -1,6 +1,6 @@
 """XenForo 2 (article.message--post) and XenForo 1 (li.message)."""
 
-from spiders.platforms import Platform
+from spiders.platforms.base import Platform
 
 XENFORO = Platform(
     name="xenforo",
