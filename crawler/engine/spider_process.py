@@ -93,7 +93,7 @@ def _lease_redis(extra_settings: dict[str, Any] | None) -> tuple[str, ...]:
     """The Redis of a worker's site leases, when this crawl takes them."""
     if not extra_settings:
         return ()
-    from crawler.engine.site_lease import SETTING  # only a worker's crawl (redis is loaded)
+    from crawler.engine.site_lease import SETTING  # lazy: redis, only a worker's crawl loads it
 
     lease = extra_settings.get(SETTING)
     return (str(lease["url"]),) if lease else ()
