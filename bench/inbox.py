@@ -71,9 +71,12 @@ def build(store: Store, rows: int) -> None:
             content_hash=hashlib.sha256(text.encode()).hexdigest(),
             matches=[Match(school_id, name, "text", 0, text[:60])],
         ))
-    store.write_crawl(schools=SCHOOLS, sources=[(f"source-{n}", "feed", "https://x/", None)
-                                                for n in range(7)],
-                      runs=[], documents=documents, validators=[])
+    # Imported here: the --time-only child runs against the baseline tree, which may predate it.
+    from crawler.ground.items import CrawlResult
+
+    store.write_crawl(CrawlResult(
+        schools=SCHOOLS, sources=[(f"source-{n}", "feed", "https://x/", None) for n in range(7)],
+        runs=[], documents=documents, validators=[]))
     ids = [row[0] for row in store.query("SELECT id FROM mention_records").rows]
     tags = []
     for mention_id in ids:
