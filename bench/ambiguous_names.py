@@ -27,6 +27,11 @@ SCHOOLS = [
     SchoolTerms("oldfield", "Oldfield Park Junior School", (), ("Oldfield Park", "Oldfield")),
     SchoolTerms("wickham", "Wickham Church of England Primary", ("Wickham Primary",),
                 ("Wickham",)),
+    # Parents' shorthand: refused as plain aliases, counted only beside school context.
+    SchoolTerms("st-aidans", "St Aidan's Catholic Primary School", ("St Aidan's Primary",),
+                ("St A's",)),
+    SchoolTerms("hollins-green", "Hollins Green Primary School", ("Hollins Green Primary",),
+                ("HGPS",)),
 ]
 
 # (text, school id it is about, or None)
@@ -61,6 +66,10 @@ CASES: list[tuple[str, str | None]] = [
     ("The lollipop lady outside Netherton deserves a medal.", "netherton"),
     ("Castle Hill kids are always polite on the bus, credit to them.", "castle-hill"),
     ("Netherton's PTA quiz night raised enough for new playground equipment.", "netherton"),
+    ("DD starts reception at St A's in September, any tips for the first week?", "st-aidans"),
+    ("St A's PTA cake sale is on Friday after school.", "st-aidans"),
+    ("HGPS year 3 trip to the farm was brilliant, thank you to the teachers.", "hollins-green"),
+    ("Is HGPS oversubscribed? We are just outside the catchment.", "hollins-green"),
     # Not about the school: the same names as places, clubs, churches, roads, shops.
     ("Netherton Cricket Club are hosting a family fun day on Sunday.", None),
     ("Accident on Netherton Road, avoid if you can.", None),
@@ -88,6 +97,9 @@ CASES: list[tuple[str, str | None]] = [
     ("Lovely afternoon at Wickham Garden Centre, the cafe is great.", None),
     ("Netherton Leisure Centre pool is closed for repairs.", None),
     ("Power cut in Castle Hill again, third time this month.", None),
+    ("Off to St A's for midnight mass, the choir was beautiful.", None),
+    ("HGPS is a rare genetic condition that causes rapid ageing.", None),
+    ("The St A's fun run raised two thousand pounds for the hospice.", None),
 ]
 
 

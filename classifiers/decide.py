@@ -12,10 +12,9 @@ from classifiers.model import (
     NEGATIVE_EVIDENCE,
     EncoderModel,
     Prediction,
-    clip,
-    quote,
     resolve_precision,
 )
+from classifiers.quoting import clip, quote
 from classifiers.rules import (
     RULES_VERSION,
     find_child_harm,

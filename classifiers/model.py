@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -31,7 +30,8 @@ from classifiers.encoder import (
     reference_encoder_folder,
 )
 from classifiers.model_files import ENCODER_FILE, HEADS_FILE, MODEL_DIR, read_manifest
-from classifiers.rules import CUES
+from classifiers.quoting import pick_sentence, sentence_spans
+from classifiers.signals import signal_features, with_signals
 from crawler.ground.errors import ModelLoadError
 from crawler.ground.vocab import Category
 
@@ -53,11 +53,9 @@ DEFAULT_WEIGHTS = MODEL_DIR / HEADS_FILE
 WEIGHTS_FORMAT = "2"
 # Windows of a long post overlap by this many tokens so a phrase cut at a border is seen whole.
 WINDOW_STRIDE = 32
-REASON_CHARS = 200
 # Padded tokens per encoder batch (6 windows of 256 tokens, 12 of 128): on 64 long posts the
 # peak was 1,040 MB at 4096 and 450 MB at 1536, at the same speed.
 TOKEN_BUDGET = 1536
-_SENTENCE = re.compile(r"[^.!?\n]+[.!?]*")
 
 # torch fp32 is the reference; "fp32" and "int8" run the exported ONNX graph with onnxruntime.
 PRECISIONS = ("auto", "fp32", "int8", "bf16", "torch-fp32")
@@ -177,39 +175,12 @@ class Prediction:
     evidence: dict[str, tuple[int, int]]
 
 
-def sentence_spans(text: str) -> list[tuple[int, int]]:
-    spans = [(m.start(), m.end()) for m in _SENTENCE.finditer(text) if m.group().strip()]
-    return spans or [(0, len(text))]
-
-
-def clip(text: str) -> str:
-    text = " ".join(text.split())
-    return text if len(text) <= REASON_CHARS else text[: REASON_CHARS - 1].rstrip() + "…"
-
-
-def quote(text: str, span: tuple[int, int], category: str) -> str:
-    """The sentence at span, shortened around its first cue for the category if too long."""
-    sentence = " ".join(text[span[0] : span[1]].split())
-    if len(sentence) <= REASON_CHARS:
-        return sentence
-    cue = CUES.get(category) or CUES["complaint"]
-    match = cue.search(sentence)
-    if match is None:
-        return clip(sentence)
-    start = max(0, min(match.start() - REASON_CHARS // 3, len(sentence) - REASON_CHARS + 2))
-    part = sentence[start : start + REASON_CHARS - 2].strip()
-    return ("…" if start else "") + part + ("…" if start + REASON_CHARS - 2 < len(sentence) else "")
-
-
-def pick_sentence(
-    text: str, spans: Sequence[tuple[int, int]], scores: np.ndarray, category: str
-) -> tuple[int, int]:
-    """The model's best sentence for a category, preferring sentences that hold a cue for it."""
-    cue = CUES.get(category)
-    bonus = np.array(
-        [1.0 if cue is not None and cue.search(text[a:b]) else 0.0 for a, b in spans]
-    )
-    return spans[int((scores + bonus).argmax())]
+def risk_inputs(head: Head, text: str, windows: np.ndarray) -> np.ndarray:
+    """The windows, followed by the post's deterministic signals when the head was fitted with
+    them (it is then SIGNAL_COUNT columns wider than the encoder)."""
+    if head.weight.shape[1] == windows.shape[1]:
+        return windows
+    return with_signals(windows, signal_features(text))
 
 
 class Embedder:
@@ -382,7 +353,7 @@ class EncoderModel:
         # the last paragraph of a long review still counts in full.
         sentiment = heads["sentiment"](encoded.vector[None])[0]
         categories = heads["categories"](encoded.windows).max(0)
-        risk = heads["risk"](encoded.windows).max(0)
+        risk = heads["risk"](risk_inputs(heads["risk"], text, encoded.windows)).max(0)
         evidence: dict[str, tuple[int, int]] = {}
         if len(encoded.spans):
             sent_scores = heads["categories"](encoded.sentences)

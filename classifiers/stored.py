@@ -75,8 +75,10 @@ def classify_stored(
     returned them."""
     # lazy: the model modules (numpy, onnxruntime) load only when something is pending
     from classifiers.decide import ClassifyRequest, model_version
+    from classifiers.versions import settings_with_active
 
-    version = model_version(config.classifier)
+    settings = settings_with_active(config.classifier, config.store.path)
+    version = model_version(settings)
     if never_classified and ids is None:
         ids = store.unclassified_ids()
     pending = [] if ids == [] else store.pending_classification(
@@ -86,7 +88,7 @@ def classify_stored(
     if not pending:
         # Nothing to tag: the model is never loaded (a crawl of unchanged sources stays light).
         return ClassifyOutcome(classified=0, by_risk={}, model_version=version)
-    classifier = classifier_for(config.classifier)
+    classifier = classifier_for(settings)
     limit = config.classifier.max_chars
     # Shortest first, each chunk written as it is done: a huge post never delays the others.
     pending.sort(key=lambda mention: len(mention.title) + len(mention.text))

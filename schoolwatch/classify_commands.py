@@ -33,10 +33,12 @@ def classify_command(config_path: Path | None, pending: bool, everything: bool) 
     # lazy: the classifier (numpy, onnxruntime) loads only when this command runs
     from classifiers.stored import classifier_for
     from classifiers.stream import classify_jsonl
+    from classifiers.versions import settings_with_active
     from crawler.ground.config import ClassifierSettings
 
     config = config_if_any(config_path)
-    settings = config.classifier if config is not None else ClassifierSettings()
+    settings = (ClassifierSettings() if config is None
+                else settings_with_active(config.classifier, config.store.path))
     errors = classify_jsonl(sys.stdin, sys.stdout, classifier_for(settings))
     if errors:
         errors_console.print(

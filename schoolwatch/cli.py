@@ -79,6 +79,7 @@ LAZY_SUBCOMMANDS = {
     "feedback": "schoolwatch.web_commands.feedback_group",
     "ingest": "schoolwatch.queue.commands.ingest_command",
     "mention": "schoolwatch.web_commands.mention_group",
+    "model": "schoolwatch.model_commands.model_group",
     "outbox": "schoolwatch.digest_commands.outbox_command",
     "restore": "schoolwatch.backup_commands.restore_command",
     "run": "schoolwatch.run_commands.run_command",

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from classifiers import Classifier, ClassifierSettings, ClassifyRequest
-from classifiers.model import REASON_CHARS, pick_sentence, quote, sentence_spans
+from classifiers.quoting import REASON_CHARS, pick_sentence, quote, sentence_spans
 from classifiers.rules import CUES, has_cue
 from tests.shared_data import shared_folder
 

@@ -129,7 +129,9 @@ def test_every_problem_is_listed_counting_from_one(tmp_path: Path) -> None:
     ("field", "value", "words"),
     [("name", '"of"', "too short"), ("name", '"Primary School"', "only common words"),
      ("aliases", '["The School"]', "only common words"), ("aliases", '["HG"]', "too short"),
-     ("ambiguous", '["St. Mary"]', None), ("aliases", '["of the"]', "only common words")],
+     ("ambiguous", '["St. Mary"]', None), ("aliases", '["of the"]', "only common words"),
+     ("aliases", '["St A\'s"]', "only common words"),
+     ("ambiguous", '["of the"]', "only common words")],
 )
 def test_names_that_would_match_anything_are_refused(
     tmp_path: Path, field: str, value: str, words: str | None
@@ -145,6 +147,22 @@ def test_names_that_would_match_anything_are_refused(
     with pytest.raises(ConfigError) as caught:
         load_config(path)
     assert caught.value.key == f"school 'hg' (#1).{field}" and words in str(caught.value)
+
+
+def test_parents_shorthand_is_an_ambiguous_name_that_needs_school_context(
+    tmp_path: Path,
+) -> None:
+    from crawler.ground.matching import Matcher
+
+    path = tmp_path / "shorthand.toml"
+    path.write_text('[[school]]\nid = "sta"\nname = "St Aidan\'s Catholic Primary School"\n'
+                    'ambiguous = ["St A\'s", "HGPS"]\n', encoding="utf-8")
+    config = load_config(path)
+    assert config.school[0].ambiguous == ["St A's", "HGPS"]
+    matcher = Matcher.from_config(config.school)
+    assert [m.school_id for m in matcher.match("", "St A's PTA cake sale is after school.")] == [
+        "sta"]
+    assert matcher.match("", "Off to St A's for midnight mass, the choir was lovely.") == []
 
 
 def test_a_school_called_of_no_longer_matches_every_post() -> None:

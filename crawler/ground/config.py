@@ -142,10 +142,19 @@ class School(_Section):
             raise ValueError(problem)
         return name
 
-    @field_validator("aliases", "ambiguous")
+    @field_validator("aliases")
     @classmethod
     def _specific_aliases(cls, names: list[str]) -> list[str]:
         problems = [problem for name in names if (problem := name_problem(name))]
+        if problems:
+            raise ValueError("; ".join(problems))
+        return names
+
+    @field_validator("ambiguous")
+    @classmethod
+    def _ambiguous_names(cls, names: list[str]) -> list[str]:
+        # Counted only beside school context, so parents' shorthand ("St A's") may stand here.
+        problems = [p for name in names if (p := name_problem(name, needs_context=True))]
         if problems:
             raise ValueError("; ".join(problems))
         return names

@@ -4,6 +4,8 @@ posts by the hundred, so the config refuses it."""
 
 from __future__ import annotations
 
+import re
+
 from crawler.ground.matching import normalise
 
 MIN_LETTERS = 3
@@ -19,15 +21,22 @@ road lane street green hill north south east west centre center kids children pa
 students teachers staff class year term uk london
 """
 COMMON_WORDS = frozenset(_COMMON.split())
+# A capital standing for a word, as parents shorten a name ("St A's" for St Aidan's): it reads as
+# a common word once normalised ("as"), but it is the school's own shorthand.
+_INITIAL = re.compile(r"[A-Z](?:['’]s|\.)?")
 
 
-def name_problem(name: str) -> str | None:
-    """Why this name cannot identify a school, or None when it can."""
+def name_problem(name: str, *, needs_context: bool = False) -> str | None:
+    """Why this name cannot identify a school, or None when it can. With needs_context (an
+    ambiguous name, which only counts beside school context), shorthand with an initial such
+    as "St A's" is allowed; as a name or plain alias it is still refused."""
     words = normalise(name).split()
     letters = sum(ch.isalnum() for ch in "".join(words))
     if letters < MIN_LETTERS:
         return (f"{name!r} is too short to mean anything (at least {MIN_LETTERS} letters or "
                 "digits): it would match unrelated posts")
+    if needs_context and any(_INITIAL.fullmatch(token) for token in name.split()):
+        return None
     if all(word in COMMON_WORDS for word in words):
         return (f"{name!r} is only common words: it would match unrelated posts; use the "
                 "school's own name")

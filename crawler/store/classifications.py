@@ -62,7 +62,9 @@ class ClassificationStore(StoreBase):
     def pending_classification(
         self, model_version: str, *, everything: bool = False, ids: Sequence[int] | None = None
     ) -> list[PendingMention]:
-        """Mentions never classified, or classified by another model version."""
+        """Mentions never classified, or classified by another model version and not yet
+        reviewed: what a person marked or corrected keeps the tags they saw (a new model
+        version re-tags only mentions nobody has reviewed; `everything` re-tags all)."""
         sql = (
             "SELECT m.id, m.school_id, coalesce(m.title, ''), m.text, c.model_version, c.risk "
             "FROM mention_records m "
@@ -71,7 +73,11 @@ class ClassificationStore(StoreBase):
         params: list[Any] = []
         conditions = []
         if not everything:
-            conditions.append("(c.mention_id IS NULL OR c.model_version <> ?)")
+            conditions.append(
+                "(c.mention_id IS NULL OR (c.model_version <> ? AND m.id NOT IN ("
+                "SELECT mention_id FROM mention_triage WHERE status <> 'new' "
+                "UNION SELECT mention_id FROM mention_feedback)))"
+            )
             params.append(model_version)
         if ids is not None:
             conditions.append("m.id IN (SELECT unnest(?::BIGINT[]))")

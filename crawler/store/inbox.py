@@ -266,6 +266,19 @@ class InboxStore(StoreBase):
                 "ORDER BY m.id"
             ))
 
+    def model_corrections(self) -> list[dict[str, Any]]:
+        """What people taught the classifier: each mention whose risk a person corrected (with
+        that risk) or marked a false positive (risk_corrected false), oldest first."""
+        with self.reader() as con:
+            return _records(con.execute(
+                "SELECT m.id AS mention_id, concat_ws('\n', m.title, m.text) AS text, m.risk, "
+                "m.status, m.id IN (SELECT mention_id FROM mention_feedback "
+                "WHERE field = 'risk') AS risk_corrected "
+                "FROM mentions m WHERE m.status = 'false_positive' "
+                "OR m.id IN (SELECT mention_id FROM mention_feedback WHERE field = 'risk') "
+                "ORDER BY m.id"
+            ))
+
     # ---- writes ----------------------------------------------------------------------------
 
     def set_status(
