@@ -186,6 +186,42 @@ def test_the_shipped_config_keeps_everything_it_writes_in_the_data_folder(
     assert redis in (DEPLOY / "schoolwatch.env.example").read_text(encoding="utf-8")
 
 
+DOC = ROOT / "docs" / "deploy.md"
+# A schoolwatch command in the page: through the `sw` helper, `$S`, or the installed program.
+PROGRAM = re.compile(r"(?:^|\s)(?:sw|\$S|/opt/schoolwatch/\.venv/bin/schoolwatch)\s+(\S.*)$")
+
+
+def documented_commands() -> list[str]:
+    """Each schoolwatch command line in docs/deploy.md's shell blocks."""
+    text = DOC.read_text(encoding="utf-8")
+    found = []
+    for block in re.findall(r"^```sh\n(.*?)^```", text, re.M | re.S):
+        for line in block.replace("\\\n", " ").splitlines():
+            line = re.sub(r"\s+#\s.*$", "", line)  # a comment after the command
+            match = PROGRAM.search(line)
+            if match and not line.startswith("sw()"):
+                found.append(match.group(1))
+    found += re.findall(r"`sw ([^`]+)`", text)  # in the prose and the tables
+    return found
+
+
+def test_every_command_in_the_deploy_guide_parses() -> None:
+    commands = documented_commands()
+    assert len(commands) >= 15, commands  # the page's commands were found at all
+    for line in commands:
+        argv = shlex.split(re.sub(r"\$\([^)]*\)", "NOW", line))  # $(date ...) is one word
+        command: click.Command = cli
+        name = "schoolwatch"
+        while isinstance(command, click.Group) and argv and not argv[0].startswith("-"):
+            with click.Context(command) as ctx:
+                found = command.get_command(ctx, argv[0])
+            assert found is not None, f"{line!r}: no command {argv[0]!r} under {name!r}"
+            command, name = found, argv.pop(0)
+        try:
+            command.make_context(name, argv)  # unknown options or bad values raise
+        except click.BadParameter as exc:  # a backup folder that exists only on a server
+            assert "does not exist" in exc.format_message(), f"{line!r}: {exc}"
+
 # ---- systemd-analyze verify ----------------------------------------------------------------
 
 
