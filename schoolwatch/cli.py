@@ -21,9 +21,6 @@ from crawler.ground.config_errors import validation_summary
 from crawler.ground.dates import shown_moment
 from crawler.ground.errors import ConfigError, SchoolwatchError
 from crawler.ground.vocab import SOURCE_KINDS
-from crawler.store import Store
-from schoolwatch.crawl_progress import exit_on_failures, run_crawl_with_progress
-from schoolwatch.crawling import extract
 from schoolwatch.ui import (
     STATUS_STYLE,
     config_if_any,
@@ -167,6 +164,9 @@ def crawl_command(
     Exits 0 when every source ran and every alert was delivered; 1 when a source failed (each
     named) or an alert could not be sent (it stays queued).
     """
+    # lazy: scrapy's runner, apscheduler and jinja2 load only for the commands that crawl
+    from schoolwatch.crawl_progress import exit_on_failures, run_crawl_with_progress
+
     config = load_from_option(config_path)
     report, followed = run_crawl_with_progress(config, source_names, school_id, verbose=verbose)
     exit_on_failures(report, followed)
@@ -207,6 +207,9 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    # lazy: duckdb loads only for the commands that open the store (not `classify` on stdin)
+    from crawler.store import Store
+
     config = load_from_option(config_path)
     store = Store(config.store.path)
     if store.path.is_file():
@@ -313,6 +316,9 @@ def extract_command(
 
     Uses the [crawl] settings of the config when there is one, the defaults otherwise.
     """
+    # lazy: the spiders (scrapy) load only for the commands that fetch
+    from schoolwatch.crawling import extract
+
     config = config_if_any(config_path)
     crawl_settings = config.crawl if config is not None else CrawlSettings()
     if allow_private:
@@ -346,6 +352,7 @@ def extract_command(
 def demo(directory: Path) -> None:
     """Run the whole pipeline offline on bundled fixture sites and show what it found."""
     # lazy: each command's modules load only when it runs (tests/test_cli_lazy.py)
+    from schoolwatch.crawl_progress import run_crawl_with_progress
     from schoolwatch.demo import run_demo
     from schoolwatch.web_commands import demo_login
 

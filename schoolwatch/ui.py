@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -21,7 +21,9 @@ from rich.text import Text
 
 from crawler.ground.config import Config, load_config, resolve_config_path
 from crawler.ground.vocab import RunStatus
-from crawler.store import QueryResult, Store
+
+if TYPE_CHECKING:
+    from crawler.store import QueryResult, Store
 
 console = Console()
 errors_console = Console(stderr=True)
@@ -90,6 +92,9 @@ def load_from_option(config_path: Path | None) -> Config:
 
 def existing_store(config: Config) -> Store:
     """The store, for a command that only reads: a missing file is refused, never created."""
+    # lazy: duckdb loads only for commands that open the store (`classify` on stdin does not)
+    from crawler.store import Store
+
     store = Store(config.store.path)
     store.require_existing()
     return store

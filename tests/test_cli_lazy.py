@@ -42,3 +42,23 @@ def test_crawl_help_imports_no_other_command_and_no_scrapy() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_classify_on_stdin_loads_no_store_crawler_or_templates() -> None:
+    """`echo '{"text": ...}' | schoolwatch classify` starts in well under a second because it
+    never imports duckdb, scrapy, apscheduler or jinja2 (issue 19's cold start)."""
+    script = (
+        "import sys\nfrom schoolwatch.cli import cli\n"
+        "try:\n    cli(['classify'], standalone_mode=False)\nfinally:\n"
+        "    heavy = ('duckdb', 'scrapy', 'apscheduler', 'jinja2', 'torch')\n"
+        "    print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)\n"
+    )
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT / "tests",
+        input='{"text": "The new head is lovely."}\n',
+        env={**os.environ, "PYTHONPATH": path}, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"sentiment"' in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[]"
