@@ -33,12 +33,14 @@ def classify_command(config_path: Path | None, pending: bool, everything: bool) 
     from classifiers.decide import Classifier
     from classifiers.stream import classify_jsonl
     from classifiers.versions import settings_with_active
-    from crawler.ground.config import ClassifierSettings
 
     config = config_if_any(config_path)
-    settings = (ClassifierSettings() if config is None
-                else settings_with_active(config.classifier, config.store.path))
-    errors = classify_jsonl(sys.stdin, sys.stdout, Classifier.from_settings(settings))
+    if config is None:
+        classifier = Classifier.with_defaults()
+    else:
+        classifier = Classifier.from_settings(
+            settings_with_active(config.classifier, config.store.path))
+    errors = classify_jsonl(sys.stdin, sys.stdout, classifier)
     if errors:
         errors_console.print(
             f"[yellow]warning:[/] {errors} line(s) could not be read (see their \"error\")",

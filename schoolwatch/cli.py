@@ -9,15 +9,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import ValidationError
 from rich.markup import escape
 
-from crawler.engine.screenprint import screen_prints_off
-from crawler.ground.config import Config, CrawlSettings, Source
-from crawler.ground.config_errors import validation_summary
 from crawler.ground.dates import shown_moment
 from crawler.ground.errors import ConfigError, SchoolwatchError
 from crawler.ground.vocab import SOURCE_KINDS
@@ -37,6 +33,9 @@ from schoolwatch.ui import (
     program,
     shown_status,
 )
+
+if TYPE_CHECKING:
+    from crawler.ground.config import Config
 
 
 class _LazyGroup(click.Group):
@@ -207,7 +206,8 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
-    # lazy: duckdb loads only for the commands that open the store (not `classify` on stdin)
+    # lazy: duckdb and pydantic's config models load only for the commands that use them
+    from crawler.engine.screenprint import screen_prints_off
     from crawler.store import Store
 
     config = load_from_option(config_path)
@@ -316,7 +316,12 @@ def extract_command(
 
     Uses the [crawl] settings of the config when there is one, the defaults otherwise.
     """
-    # lazy: the spiders (scrapy) load only for the commands that fetch
+    # lazy: the spiders (scrapy) and pydantic's config models load only for the commands
+    # that fetch (`classify` on stdin needs neither)
+    from pydantic import ValidationError
+
+    from crawler.ground.config import CrawlSettings, Source
+    from crawler.ground.config_errors import validation_summary
     from schoolwatch.crawling import extract
 
     config = config_if_any(config_path)

@@ -19,10 +19,11 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from crawler.ground.config import Config, load_config, resolve_config_path
+from crawler.ground.config_path import resolve_config_path
 from crawler.ground.vocab import RunStatus
 
 if TYPE_CHECKING:
+    from crawler.ground.config import Config
     from crawler.store import QueryResult, Store
 
 console = Console()
@@ -87,6 +88,9 @@ def config_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def load_from_option(config_path: Path | None) -> Config:
+    # lazy: pydantic and the config models load only when a config is read
+    from crawler.ground.config import load_config
+
     return load_config(resolve_config_path(config_path))
 
 
@@ -119,7 +123,7 @@ def config_if_any(config_path: Path | None) -> Config | None:
     """The config named or found, or None for commands that also work without one."""
     path = resolve_config_path(config_path)
     if config_path is not None or path.exists():
-        return load_config(path)
+        return load_from_option(path)
     return None
 
 
