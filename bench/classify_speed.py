@@ -1,13 +1,12 @@
-"""Throughput, cold start and memory of the classifier, against naive baselines in the same run.
+"""Throughput of the classifier, against naive baselines in the same run.
 
 * posts/s on 100-word and on mixed 50-300-word posts (stitched from sentences of the fictional
   synthetic school set): the naive one-at-a-time transformers `pipeline("feature-extraction")`
   (fp32, mean pooling in Python), plain batched torch fp32 of our model (`torch-fp32`), and our
   onnxruntime fp32 and int8 paths; all of ours include rules, triage and reasons. Each figure
   is the MEDIAN of --repeats timed runs after one warm-up run, with the spread (min-max).
-* cold start: wall time of `schoolwatch classify` on one post (a fresh process, model cache
-  warm) against a bare `python -c "import torch, transformers"`, median of --repeats.
-* peak memory (max RSS) of `schoolwatch classify` on 1,000 mixed posts.
+
+Cold start and peak memory of `schoolwatch classify`: bench/classify_startup.py.
 
 Run: `.venv/bin/python bench/classify_speed.py` (quiet machine; --threads defaults to 2).
 """
@@ -19,7 +18,6 @@ import json
 import os
 import random
 import statistics
-import subprocess
 import sys
 import time
 from collections.abc import Callable
@@ -33,10 +31,6 @@ from classifiers.encoder import bundled_encoder_path  # noqa: E402
 from classifiers.model import AUTO_PRECISION  # noqa: E402
 from classifiers.training.schoolset import DATA_FILE  # noqa: E402
 from crawler.ground.config import ClassifierSettings  # noqa: E402
-
-BIN = Path(sys.executable).parent
-# Subprocesses run this tree's code (the venv's own path entry may point at another checkout).
-CHILD_ENV = os.environ | {"PYTHONPATH": str(REPO_ROOT)}
 
 
 def make_posts(words: tuple[int, int], count: int, seed: int = 7) -> list[str]:
@@ -90,48 +84,17 @@ def ours_runner(classifier: Classifier, posts: list[str]) -> Callable[[], object
     return lambda: classifier.classify(requests)
 
 
-def cold_start(repeats: int, threads: int) -> tuple[float, float]:
-    env = CHILD_ENV | {"OMP_NUM_THREADS": str(threads)}
-    line = json.dumps({"text": "Ring me on 07700 900123, Tom in Year 4 hit my son."}) + "\n"
-    ours, bare = [], []
-    for _ in range(repeats + 1):  # the first of each warms the OS file cache
-        started = time.perf_counter()
-        subprocess.run([str(BIN / "schoolwatch"), "classify"], input=line, text=True,
-                       capture_output=True, check=True, env=env)
-        ours.append(time.perf_counter() - started)
-        started = time.perf_counter()
-        subprocess.run([sys.executable, "-c", "import torch, transformers"], check=True, env=env)
-        bare.append(time.perf_counter() - started)
-    return statistics.median(ours[1:]), statistics.median(bare[1:])
-
-
-def peak_memory_mb(posts: list[str]) -> float:
-    """Max RSS of `schoolwatch classify` on the posts, measured by a wrapper process."""
-    lines = "".join(json.dumps({"text": p}) + "\n" for p in posts)
-    probe = (
-        "import resource, subprocess, sys\n"
-        "subprocess.run(sys.argv[1:], input=sys.stdin.read(), text=True, check=True,\n"
-        "               stdout=subprocess.DEVNULL)\n"
-        "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)\n"
-    )
-    out = subprocess.run([sys.executable, "-c", probe, str(BIN / "schoolwatch"), "classify"],
-                         input=lines, text=True, capture_output=True, check=True,
-                         env=CHILD_ENV)
-    return int(out.stdout.split()[-1]) / 1024
-
-
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--posts", type=int, default=200)
     parser.add_argument("--naive-posts", type=int, default=40)
     parser.add_argument("--repeats", type=int, default=3)
-    parser.add_argument("--memory-posts", type=int, default=1000)
     parser.add_argument("--smoke", action="store_true",
                         help="a few posts, one repeat: checks the bench runs (make test).")
     args = parser.parse_args()
     if args.smoke:
-        args.posts, args.naive_posts, args.repeats, args.memory_posts = 4, 2, 1, 10
+        args.posts, args.naive_posts, args.repeats = 4, 2, 1
     os.environ["OMP_NUM_THREADS"] = str(args.threads)
     import torch
 
@@ -158,13 +121,6 @@ def main() -> None:
               + "".join(f"{rate(len(posts), t):>22}" for t in times.values())
               + f"{default_rate / naive_rate:>14.1f}x{default_rate / torch_rate:>14.1f}x")
     print("targets: mixed posts >= 5x naive and >= 1.5x plain batched fp32 (torch-fp32)")
-    ours, bare = cold_start(args.repeats, args.threads)
-    print(f"cold start: `schoolwatch classify` one post {ours:.2f}s, bare "
-          f"`import torch, transformers` {bare:.2f}s = {ours / bare:.2f}x (target <= 2x)")
-    memory = peak_memory_mb(make_posts((50, 300), args.memory_posts, seed=11))
-    print(f"peak memory of `schoolwatch classify` on {args.memory_posts:,} mixed posts: "
-          f"{memory:.0f} MB "
-          "(target <= 600 MB)")
 
 
 if __name__ == "__main__":

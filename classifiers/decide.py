@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from classifiers.model import (
     DEFAULT_WEIGHTS,
@@ -23,9 +24,11 @@ from classifiers.rules import (
     find_staff_allegation,
     find_threat,
 )
-from crawler.ground.config import ClassifierSettings
 from crawler.ground.errors import ModelLoadError
 from crawler.ground.vocab import Category, Risk, Sentiment
+
+if TYPE_CHECKING:
+    from crawler.ground.config import ClassifierSettings
 
 CATEGORIES = tuple(Category)
 RISK_LEVELS = tuple(Risk)
@@ -159,6 +162,13 @@ class Classifier:
     def __init__(self, model: EncoderModel) -> None:
         self.model = model
         self.model_version = version_string(model.info.path, model.info.digest, model.precision)
+
+    @classmethod
+    def with_defaults(cls) -> Classifier:
+        """The shipped model with the [classifier] defaults, without reading settings (so
+        `classify` on stdin with no config never loads pydantic); tests check these defaults
+        are ClassifierSettings' own."""
+        return cls(EncoderModel())
 
     @classmethod
     def from_settings(cls, settings: ClassifierSettings) -> Classifier:

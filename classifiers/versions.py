@@ -31,6 +31,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
@@ -39,9 +40,11 @@ from classifiers.model import DEFAULT_WEIGHTS, RISK_HEAD, EncoderModel
 from classifiers.model_files import HEADS_FILE, MODEL_DIR
 from classifiers.model_files import MANIFEST as MANIFEST_FILE
 from classifiers.signals import signal_features
-from crawler.ground.config import ClassifierSettings
 from crawler.ground.errors import ModelUpdateRefused, ModelVersionError
 from crawler.ground.vocab import Risk
+
+if TYPE_CHECKING:
+    from crawler.ground.config import ClassifierSettings
 
 SHIPPED = "shipped"
 MODELS_FOLDER = "models"

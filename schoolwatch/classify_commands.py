@@ -7,7 +7,6 @@ from pathlib import Path
 
 import click
 
-from crawler.store import Store
 from schoolwatch.ui import config_if_any, config_option, console, errors_console, load_from_option
 
 
@@ -31,15 +30,17 @@ def classify_command(config_path: Path | None, pending: bool, everything: bool) 
         _classify_store(config_path, everything)
         return
     # lazy: the classifier (numpy, onnxruntime) loads only when this command runs
-    from classifiers.stored import classifier_for
+    from classifiers.decide import Classifier
     from classifiers.stream import classify_jsonl
     from classifiers.versions import settings_with_active
-    from crawler.ground.config import ClassifierSettings
 
     config = config_if_any(config_path)
-    settings = (ClassifierSettings() if config is None
-                else settings_with_active(config.classifier, config.store.path))
-    errors = classify_jsonl(sys.stdin, sys.stdout, classifier_for(settings))
+    if config is None:
+        classifier = Classifier.with_defaults()
+    else:
+        classifier = Classifier.from_settings(
+            settings_with_active(config.classifier, config.store.path))
+    errors = classify_jsonl(sys.stdin, sys.stdout, classifier)
     if errors:
         errors_console.print(
             f"[yellow]warning:[/] {errors} line(s) could not be read (see their \"error\")",
@@ -50,6 +51,7 @@ def classify_command(config_path: Path | None, pending: bool, everything: bool) 
 def _classify_store(config_path: Path | None, everything: bool) -> None:
     # lazy: the classifier (numpy, onnxruntime) loads only when this command runs
     from classifiers.stored import classify_stored
+    from crawler.store import Store
 
     config = load_from_option(config_path)
     with console.status("Loading the model...") as status:

@@ -9,21 +9,14 @@ from collections.abc import Sequence
 from datetime import datetime
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
-from pydantic import ValidationError
 from rich.markup import escape
 
-from crawler.engine.screenprint import screen_prints_off
-from crawler.ground.config import Config, CrawlSettings, Source
-from crawler.ground.config_errors import validation_summary
 from crawler.ground.dates import shown_moment
 from crawler.ground.errors import ConfigError, SchoolwatchError
 from crawler.ground.vocab import SOURCE_KINDS
-from crawler.store import Store
-from schoolwatch.crawl_progress import exit_on_failures, run_crawl_with_progress
-from schoolwatch.crawling import extract
 from schoolwatch.ui import (
     STATUS_STYLE,
     config_if_any,
@@ -40,6 +33,9 @@ from schoolwatch.ui import (
     program,
     shown_status,
 )
+
+if TYPE_CHECKING:
+    from crawler.ground.config import Config
 
 
 class _LazyGroup(click.Group):
@@ -146,7 +142,7 @@ def init(path: Path, force: bool) -> None:
     example = resources.files("crawler.ground").joinpath("example_config.toml").read_text("utf-8")
     path.write_text(example, encoding="utf-8")
     console.print(f"Wrote [bold]{esc(path)}[/]. Edit the schools and sources, then run "
-                  f"[bold]{esc(program())} crawl --config {esc(path)}[/].")
+                  f"[bold]{esc(program())} crawl --config {esc(path)}[/].", soft_wrap=True)
 
 
 # ---- crawl --------------------------------------------------------------------------------
@@ -167,6 +163,9 @@ def crawl_command(
     Exits 0 when every source ran and every alert was delivered; 1 when a source failed (each
     named) or an alert could not be sent (it stays queued).
     """
+    # lazy: scrapy's runner, apscheduler and jinja2 load only for the commands that crawl
+    from schoolwatch.crawl_progress import exit_on_failures, run_crawl_with_progress
+
     config = load_from_option(config_path)
     report, followed = run_crawl_with_progress(config, source_names, school_id, verbose=verbose)
     exit_on_failures(report, followed)
@@ -207,6 +206,10 @@ def sources(ctx: click.Context, config_path: Path | None) -> None:
     """
     if ctx.invoked_subcommand is not None:
         return
+    # lazy: duckdb and pydantic's config models load only for the commands that use them
+    from crawler.engine.screenprint import screen_prints_off
+    from crawler.store import Store
+
     config = load_from_option(config_path)
     store = Store(config.store.path)
     if store.path.is_file():
@@ -313,6 +316,14 @@ def extract_command(
 
     Uses the [crawl] settings of the config when there is one, the defaults otherwise.
     """
+    # lazy: the spiders (scrapy) and pydantic's config models load only for the commands
+    # that fetch (`classify` on stdin needs neither)
+    from pydantic import ValidationError
+
+    from crawler.ground.config import CrawlSettings, Source
+    from crawler.ground.config_errors import validation_summary
+    from schoolwatch.crawling import extract
+
     config = config_if_any(config_path)
     crawl_settings = config.crawl if config is not None else CrawlSettings()
     if allow_private:
@@ -346,6 +357,7 @@ def extract_command(
 def demo(directory: Path) -> None:
     """Run the whole pipeline offline on bundled fixture sites and show what it found."""
     # lazy: each command's modules load only when it runs (tests/test_cli_lazy.py)
+    from schoolwatch.crawl_progress import run_crawl_with_progress
     from schoolwatch.demo import run_demo
     from schoolwatch.web_commands import demo_login
 

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from datetime import date, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 from rich.console import Console
@@ -19,9 +19,12 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from crawler.ground.config import Config, load_config, resolve_config_path
+from crawler.ground.config_path import resolve_config_path
 from crawler.ground.vocab import RunStatus
-from crawler.store import QueryResult, Store
+
+if TYPE_CHECKING:
+    from crawler.ground.config import Config
+    from crawler.store import QueryResult, Store
 
 console = Console()
 errors_console = Console(stderr=True)
@@ -85,11 +88,17 @@ def config_option(function: Callable[..., Any]) -> Callable[..., Any]:
 
 
 def load_from_option(config_path: Path | None) -> Config:
+    # lazy: pydantic and the config models load only when a config is read
+    from crawler.ground.config import load_config
+
     return load_config(resolve_config_path(config_path))
 
 
 def existing_store(config: Config) -> Store:
     """The store, for a command that only reads: a missing file is refused, never created."""
+    # lazy: duckdb loads only for commands that open the store (`classify` on stdin does not)
+    from crawler.store import Store
+
     store = Store(config.store.path)
     store.require_existing()
     return store
@@ -114,7 +123,7 @@ def config_if_any(config_path: Path | None) -> Config | None:
     """The config named or found, or None for commands that also work without one."""
     path = resolve_config_path(config_path)
     if config_path is not None or path.exists():
-        return load_config(path)
+        return load_from_option(path)
     return None
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import os
 import subprocess
 import sys
@@ -9,6 +10,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from classifiers.model import EncoderModel
+from crawler.ground.config import ClassifierSettings
 from schoolwatch.cli import LAZY_SUBCOMMANDS, cli
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -42,3 +45,43 @@ def test_crawl_help_imports_no_other_command_and_no_scrapy() -> None:
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
+
+
+def test_classify_on_stdin_loads_no_store_crawler_or_templates() -> None:
+    """`echo '{"text": ...}' | schoolwatch classify` with no config starts in well under a
+    second because it never imports duckdb, scrapy, apscheduler, jinja2 or pydantic's config
+    models (issue 19's cold start)."""
+    script = (
+        "import sys\nfrom schoolwatch.cli import cli\n"
+        "try:\n    cli(['classify'], standalone_mode=False)\nfinally:\n"
+        "    heavy = ('duckdb', 'scrapy', 'apscheduler', 'jinja2', 'torch', 'pydantic')\n"
+        "    print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)\n"
+    )
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    done = subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT / "tests",
+        input='{"text": "The new head is lovely."}\n',
+        env={**os.environ, "PYTHONPATH": path}, timeout=120,
+    )
+    assert done.returncode == 0, done.stderr
+    assert '"sentiment"' in done.stdout
+    assert done.stderr.strip().splitlines()[-1] == "[]"
+
+
+def test_classify_without_a_config_uses_the_classifier_settings_defaults() -> None:
+    """With no config, `classify` builds the model from EncoderModel's own defaults (to skip
+    pydantic); they must be the [classifier] section's defaults, or the two would drift."""
+    settings = ClassifierSettings()
+    defaults = {
+        name: parameter.default
+        for name, parameter in inspect.signature(EncoderModel.__init__).parameters.items()
+        if parameter.default is not inspect.Parameter.empty
+    }
+    assert defaults == {
+        "model_folder": settings.model,
+        "weights": settings.weights,
+        "batch_size": settings.batch_size,
+        "max_tokens": settings.max_tokens,
+        "threads": settings.threads,
+        "precision": settings.precision,
+    }

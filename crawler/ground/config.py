@@ -18,6 +18,7 @@ from pydantic import (
 )
 
 from crawler.ground.config_errors import KeyedProblems, as_config_error, config_error, entry_label
+from crawler.ground.config_path import CONFIG_ENV, CONFIG_FILENAME, resolve_config_path  # noqa: F401  (re-exported)
 
 # Sections of the services around the crawl are declared beside the shared base, and
 # re-exported here: every section stays importable from crawler.ground.config.
@@ -40,9 +41,6 @@ from crawler.ground.errors import ConfigError
 from crawler.ground.names import name_problem
 from crawler.ground.netcheck import url_problem
 from crawler.ground.vocab import PLATFORM_NAMES, SOURCE_KINDS, SOURCE_OPTIONS
-
-CONFIG_FILENAME = "schoolwatch.toml"
-CONFIG_ENV = "SCHOOLWATCH_CONFIG"
 
 
 class StoreSettings(_Section):
@@ -324,19 +322,6 @@ def _duplicates(section: str, entries: list[tuple[str, Any]]) -> list[tuple[str,
             )
         seen.add(name)
     return problems
-
-
-def resolve_config_path(option: str | os.PathLike[str] | None) -> Path:
-    """--config wins; else ./schoolwatch.toml when present; else $SCHOOLWATCH_CONFIG."""
-    if option:
-        return Path(option)
-    local = Path(CONFIG_FILENAME)
-    if local.exists():
-        return local
-    from_env = os.environ.get(CONFIG_ENV)
-    if from_env:
-        return Path(from_env)
-    return local
 
 
 def load_config(path: str | os.PathLike[str]) -> Config:
