@@ -40,7 +40,7 @@ from classifiers.model import DEFAULT_WEIGHTS, RISK_HEAD, EncoderModel
 from classifiers.model_files import HEADS_FILE, MODEL_DIR
 from classifiers.model_files import MANIFEST as MANIFEST_FILE
 from classifiers.signals import signal_features
-from crawler.ground.errors import SchoolwatchError
+from crawler.ground.errors import ModelUpdateRefused, ModelVersionError
 from crawler.ground.vocab import Risk
 
 if TYPE_CHECKING:
@@ -59,14 +59,6 @@ CORRECTION_WEIGHT = 20.0
 DEV_RECALL_FLOOR = 0.90
 # Ridge added to the curvature, as a share of its mean diagonal.
 RIDGE = 0.01
-
-
-class ModelVersionError(SchoolwatchError):
-    """A model version that does not exist, or cannot be read or written."""
-
-
-class ModelUpdateRefused(SchoolwatchError):
-    """The refitted model misses the dev recall floor; the current model stays in use."""
 
 
 @dataclass(frozen=True)

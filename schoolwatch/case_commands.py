@@ -50,7 +50,7 @@ def case_open(config_path: Path | None, mention_id: int, note: str | None) -> No
     console.print(f"Opened case [bold]{case.id}[/] on mention {mention_id}: {esc(case.url)}",
                   highlight=False)
     console.print(f"When you have reported it: {program()} case update {case.id} "
-                  "--status reported --note \"...\"", highlight=False)
+                  "--status reported --note \"...\"", highlight=False, soft_wrap=True)
 
 
 @case_group.command("update")

@@ -142,7 +142,7 @@ def init(path: Path, force: bool) -> None:
     example = resources.files("crawler.ground").joinpath("example_config.toml").read_text("utf-8")
     path.write_text(example, encoding="utf-8")
     console.print(f"Wrote [bold]{esc(path)}[/]. Edit the schools and sources, then run "
-                  f"[bold]{esc(program())} crawl --config {esc(path)}[/].")
+                  f"[bold]{esc(program())} crawl --config {esc(path)}[/].", soft_wrap=True)
 
 
 # ---- crawl --------------------------------------------------------------------------------

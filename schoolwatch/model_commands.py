@@ -31,7 +31,7 @@ def model_update(config_path: Path | None) -> None:
     """Refit the risk decision on the bundled training summary plus your corrections.
 
     Corrections are the mentions whose risk a person changed in the inbox (with that risk) and
-    those marked false positive (as risk none). Each counts as five bundled posts. The new
+    those marked false positive (as risk none). Each counts as twenty bundled posts. The new
     version is kept beside the store and becomes the active one, and the mentions nobody has
     reviewed are re-tagged with it. It is refused, and the current model kept, when its
     high-risk recall on the bundled dev split would fall below 0.90.

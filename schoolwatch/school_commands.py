@@ -127,7 +127,7 @@ def add_command(
                       f"{values['urn']}) to {esc(path)}", highlight=False)
     console.print(f"Next: [bold]{esc(program())} sources suggest --school "
                   f"{esc(entries[0][0]['id'])} "
-                  "--add[/] for ready-made sources.", highlight=False)
+                  "--add[/] for ready-made sources.", highlight=False, soft_wrap=True)
 
 
 @school_group.command("find")

@@ -53,7 +53,7 @@ def serve_command(config_path: Path | None, host: str, port: int, proxy_headers:
         console.print(
             "No one can log in yet: add the first lead (asked for a password):\n"
             f"  {program()} user add you@school.example --school {first} --role admin "
-            "--password-stdin", highlight=False, markup=False)
+            "--password-stdin", highlight=False, markup=False, soft_wrap=True)
 
     def announce(url: str) -> None:
         console.print(f"schoolwatch inbox on [bold]{url}[/] (Ctrl-C stops it)", highlight=False)
@@ -72,7 +72,8 @@ def demo_login(directory: Path) -> None:
     password = secrets.token_urlsafe(12)
     _store(config).add_user(DEMO_EMAIL, hash_password(password), "admin", (), "demo")
     console.print("\n[bold]The web inbox[/]")
-    console.print(f"  {program()} serve --config {config_path}", highlight=False)
+    console.print(f"  {program()} serve --config {config_path}", highlight=False, markup=False,
+                  soft_wrap=True)
     console.print(f"  then open {config.web.base_url}/login and log in as {DEMO_EMAIL} with "
                   f"password {password}", highlight=False, soft_wrap=True)
 

@@ -42,6 +42,8 @@ def test_demo_runs_offline_and_shows_what_it_found(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.chdir(tmp_path)
+    # A narrow terminal: the commands the demo suggests must still come out whole, to copy.
+    monkeypatch.setenv("COLUMNS", "60")
     result = CliRunner().invoke(cli, ["demo"], terminal_width=160)
     assert result.exit_code == 0, result.output
     assert result.output.count("Crawl summary") == 2

@@ -13,7 +13,8 @@ from pathlib import Path
 from click.testing import CliRunner
 
 from crawler.ground.dates import parse_date
-from crawler.ground.vocab import LONDON
+from crawler.ground.items import CrawlResult, SourceRun
+from crawler.ground.vocab import LONDON, RunStatus
 from crawler.store import Store
 from digest.render import _day
 from schoolwatch.cli import cli
@@ -117,9 +118,6 @@ def test_a_date_from_another_year_shows_its_year() -> None:
 
 
 def test_cli_tables_stay_readable_at_80_columns(tmp_path: Path) -> None:
-    from crawler.ground.items import SourceRun
-    from crawler.ground.vocab import RunStatus
-
     config = tmp_path / "schoolwatch.toml"
     names = ["reddit-ashcombe-town-subreddit", "google-news-hollins-green-primary",
              "mumsnet-primary-education-board"]
@@ -129,11 +127,11 @@ def test_cli_tables_stay_readable_at_80_columns(tmp_path: Path) -> None:
         + "".join(f'[[source]]\nname = "{n}"\nkind = "feed"\nurl = "http://127.0.0.1:9/{n}"\n'
                   for n in names), encoding="utf-8")
     store = Store(tmp_path / "store.duckdb")
-    store.write_crawl(schools=[("hollins-green", "Hollins Green Primary School")], sources=[],
-                      documents=[], validators=[], runs=[
-                          SourceRun(names[0], datetime.now(UTC), status=RunStatus.FAILED,
-                                    errors=["HTTP 429 Too Many Requests"]),
-                          SourceRun(names[1], datetime.now(UTC), status=RunStatus.NOT_MODIFIED)])
+    store.write_crawl(CrawlResult(
+        schools=[("hollins-green", "Hollins Green Primary School")],
+        runs=[SourceRun(names[0], datetime.now(UTC), status=RunStatus.FAILED,
+                        errors=["HTTP 429 Too Many Requests"]),
+              SourceRun(names[1], datetime.now(UTC), status=RunStatus.NOT_MODIFIED)]))
     env = {**os.environ, "COLUMNS": "80", "TERM": "dumb"}
     done = subprocess.run([sys.executable, "-m", "schoolwatch.cli", "sources", "--config",
                            str(config)], capture_output=True, text=True, env=env, cwd=ROOT,

@@ -152,3 +152,21 @@ def test_without_chromium_sources_and_the_digest_footer_say_screen_prints_are_of
     digest = build_digest(config, Store(config.store.path), config.school[0],
                           Week.containing(NOW))
     assert digest.evidence_note is None
+
+
+def test_without_playwright_screen_prints_say_they_are_off(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A runtime-only install (no [screenprints] extra) beside Debian's chromium: every capture
+    would fail, so screen prints are off and say what to install."""
+    from crawler.engine import screenprint
+    from crawler.ground.config import EvidenceSettings
+
+    monkeypatch.setattr(screenprint, "chromium_path", lambda: "/usr/bin/chromium")
+    monkeypatch.setattr(screenprint, "playwright_installed", lambda: False)
+    line = screenprint.screen_prints_off(EvidenceSettings())
+    assert line is not None and "playwright package is not installed" in line
+    monkeypatch.undo()
+    monkeypatch.setattr(screenprint, "chromium_path", lambda: "/usr/bin/chromium")
+    assert screenprint.playwright_installed()  # the test venv has the [dev] extra
+    assert screenprint.screen_prints_off(EvidenceSettings()) is None

@@ -16,7 +16,7 @@ from pathlib import Path
 import scrapy
 from click.testing import CliRunner
 
-from crawler.ground.items import SeriesPoint, Validators
+from crawler.ground.items import CrawlResult, SeriesPoint, Validators
 from crawler.store import Store
 from schoolwatch.cli import cli
 from schoolwatch.demo.server import FixtureServer, send
@@ -155,13 +155,13 @@ def test_readings_stored_under_the_old_names_join_the_new_ones(tmp_path: Path) -
     old = [("Q1. My child is happy at this school.", 94.0),
            ("Q10. The school lets me know how my child is doing.", 85.0),
            ("submissions", 57.0)]
-    store.write_crawl(
-        schools=[("hg", "Hollins Green Primary School")], sources=[("pv", "parent_view", HOST,
-                                                                     None)],
-        runs=[], documents=[], validators=[],
+    store.write_crawl(CrawlResult(
+        schools=[("hg", "Hollins Green Primary School")],
+        sources=[("pv", "parent_view", HOST, None)],
+        runs=[],
         series=[SeriesPoint("pv", "hg", "parent_view", AT, AT.date(), metric, value)
                 for metric, value in old],
-    )
+    ))
     with store.writer() as con:  # as a store written before the migration was
         con.execute("DELETE FROM schema_migrations WHERE name LIKE '0095_%'")
     assert store.migrate() == ["0095_parent_view_question_names.sql"]

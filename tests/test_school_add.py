@@ -4,6 +4,8 @@ and a config edited without losing what the user wrote."""
 from __future__ import annotations
 
 import difflib
+import os
+import stat
 from pathlib import Path
 
 import pytest
@@ -158,6 +160,30 @@ def test_school_add_writes_a_new_config_and_refuses_the_same_urn_twice(tmp_path:
     assert again.exit_code == 1
     assert "already in" in again.output
     assert config.read_bytes() == before
+
+
+def test_an_edited_config_keeps_its_mode_and_group(tmp_path: Path) -> None:
+    """A root edit of /etc/schoolwatch/schoolwatch.toml (0640 root:schoolwatch, docs/deploy.md)
+    must leave it readable by the services; a new config is not left private to its writer."""
+    fresh = tmp_path / "new.toml"
+    args = ["school", "add", "--gias", str(GIAS)]
+    umask = os.umask(0o022)
+    try:
+        result = CliRunner().invoke(cli, [*args, "--config", str(fresh), "--urn", "141001"])
+    finally:
+        os.umask(umask)
+    assert result.exit_code == 0, result.output
+    assert stat.S_IMODE(fresh.stat().st_mode) == 0o644  # as `init` writes it, not mkstemp's 0600
+    config = tmp_path / "schoolwatch.toml"
+    config.write_text(EXAMPLE.read_text(encoding="utf-8"), encoding="utf-8")
+    config.chmod(0o640)
+    other_group = 1 if os.geteuid() == 0 else os.getegid()  # only root may give a file away
+    os.chown(config, -1, other_group)
+    result = CliRunner().invoke(cli, [*args, "--config", str(config), "--urn", "141002"])
+    assert result.exit_code == 0, result.output
+    assert 'id = "st-aldhelms-academy"' in config.read_text(encoding="utf-8")
+    assert stat.S_IMODE(config.stat().st_mode) == 0o640
+    assert config.stat().st_gid == other_group
 
 
 def test_an_invalid_result_is_not_written(tmp_path: Path) -> None:

@@ -14,6 +14,7 @@ enough).
 from __future__ import annotations
 
 import contextlib
+import importlib.util
 import json
 import os
 import shutil
@@ -67,7 +68,16 @@ def screen_prints_off(settings: EvidenceSettings) -> str | None:
     if chromium_path() is None:
         return ("Screen prints are off: Chromium is not installed (apt-get install chromium); "
                 "only the page's bytes are kept as evidence.")
+    if not playwright_installed():
+        return ("Screen prints are off: the playwright package is not installed (pip install "
+                "playwright, or the [screenprints] extra, in schoolwatch's venv); only the "
+                "page's bytes are kept as evidence.")
     return None
+
+
+def playwright_installed() -> bool:
+    """Playwright drives the browser; a runtime-only install (no extras) lacks it."""
+    return importlib.util.find_spec("playwright") is not None
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,9 @@ written atomically, so a failed edit leaves the old file untouched.
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tempfile
 from collections.abc import Iterable, Mapping
 from pathlib import Path
@@ -98,18 +100,36 @@ def validate(document: TOMLDocument, path: Path) -> Config:
 
 
 def save_document(document: TOMLDocument, path: Path) -> Config:
-    """Validates, then replaces the file in one step."""
+    """Validates, then replaces the file in one step, keeping its mode, owner and group (a
+    config that a service reads through its group stays readable after a root edit)."""
     config = validate(document, path)
     path.parent.mkdir(parents=True, exist_ok=True)
     handle, temporary = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
     try:
         with os.fdopen(handle, "w", encoding="utf-8", newline="") as file:
             file.write(tomlkit.dumps(document))
+            _same_permissions(file.fileno(), path)
         os.replace(temporary, path)
     except BaseException:
         Path(temporary).unlink(missing_ok=True)
         raise
     return config
+
+
+def _same_permissions(fd: int, path: Path) -> None:
+    """The old file's mode and ownership on the new one; a new file gets what `init` gives
+    (0666 less the umask), not mkstemp's 0600."""
+    try:
+        old = path.stat()
+    except FileNotFoundError:
+        umask = os.umask(0)
+        os.umask(umask)
+        os.fchmod(fd, 0o666 & ~umask)
+        return
+    os.fchmod(fd, stat.S_IMODE(old.st_mode))
+    if (old.st_uid, old.st_gid) != (os.geteuid(), os.getegid()):
+        with contextlib.suppress(PermissionError):  # only root may give a file away
+            os.fchown(fd, old.st_uid, old.st_gid)
 
 
 def _item(value: Any) -> Any:

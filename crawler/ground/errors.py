@@ -127,6 +127,14 @@ class ModelLoadError(SchoolwatchError):
     """The classifier's encoder or trained heads cannot be loaded, or do not fit together."""
 
 
+class ModelVersionError(SchoolwatchError):
+    """A model version that does not exist, or cannot be read or written."""
+
+
+class ModelUpdateRefused(SchoolwatchError):
+    """The refitted model misses the dev recall floor; the current model stays in use."""
+
+
 class QueueError(SchoolwatchError):
     """The Redis queue of a multi-machine install cannot be used as asked."""
 
