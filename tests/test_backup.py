@@ -7,6 +7,7 @@ import subprocess
 import sys
 import zlib
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import pytest
@@ -59,17 +60,23 @@ def test_backups_taken_while_a_crawl_writes_restore_to_matching_stores(tmp_path:
     writer = subprocess.Popen([sys.executable, "-c", WRITER, str(live), str(stop)], cwd=ROOT,
                               stdout=subprocess.PIPE, text=True)
     assert writer.stdout is not None
-    manifests = []
+    manifests: list[dict[str, Any]] = []
+    seen = 0
     try:
         for k in range(3):
-            writer.stdout.readline()  # a batch was written since the last backup
+            # Wait until the writer has committed more than the last backup saw (its earlier
+            # lines may still sit in the pipe), so each backup catches a later moment.
+            while 5 + 20 * int(writer.stdout.readline()) <= seen:
+                pass
             manifests.append(backup_store(live, tmp_path / f"backup-{k}"))
+            seen = manifests[-1]["tables"]["mention_records"]
     finally:
         stop.touch()
         writer.communicate(timeout=120)
     assert writer.returncode == 0
     # Each backup saw a different moment of the crawl.
-    assert len({m["tables"]["mention_records"] for m in manifests}) >= 2
+    counts = [m["tables"]["mention_records"] for m in manifests]
+    assert counts == sorted(set(counts)), counts
     final = {r[0]: r[1] for r in _rows(live, "SELECT id, raw_sha256 FROM mention_records")}
     for k, manifest in enumerate(manifests):
         restored = tmp_path / f"restored-{k}.duckdb"

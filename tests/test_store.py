@@ -4,16 +4,19 @@ from __future__ import annotations
 
 import subprocess
 import sys
+import threading
 import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from crawler.ground.errors import QueryError, StoreLockedError
 from crawler.ground.items import CrawlResult, Document, Match, MatchedDocument, SourceRun
 from crawler.ground.text import content_hash
 from crawler.store import Store, migration_names
+from crawler.store.base import connect
 
 
 def matched(url: str, text: str, source: str = "feed-a", school: str = "hg") -> MatchedDocument:
@@ -135,3 +138,25 @@ def test_a_reader_says_clearly_when_a_crawl_keeps_writing(tmp_path: Path) -> Non
     finally:
         holder.kill()
         holder.wait()
+
+
+def test_a_write_waits_for_a_read_of_this_process_that_is_closing(tmp_path: Path) -> None:
+    # The web inbox: a request's read-only connection closes just after its response, while the
+    # next request (or a CLI command in the same process) may already open the file to write.
+    path = tmp_path / "store.duckdb"
+    Store(path).migrate()
+    reading = duckdb.connect(str(path), read_only=True)
+    closer = threading.Timer(0.5, reading.close)
+    closer.start()
+    try:
+        started = time.monotonic()
+        connect(path, read_only=False, wait=10).close()
+        assert time.monotonic() - started >= 0.4
+    finally:
+        closer.join()
+    held = duckdb.connect(str(path), read_only=True)
+    try:
+        with pytest.raises(StoreLockedError, match="another connection in this process"):
+            connect(path, read_only=False, wait=0.3)
+    finally:
+        held.close()

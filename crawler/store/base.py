@@ -59,12 +59,20 @@ def connect(
         except duckdb.IOException as exc:
             if "lock" not in str(exc).lower():
                 raise StoreError(f"cannot open the store {path}: {exc}") from None
-            if time.monotonic() >= deadline:
-                raise StoreLockedError(
-                    f"the store {path} stayed locked for {wait:g}s by {_holder(exc)} "
-                    "(another schoolwatch command, or a DuckDB session left open elsewhere)"
-                ) from None
-            time.sleep(0.2)
+            holder = _holder(exc)
+        except duckdb.ConnectionException as exc:
+            # A connection of this process opened the other way (read-only against read-write)
+            # is still closing, e.g. a web request's reader just after its response: wait for
+            # it as for another process's lock.
+            if "different configuration" not in str(exc):
+                raise StoreError(f"cannot open the store {path}: {exc}") from None
+            holder = "another connection in this process"
+        if time.monotonic() >= deadline:
+            raise StoreLockedError(
+                f"the store {path} stayed locked for {wait:g}s by {holder} "
+                "(another schoolwatch command, or a DuckDB session left open elsewhere)"
+            )
+        time.sleep(0.2)
 
 
 def _holder(exc: duckdb.IOException) -> str:
