@@ -32,6 +32,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from _baseline import baseline_tree
+
 ROOT = Path(__file__).resolve().parents[1]
 # The school set ships in the repository (fictional schools); read directly so this bench
 # imports nothing of the product itself.
@@ -55,17 +57,6 @@ def make_posts(count: int, seed: int = 11) -> list[str]:
             parts.append(rng.choice(rows))
         posts.append(" ".join(" ".join(parts).split()[:target]))
     return posts
-
-
-def baseline_tree(ref: str, into: Path) -> Path | None:
-    """The code at `ref` (git archive), to run the old code on the same machine."""
-    into.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(ROOT), "archive", "--format=tar", ref],
-                             capture_output=True)
-    if archive.returncode != 0:
-        return None
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return into
 
 
 def run_measured(command: list[str], stdin: str, env: dict[str, str], cwd: Path

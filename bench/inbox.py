@@ -31,6 +31,7 @@ from pathlib import Path
 from typing import Any
 
 import uvicorn
+from _baseline import baseline_tree
 
 from crawler.ground.config import config_from_dict
 from crawler.ground.items import Document, Match, MatchedDocument
@@ -153,18 +154,6 @@ def _config(folder: Path) -> Any:
         "store": {"path": str(folder / "store.duckdb")},
         "school": [{"id": sid, "name": name} for sid, name in SCHOOLS],
     }, "bench.toml", base_dir=folder)
-
-
-def baseline_tree(ref: str, into: Path) -> Path | None:
-    """The code at `ref` (git archive), to time the old code on the same store and machine."""
-    root = Path(__file__).resolve().parents[1]
-    into.mkdir(parents=True)
-    archive = subprocess.run(["git", "-C", str(root), "archive", "--format=tar", ref],
-                             capture_output=True)
-    if archive.returncode != 0:
-        return None
-    subprocess.run(["tar", "-x", "-C", str(into)], input=archive.stdout, check=True)
-    return into
 
 
 def run_child(code: Path, folder: Path, repeats: int) -> dict[str, list[float]]:
