@@ -17,6 +17,17 @@ from schoolwatch.cli import LAZY_SUBCOMMANDS, cli
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def run_python(script: str, cwd: Path | None = None,
+               stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    """`script` in a fresh interpreter with this tree importable: what a process loads at start
+    can only be seen from outside."""
+    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
+    return subprocess.run(
+        [sys.executable, "-c", script], capture_output=True, text=True, cwd=cwd, input=stdin,
+        env={**os.environ, "PYTHONPATH": path}, timeout=120,
+    )
+
+
 def test_each_lazy_command_loads_under_its_own_name() -> None:
     for name in LAZY_SUBCOMMANDS:
         command = cli.get_command(None, name)  # type: ignore[arg-type]
@@ -38,11 +49,7 @@ def test_crawl_help_imports_no_other_command_and_no_scrapy() -> None:
         "print(sorted(m for m in sys.modules if m.endswith('_commands') or m == 'scrapy'"
         " or m.startswith('schoolwatch.queue')))\n"
     )
-    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True,
-        env={**os.environ, "PYTHONPATH": path}, timeout=120,
-    )
+    done = run_python(script)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip().splitlines()[-1] == "[]"
 
@@ -57,12 +64,7 @@ def test_classify_on_stdin_loads_no_store_crawler_or_templates() -> None:
         "    heavy = ('duckdb', 'scrapy', 'apscheduler', 'jinja2', 'torch', 'pydantic')\n"
         "    print(sorted(m for m in sys.modules if m.split('.')[0] in heavy), file=sys.stderr)\n"
     )
-    path = os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])
-    done = subprocess.run(
-        [sys.executable, "-c", script], capture_output=True, text=True, cwd=ROOT / "tests",
-        input='{"text": "The new head is lovely."}\n',
-        env={**os.environ, "PYTHONPATH": path}, timeout=120,
-    )
+    done = run_python(script, cwd=ROOT / "tests", stdin='{"text": "The new head is lovely."}\n')
     assert done.returncode == 0, done.stderr
     assert '"sentiment"' in done.stdout
     assert done.stderr.strip().splitlines()[-1] == "[]"
