@@ -172,7 +172,7 @@ def bench_ingest(folder: Path, redis: RedisServer, results: int, per_result: int
         ingest = Ingest(config, poll_ms=20)
         started = time.perf_counter()
         for n, collected in enumerate(batches):
-            send_result(ingest.broker, encode_result(f"job-{repeat}-{n}", f"s{n}", "bench",
+            send_result(ingest.broker, encode_result(f"job-{repeat}-{n}", [f"s{n}"], "bench",
                                                      collected))
         sent = time.perf_counter()
         written = 0

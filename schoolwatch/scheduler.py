@@ -4,6 +4,7 @@ APScheduler 3 (BackgroundScheduler) runs the jobs one at a time in one worker th
 crawl's classification and alerts finish before the next job starts and the store has one writer.
 A source's interval only marks it due; the sources due together are crawled together, in one
 crawl (one child process, one Scrapy crawler, one store write): on start, every source at once.
+With [queue], they are enqueued together instead, a job per few sources of one site.
 Job state lives in DuckDB (crawl_runs, schedule_runs): on start each job is due at its last run
 plus its interval, or now when that has passed, and a digest missed while the machine was off is
 sent once, if it is within [schedule] misfire_grace.
@@ -208,9 +209,6 @@ class Scheduler:
             function = lambda: jobs.retention_job(self.config)  # noqa: E731
         elif job.id == jobs.DELIVER:
             function = lambda: jobs.deliver_job(self.config)  # noqa: E731
-        elif self._queue is not None:
-            source = job.id.removeprefix("crawl:")
-            function = lambda: self._queue.enqueue(source)  # noqa: E731
         else:
             assert job.every is not None
             self._scheduler.add_job(
@@ -248,9 +246,13 @@ class Scheduler:
         with self._due_lock:
             sources = list(self._due)
             self._due.clear()
-        if sources:
-            log.info("crawling %d source(s) due: %s", len(sources), ", ".join(sources))
-            jobs.crawl_job(self.config, sources, on_progress=self._on_crawl_progress)
+        if not sources:
+            return
+        if self._queue is not None:
+            self._queue.enqueue(sources)
+            return
+        log.info("crawling %d source(s) due: %s", len(sources), ", ".join(sources))
+        jobs.crawl_job(self.config, sources, on_progress=self._on_crawl_progress)
 
     def _guarded(self, job_id: str, function: Callable[[], object]) -> Callable[[], None]:
         """Skips the job once stopping; logs failures instead of losing them in APScheduler."""

@@ -237,7 +237,13 @@ class QueueSettings(Section):
         timedelta(seconds=30), description="Wait before a failed job is tried again."
     )
     job_timeout: Duration = Field(
-        timedelta(minutes=30), description="A worker stops a source crawl running longer."
+        timedelta(minutes=30), description="A worker stops a job's crawl running longer."
+    )
+    sources_per_job: int = Field(
+        10, ge=1, le=100,
+        description="The most sources of one site a job carries: a worker reads them in one "
+        "crawl (one child process, one Scrapy crawler), within the site's limits. 1: a job "
+        "per source.",
     )
     ingest_in_run: bool = Field(
         True,
