@@ -13,14 +13,7 @@ from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from crawler.ground.durations import Duration
 from crawler.ground.vocab import Category, Risk
@@ -239,12 +232,8 @@ class QueueSettings(Section):
     job_timeout: Duration = Field(
         timedelta(minutes=30), description="A worker stops a job's crawl running longer."
     )
-    sources_per_job: int = Field(
-        10, ge=1, le=100,
-        description="The most sources of one site a job carries: a worker reads them in one "
-        "crawl (one child process, one Scrapy crawler), within the site's limits. 1: a job "
-        "per source.",
-    )
+    sources_per_job: int = Field(10, ge=1, le=100, description="The most sources of one site "
+                                 "in a job, read in one crawl by a worker (1: a job per source).")
     ingest_in_run: bool = Field(
         True,
         description="`schoolwatch run` also writes the workers' results to the store; set false "
