@@ -176,11 +176,12 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
     school_id: str | None = job["school_id"]
     store = Store(config.store.path)
     names = [source.name for source in sources]
-    inputs = CrawlInputs(
-        validators=store.validators([source.url for source in sources]),
-        known_urls=store.known_urls(names),
-        state=store.crawl_state(names),
-    )
+    with store.one_reader():  # three reads, one open of the file
+        inputs = CrawlInputs(
+            validators=store.validators([source.url for source in sources]),
+            known_urls=store.known_urls(names),
+            state=store.crawl_state(names),
+        )
     schools = [s for s in config.school if school_id is None or s.id == school_id]
     result = _collect(config.crawl, sources, job["spiders"], schools, inputs,
                       job["log_level"], channel).describing(config.school, config.source)

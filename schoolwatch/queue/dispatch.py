@@ -84,11 +84,12 @@ class Dispatcher:
             return []
         store = Store(self.config.store.path)
         names = [source.name for source in wanted]
-        inputs = CrawlInputs(
-            validators=store.validators([source.url for source in wanted]),
-            known_urls=store.known_urls(names),
-            state=store.crawl_state(names),
-        )
+        with store.one_reader():  # three reads, one open of the file
+            inputs = CrawlInputs(
+                validators=store.validators([source.url for source in wanted]),
+                known_urls=store.known_urls(names),
+                state=store.crawl_state(names),
+            )
         job_ids = []
         for group in by_site(wanted, self.settings.sources_per_job):
             job_id = uuid.uuid4().hex
