@@ -1,5 +1,11 @@
-from schoolwatch.demo import sites_folder
-from schoolwatch.demo.server import render_template
+from pathlib import Path
+
+from classifiers.stored import classify_stored
+from crawler.ground.config import load_config
+from crawler.store import Store
+from schoolwatch.crawling import crawl
+from schoolwatch.demo import DEMO_CONFIG, sites_folder
+from schoolwatch.demo.server import FixtureServer, render_template
 from spiders.wikipedia import WikipediaSpider, article_title
 from tests.fixtures_spiders import documents, json_response, make_spider
 
@@ -44,3 +50,28 @@ def test_article_title_from_the_address():
     assert article_title("https://en.wikipedia.org/wiki/St_Aldhelm%27s_Academy") == (
         "St Aldhelm's Academy")
     assert article_title("https://wiki.example.org/w/index.php?title=Foo_Bar") == "Foo Bar"
+
+
+def test_the_demo_article_is_no_risk_and_its_vandalised_revision_needs_action(
+    tmp_path: Path,
+) -> None:
+    with FixtureServer(sites_folder()) as server:
+        config_path = tmp_path / "schoolwatch.toml"
+        config_path.write_text(DEMO_CONFIG.format(base=server.base_url), encoding="utf-8")
+        config = load_config(config_path)
+        wiki = [source for source in config.source if source.kind == "wikipedia"]
+        report = crawl(config, wiki, timeout=120)
+    assert all(run.errors == [] for run in report.runs), [run.errors for run in report.runs]
+    store = Store(config.store.path)
+    classify_stored(config, store, ids=report.new_mention_ids, never_classified=True)
+    rows = store.query(
+        "SELECT author, text, risk, categories FROM mentions WHERE source_kind = 'wikipedia' "
+        "ORDER BY url").records()
+    article = next(row for row in rows if "rated Good at its last inspection" in row["text"])
+    vandal = next(row for row in rows if "AVOID THIS SCHOOL" in row["text"])
+    # An encyclopedic article saying the school was rated Good: nothing to act on.
+    assert article["risk"] in ("none", "low"), article
+    # Abuse of the head added to the school's own article: revert and report it.
+    assert vandal["risk"] in ("medium", "high"), vandal
+    assert "vandalism" in vandal["categories"]
+    assert "vandalism" not in article["categories"]

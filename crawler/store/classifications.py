@@ -23,6 +23,7 @@ class PendingMention:
     # reported (and its risk change), not silent.
     previous_version: str | None = None
     previous_risk: str | None = None
+    source_kind: str = ""  # the kind of source it came from: a Wikipedia edit is read as one
 
 
 @dataclass(frozen=True)
@@ -66,7 +67,8 @@ class ClassificationStore(StoreBase):
         reviewed: what a person marked or corrected keeps the tags they saw (a new model
         version re-tags only mentions nobody has reviewed; `everything` re-tags all)."""
         sql = (
-            "SELECT m.id, m.school_id, coalesce(m.title, ''), m.text, c.model_version, c.risk "
+            "SELECT m.id, m.school_id, coalesce(m.title, ''), m.text, c.model_version, c.risk, "
+            "m.source_kind "
             "FROM mention_records m "
             "LEFT JOIN classifications c ON c.mention_id = m.id "
         )
