@@ -24,6 +24,9 @@ class PendingMention:
     previous_version: str | None = None
     previous_risk: str | None = None
     source_kind: str = ""  # the kind of source it came from: a Wikipedia edit is read as one
+    # Its `extra` lists text an edit added (a wiki revision's "added"); a revision that only
+    # removed text (a revert) added nothing.
+    edit_adds_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -68,7 +71,7 @@ class ClassificationStore(StoreBase):
         version re-tags only mentions nobody has reviewed; `everything` re-tags all)."""
         sql = (
             "SELECT m.id, m.school_id, coalesce(m.title, ''), m.text, c.model_version, c.risk, "
-            "m.source_kind "
+            "m.source_kind, coalesce(json_array_length(m.extra, '$.added') > 0, false) "
             "FROM mention_records m "
             "LEFT JOIN classifications c ON c.mention_id = m.id "
         )
