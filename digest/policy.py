@@ -50,7 +50,7 @@ CATEGORIES: dict[Category, Guidance] = {
         "follow the staff or pupil behaviour policy.",
     ),
     Category.VANDALISM: Guidance(
-        "Article vandalised",
+        "Criticism added to the school's article",
         "Check the edit on the article's history: abuse or opinion that is not sourced fact "
         "may be undone by anyone (on Wikipedia, report a repeat vandal at Administrator "
         "intervention against vandalism); otherwise raise it on the article's talk page. Keep "

@@ -9,6 +9,7 @@ import pytest
 from classifiers.decide import ClassifyRequest, coherent_risk, decide
 from classifiers.model import MODEL_CATEGORIES, NEGATIVE_EVIDENCE, Prediction
 from crawler.ground.vocab import Category, Risk, Sentiment
+from digest import policy
 
 THRESHOLDS = {"risk_at_least_low": 0.62, "risk_at_least_medium": 0.36, "risk_high": 0.11}
 TEXT = "Hollins Green Primary School\nThe head is useless, AVOID THIS SCHOOL!!!"
@@ -72,3 +73,10 @@ def test_an_edit_that_adds_no_criticism_is_left_as_the_model_reads_it(
     edit = decide(ClassifyRequest(TEXT, article_edit=True), prediction, THRESHOLDS, "v")
     assert edit == as_post
     assert Category.VANDALISM not in edit.categories
+
+
+def test_what_to_do_about_a_vandalised_article_comes_first_and_says_undo_it() -> None:
+    first, *rest = policy.actions([Category.COMPLAINT, Category.VANDALISM])
+    assert "undone" in first and "diff link" in first
+    assert policy.label(Category.VANDALISM) == "Criticism added to the school's article"
+    assert rest == [policy.CATEGORIES[Category.COMPLAINT].action]
