@@ -39,6 +39,13 @@ def test_each_revision_is_a_document_of_what_it_added():
     assert spider.new_state == {"last_revision": "1204003"}
 
 
+def test_headings_in_what_a_revision_added_read_as_lines_not_markup():
+    spider = _spider()
+    first = documents(spider.parse_revisions(json_response(_answer(), f"{BASE}/w/api.php")))[0]
+    assert "=" not in first.text
+    assert "\nOfsted\nThe school was rated Good at its last inspection." in first.text
+
+
 def test_revisions_already_seen_are_skipped():
     spider = _spider({"last_revision": "1203990"})
     docs = documents(spider.parse_revisions(json_response(_answer(), f"{BASE}/w/api.php")))
