@@ -20,6 +20,10 @@ if TYPE_CHECKING:
     from crawler.ground.config import Config
 
 WRITE_CHUNK = 512
+# Kinds of source whose mentions are what an edit added to an encyclopedia article about the
+# school (spiders/wikipedia.py yields one per revision), not posts. A revision that only removed
+# text (a revert of vandalism) is not an edit adding anything.
+ARTICLE_EDIT_KINDS = frozenset({"wikipedia"})
 
 
 @dataclass(frozen=True)
@@ -108,6 +112,8 @@ def classify_stored(
                     text=text[:limit],
                     school=school.name if school else None,
                     staff=tuple(school.staff) if school else (),
+                    article_edit=mention.source_kind in ARTICLE_EDIT_KINDS
+                    and mention.edit_adds_text,
                 )
             )
         results = classifier.classify(requests)

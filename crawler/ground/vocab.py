@@ -74,6 +74,8 @@ class Category(StrEnum):
     PERSONAL_DATA = "personal_data"
     ALLEGATION = "allegation"
     EXTREMISM_HATE = "extremism_hate"
+    # An edit that adds criticism or abuse to an encyclopedia article about the school.
+    VANDALISM = "vandalism"
     COMPLAINT = "complaint"
     MEDIA_ENQUIRY = "media_enquiry"
     INSPECTION = "inspection"
