@@ -154,8 +154,8 @@ def bench_workers(folder: Path, redis: RedisServer, sources: str, counts: list[i
         )
         medians[count] = statistics.median(walls)
         print(f"  {count} worker(s): {medians[count]:6.1f}s  "
-              f"({jobs / medians[count]:5.1f} jobs/s; {1000 * cpu[count]:.0f} ms of worker "
-              f"CPU per job; rounds "
+              f"({jobs / medians[count]:5.1f} jobs/s; {1000 * crawls[count]:.0f} ms a crawl in "
+              f"a worker; {1000 * cpu[count]:.0f} ms of worker CPU per job; rounds "
               f"{', '.join(f'{w:.1f}' for w in walls)})", flush=True)
         del config
     return medians, crawls, cpu, jobs
