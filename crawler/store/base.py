@@ -15,6 +15,7 @@ from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
+from datetime import datetime
 from importlib import resources
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -155,6 +156,23 @@ def arrow_timestamp() -> pa.DataType:
     import pyarrow as pa
 
     return pa.timestamp("us", tz="UTC")
+
+
+def timestamp_array(values: Sequence[datetime | None]) -> pa.Array:
+    """A TIMESTAMPTZ column from Python datetimes. A crawl's rows share few distinct times (one
+    per fetched page), and pyarrow converts each aware datetime slowly (its UTC offset is asked
+    for every row), so each distinct time is converted once and the rows index into them."""
+    # lazy: pyarrow loads only where a batch is built
+    import pyarrow as pa
+
+    distinct = dict.fromkeys(values)
+    if len(distinct) * 4 > len(values):
+        return pa.array(values, arrow_timestamp())
+    index = {value: number for number, value in enumerate(distinct)}
+    return pa.DictionaryArray.from_arrays(
+        pa.array([index[value] for value in values], pa.int32()),
+        pa.array(list(distinct), arrow_timestamp()),
+    ).dictionary_decode()
 
 
 def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table) -> None:
