@@ -158,6 +158,40 @@ def arrow_timestamp() -> pa.DataType:
     return pa.timestamp("us", tz="UTC")
 
 
+def column(values: Sequence[Any], kind: pa.DataType) -> pa.Array:
+    """An Arrow column from Python values. Many of a crawl's columns hold one value throughout
+    (the source kind, a status, a field that is always empty): found at C speed by list.count
+    and repeated, rather than converted row by row."""
+    # lazy: pyarrow loads only where a batch is built
+    import pyarrow as pa
+
+    if values and values.count(values[0]) == len(values):
+        return same_values(values, kind)
+    return pa.array(values, kind)
+
+
+def attribute_columns(
+    objects: Sequence[Any], attributes: Sequence[tuple[str, pa.DataType]]
+) -> dict[str, pa.Array]:
+    """Arrow columns of the named attributes of dataclass instances, converted in one pass over
+    their __dict__s as a struct: about half the time of one list and one array per column."""
+    # lazy: pyarrow loads only where a batch is built
+    import pyarrow as pa
+
+    struct = pa.array([vars(item) for item in objects], pa.struct(list(attributes)))
+    return {name: array for (name, _), array in zip(attributes, struct.flatten(), strict=True)}
+
+
+def same_values(values: Sequence[Any], kind: pa.DataType) -> pa.Array:
+    """A column holding one value (or none) throughout."""
+    # lazy: pyarrow loads only where a batch is built
+    import pyarrow as pa
+
+    if not values or values[0] is None:
+        return pa.nulls(len(values), kind)
+    return pa.repeat(pa.scalar(values[0], kind), len(values))
+
+
 def timestamp_array(values: Sequence[datetime | None]) -> pa.Array:
     """A TIMESTAMPTZ column from Python datetimes. A crawl's rows share few distinct times (one
     per fetched page), and pyarrow converts each aware datetime slowly (its UTC offset is asked
@@ -165,6 +199,8 @@ def timestamp_array(values: Sequence[datetime | None]) -> pa.Array:
     # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa
 
+    if not values or values.count(values[0]) == len(values):
+        return same_values(values, arrow_timestamp())
     distinct = dict.fromkeys(values)
     if len(distinct) * 4 > len(values):
         return pa.array(values, arrow_timestamp())

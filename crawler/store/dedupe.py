@@ -17,9 +17,9 @@ raw_sha256. `plan_mentions` judges each (school, url) once, into the temporary t
 
 `_plan` holds one row per address: `key_order` (the batch position of its first row: the order
 the batch brought the addresses in, and the order new ids are drawn in), `pos` (the row that is
-stored), `sources` (how many sources brought it), `action` (new, updated, unchanged, sighting,
-purged), the stored mention it is or repeats (`existing_id`, `mention_id`) and, for a repeat
-of a new mention's text, that mention's `key_order` (`text_of`). Strings stay in `_keys`,
+stored), `several` (whether more than one source brought it), `action` (new, updated, unchanged,
+sighting, purged), the stored mention it is or repeats (`existing_id`, `mention_id`) and, for a
+repeat of a new mention's text, that mention's `key_order` (`text_of`). Strings stay in `_keys`,
 joined back by position: the plan itself is a few integers per address.
 """
 
@@ -34,17 +34,22 @@ UPDATED = "updated"
 
 _PLAN = """
 CREATE TEMP TABLE _plan AS
-WITH per_source AS (
-    SELECT school_id, url, source, min(pos) AS first_pos, max(pos) AS last_pos
-    FROM _keys GROUP BY school_id, url, source
-), addresses AS (
-    -- the first source to bring an address owns it; its last row is the newest copy
-    SELECT min(first_pos) AS key_order, arg_min(last_pos, first_pos) AS pos,
-           count(*) AS sources
-    FROM per_source GROUP BY school_id, url
+WITH addresses AS (
+    SELECT school_id, url, min(pos) AS key_order, max(pos) AS last_pos,
+           min(source) <> max(source) AS several
+    FROM _keys GROUP BY school_id, url
+), owned AS (
+    -- brought by several sources: the first owns the address, its last row is the newest copy
+    SELECT a.key_order, max(k.pos) AS pos
+    FROM addresses a
+    JOIN _keys f ON f.pos = a.key_order
+    JOIN _keys k ON k.school_id = a.school_id AND k.url = a.url AND k.source = f.source
+    WHERE a.several
+    GROUP BY a.key_order
 ), batch AS (
-    SELECT a.key_order, a.pos, a.sources, k.school_id, k.url, k.source, k.content_hash
-    FROM addresses a JOIN _keys k ON k.pos = a.pos
+    SELECT a.key_order, k.pos, a.several, k.school_id, k.url, k.source, k.content_hash
+    FROM addresses a LEFT JOIN owned o ON o.key_order = a.key_order
+    JOIN _keys k ON k.pos = coalesce(o.pos, a.last_pos)
 ), same_text AS (
     SELECT m.school_id, m.content_hash, min(m.id) AS id
     FROM mention_records m SEMI JOIN batch b
@@ -57,7 +62,7 @@ WITH per_source AS (
     SELECT b.key_order FROM batch b JOIN purged_mentions p
       ON p.school_id = b.school_id AND p.content_hash = b.content_hash
 ), judged AS (
-    SELECT b.key_order, b.pos, b.sources, b.school_id, b.content_hash, m.id AS existing_id,
+    SELECT b.key_order, b.pos, b.several, b.school_id, b.content_hash, m.id AS existing_id,
         CASE
             WHEN m.id IS NOT NULL THEN
                 CASE WHEN m.content_hash = b.content_hash THEN 'unchanged'
@@ -76,7 +81,7 @@ WITH per_source AS (
     SELECT school_id, content_hash, min(key_order) AS text_of
     FROM judged WHERE verdict = 'fresh' GROUP BY school_id, content_hash
 )
-SELECT j.key_order, j.pos, j.sources, j.existing_id,
+SELECT j.key_order, j.pos, j.several, j.existing_id,
     CASE WHEN j.verdict <> 'fresh' THEN j.verdict
          WHEN f.text_of = j.key_order THEN 'new'
          ELSE 'sighting' END AS action,
@@ -157,7 +162,7 @@ def write_sightings(con: duckdb.DuckDBPyConnection, stamp: datetime) -> dict[str
             JOIN _keys k ON k.school_id = first.school_id AND k.url = first.url
                 AND k.source <> first.source
             LEFT JOIN _new_ids n ON n.key_order = p.key_order
-            WHERE p.sources > 1
+            WHERE p.several
         ) s
         WHERE s.mention_id IS NOT NULL AND NOT EXISTS (
             SELECT 1 FROM mention_sightings x

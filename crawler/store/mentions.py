@@ -23,6 +23,8 @@ from crawler.store.base import (
     LOCK_WAIT_WRITE,
     StoreBase,
     arrow_timestamp,
+    attribute_columns,
+    column,
     gc_paused,
     insert_arrow,
     now,
@@ -143,11 +145,15 @@ def _write_mentions(
         new_order, new_pos, _ = planned(con, NEW)
         ids = draw_mention_ids(con, len(new_pos))
         result.new_mention_ids = ids
-        insert_arrow(
-            con, "mention_records",
-            _mention_batch(ids, keys, new_pos, [documents[positions[p]] for p in new_pos],
-                           [matches[p] for p in new_pos], stamp),
-        )
+        if len(new_pos) == len(matches) and isinstance(positions, range):
+            # every row is new (so each its own address, in batch order): nothing to pick
+            new_rows: Sequence[MatchedDocument] = documents
+            new_matches = matches
+        else:
+            new_rows = [documents[positions[p]] for p in new_pos]
+            new_matches = [matches[p] for p in new_pos]
+        insert_arrow(con, "mention_records",
+                     _mention_batch(ids, keys, new_pos, new_rows, new_matches, stamp))
         _, updated_pos, updated_ids = planned(con, UPDATED)
         result.updated_mention_ids = updated_ids
         if updated_ids:
@@ -191,14 +197,17 @@ def _key_batch(
     # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     rows = documents if isinstance(positions, range) else [documents[p] for p in positions]
+    text = pa.string()
+    matched = attribute_columns(rows, [("canonical_url", text), ("source", text),
+                                       ("content_hash", text)])
     return pa.table(
         {
             "pos": pa.array(range(len(matches)), pa.int64()),
-            "school_id": pa.array([m.school_id for m in matches], pa.string()),
-            "url": pa.array([m.canonical_url for m in rows], pa.string()),
-            "source": pa.array([m.source for m in rows], pa.string()),
-            "content_hash": pa.array([m.content_hash for m in rows], pa.string()),
-            "raw_sha256": pa.array([m.document.raw_sha256 for m in rows], pa.string()),
+            "school_id": column([m.school_id for m in matches], text),
+            "url": matched["canonical_url"],
+            "source": matched["source"],
+            "content_hash": matched["content_hash"],
+            "raw_sha256": pa.array([m.document.raw_sha256 for m in rows], text),
         }
     )
 
@@ -207,40 +216,45 @@ def _mention_batch(
     ids: list[int],
     keys: pa.Table,
     positions: list[int],
-    rows: list[MatchedDocument],
+    rows: Sequence[MatchedDocument],
     matches: list[Match],
     stamp: datetime,
 ) -> pa.Table:
-    """New mention rows, built column by column (no per-row dicts on the write path); the
-    columns the dedupe already holds are taken from its batch."""
+    """New mention rows (no per-row dicts built on the write path); the columns the dedupe
+    already holds are taken from its batch."""
     # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
     taken = keys.take(pa.array(positions, pa.int64()))
     docs = [row.document for row in rows]
     count = len(rows)
+    text = pa.string()
+    page = attribute_columns(docs, [("platform", text), ("title", text), ("author", text),
+                                    ("final_url", text), ("http_status", pa.int32()),
+                                    ("text", text), ("rating", pa.float64())])
+    match = attribute_columns(matches, [("alias", text), ("field", text), ("context", text)])
     columns: dict[str, pa.Array] = {
         "id": pa.array(ids, pa.int64()),
         "school_id": taken.column("school_id"),
         "url": taken.column("url"),
         "source": taken.column("source"),
-        "source_kind": pa.array([row.source_kind for row in rows], pa.string()),
-        "platform": pa.array([d.platform for d in docs], pa.string()),
-        "title": pa.array([d.title for d in docs], pa.string()),
-        "author": pa.array([d.author for d in docs], pa.string()),
+        "source_kind": column([row.source_kind for row in rows], text),
+        "platform": page["platform"],
+        "title": page["title"],
+        "author": page["author"],
         "published_at": timestamp_array([d.published_at for d in docs]),
         "first_seen_at": pa.repeat(pa.scalar(stamp, arrow_timestamp()), count),
         "fetched_at": timestamp_array([d.fetched_at for d in docs]),
-        "final_url": pa.array([d.final_url for d in docs], pa.string()),
-        "http_status": pa.array([d.http_status for d in docs], pa.int32()),
+        "final_url": page["final_url"],
+        "http_status": page["http_status"],
         "raw_sha256": taken.column("raw_sha256"),
-        "text": pa.array([d.text for d in docs], pa.string()),
+        "text": page["text"],
         "content_hash": taken.column("content_hash"),
-        "matched_alias": pa.array([m.alias for m in matches], pa.string()),
-        "match_field": pa.array([m.field for m in matches], pa.string()),
-        "match_context": pa.array([m.context for m in matches], pa.string()),
-        "rating": pa.array([d.rating for d in docs], pa.float64()),
-        "extra": pa.array(
-            [json.dumps(d.extra, default=str) if d.extra else None for d in docs], pa.string()
+        "matched_alias": match["alias"],
+        "match_field": match["field"],
+        "match_context": match["context"],
+        "rating": page["rating"],
+        "extra": column(
+            [json.dumps(d.extra, default=str) if d.extra else None for d in docs], text
         ),
         "version": pa.repeat(pa.scalar(1, pa.int32()), count),
     }
