@@ -25,13 +25,17 @@ joined back by position: the plan itself is a few integers per address.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 import duckdb
 
+if TYPE_CHECKING:
+    import pyarrow as pa
+
 NEW = "new"
 UPDATED = "updated"
-
 _PLAN = """
 CREATE TEMP TABLE _plan AS
 WITH addresses AS (
@@ -99,13 +103,45 @@ def plan_mentions(con: duckdb.DuckDBPyConnection) -> None:
     con.execute(_PLAN)
 
 
-def planned(con: duckdb.DuckDBPyConnection, action: str) -> tuple[list[int], list[int], list[int]]:
-    """The new or updated rows of the plan in batch order: (key_order, pos, stored mention id)."""
+@dataclass
+class Planned:
+    """The mentions the plan writes, in batch order: new ones (their `key_order` and row) and
+    edited ones (their row and stored id), with how many of each per source."""
+
+    new_order: list[int]
+    new_rows: list[int]
+    updated_rows: list[int]
+    updated_ids: list[int]
+    new: dict[str, int]
+    updated: dict[str, int]
+
+
+def planned(con: duckdb.DuckDBPyConnection) -> Planned:
+    """Reads back what `plan_mentions` decided to write (one query, through Arrow)."""
+    # lazy: pyarrow loads only where a batch is built (it is, by now)
+    import pyarrow.compute as pc
+
     table = con.sql(
-        "SELECT key_order, pos, existing_id FROM _plan WHERE action = $action ORDER BY key_order",
-        params={"action": action},
+        "SELECT p.action = $new AS is_new, p.key_order, p.pos, p.existing_id, k.source "
+        "FROM _plan p JOIN _keys k ON k.pos = p.pos "
+        "WHERE p.action IN ($new, $updated) ORDER BY p.key_order",
+        params={"new": NEW, "updated": UPDATED},
     ).to_arrow_table()
-    return tuple(column.to_pylist() for column in table.columns)  # type: ignore[return-value]
+    new = table.filter(table.column("is_new"))
+    updated = table.filter(pc.invert(table.column("is_new")))
+    return Planned(
+        new_order=new.column("key_order").to_pylist(),
+        new_rows=new.column("pos").to_pylist(),
+        updated_rows=updated.column("pos").to_pylist(),
+        updated_ids=updated.column("existing_id").to_pylist(),
+        new=_per_source(new),
+        updated=_per_source(updated),
+    )
+
+
+def _per_source(table: pa.Table) -> dict[str, int]:
+    counted = table.column("source").value_counts().to_pylist()
+    return {row["values"]: row["counts"] for row in counted}
 
 
 def draw_mention_ids(con: duckdb.DuckDBPyConnection, count: int) -> list[int]:
@@ -114,18 +150,6 @@ def draw_mention_ids(con: duckdb.DuckDBPyConnection, count: int) -> list[int]:
     drawn = con.sql("SELECT nextval('mention_records_id') FROM range($count)",
                     params={"count": count})
     return drawn.to_arrow_table().column(0).to_pylist()
-
-
-def planned_counts(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, int]]:
-    """Per action (new, updated), per source, how many mentions the plan writes."""
-    counts: dict[str, dict[str, int]] = {NEW: {}, UPDATED: {}}
-    for action, source, count in con.execute(
-        "SELECT p.action, k.source, count(*) FROM _plan p JOIN _keys k ON k.pos = p.pos "
-        "WHERE p.action IN ($1, $2) GROUP BY p.action, k.source ORDER BY min(p.key_order)",
-        [NEW, UPDATED],
-    ).fetchall():
-        counts[action][source] = count
-    return counts
 
 
 def keep_versions(con: duckdb.DuckDBPyConnection, stamp: datetime) -> None:
@@ -187,11 +211,11 @@ def evidence_needed(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
     """The raw bodies the new and edited mentions were read from that the store lacks: per
     SHA-256, the batch position of the last such row (whose page details are kept)."""
     return con.execute(
-        "SELECT k.raw_sha256, arg_max(p.pos, p.key_order) FROM _plan p "
-        "JOIN _keys k ON k.pos = p.pos "
-        "WHERE p.action IN (?, ?) AND NOT EXISTS "
-        "(SELECT 1 FROM raw_responses r WHERE r.sha256 = k.raw_sha256) "
-        "GROUP BY k.raw_sha256 ORDER BY min(p.key_order)",
+        "SELECT g.sha256, g.pos FROM ("
+        "  SELECT k.raw_sha256 AS sha256, arg_max(p.pos, p.key_order) AS pos, "
+        "         min(p.key_order) AS first FROM _plan p JOIN _keys k ON k.pos = p.pos "
+        "  WHERE p.action IN (?, ?) GROUP BY k.raw_sha256) g "
+        "ANTI JOIN raw_responses r ON r.sha256 = g.sha256 ORDER BY g.first",
         [NEW, UPDATED],
     ).fetchall()
 

@@ -31,15 +31,12 @@ from crawler.store.base import (
     timestamp_array,
 )
 from crawler.store.dedupe import (
-    NEW,
-    UPDATED,
     draw_mention_ids,
     drop_plan,
     evidence_needed,
     keep_versions,
     plan_mentions,
     planned,
-    planned_counts,
     write_sightings,
 )
 from crawler.store.evidence import (
@@ -139,10 +136,10 @@ def _write_mentions(
     con.register("_keys", keys)
     try:
         plan_mentions(con)
-        counts = planned_counts(con)
-        result.new, result.updated = counts[NEW], counts[UPDATED]
+        plan = planned(con)
+        result.new, result.updated = plan.new, plan.updated
         stamp = now()
-        new_order, new_pos, _ = planned(con, NEW)
+        new_pos = plan.new_rows
         ids = draw_mention_ids(con, len(new_pos))
         result.new_mention_ids = ids
         if len(new_pos) == len(matches) and isinstance(positions, range):
@@ -154,12 +151,12 @@ def _write_mentions(
             new_matches = [matches[p] for p in new_pos]
         insert_arrow(con, "mention_records",
                      _mention_batch(ids, keys, new_pos, new_rows, new_matches, stamp))
-        _, updated_pos, updated_ids = planned(con, UPDATED)
-        result.updated_mention_ids = updated_ids
-        if updated_ids:
+        result.updated_mention_ids = plan.updated_ids
+        if plan.updated_ids:
             keep_versions(con, stamp)
-            _update(con, updated_ids, [documents[positions[p]] for p in updated_pos])
-        con.register("_new_ids", pa.table({"key_order": pa.array(new_order, pa.int64()),
+            _update(con, plan.updated_ids,
+                    [documents[positions[p]] for p in plan.updated_rows])
+        con.register("_new_ids", pa.table({"key_order": pa.array(plan.new_order, pa.int64()),
                                            "id": pa.array(ids, pa.int64())}))
         try:
             result.sightings = write_sightings(con, stamp)
