@@ -1,5 +1,6 @@
 """Crawl workers on a queue: wall time of N local feed sources (each answer delayed by --latency,
-100 ms by default, spread over --sites sites) crawled by 1, 2 and 4 `schoolwatch worker`
+100 ms by default, spread over --sites sites, in jobs of up to --sources-per-job sources of one
+site, as the dispatcher groups them) crawled by 1, 2 and 4 `schoolwatch worker`
 processes through a real redis-server, with the ingest writing in this process; the ratio of
 each to one worker; ingest throughput through the queue against the direct in-process write;
 and the queue's overhead per job (one worker's wall time per job minus the time the crawl itself
@@ -29,7 +30,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from crawler.ground.config import Config, load_config  # noqa: E402
+from crawler.ground.config import Config, QueueSettings, load_config  # noqa: E402
 from crawler.ground.items import CrawlResult, SourceRun  # noqa: E402
 from crawler.store import Store  # noqa: E402
 from schoolwatch.queue.dispatch import Dispatcher  # noqa: E402
@@ -42,7 +43,11 @@ from tests.queue_helpers import CountingSite, RedisServer, WorkerProcess, wait_f
 _rounds = itertools.count()
 
 
-def write_config(folder: Path, redis_url: str, namespace: str, sources: str) -> Config:
+SOURCES_PER_JOB = QueueSettings.model_fields["sources_per_job"].default
+
+
+def write_config(folder: Path, redis_url: str, namespace: str, sources: str,
+                 sources_per_job: int = SOURCES_PER_JOB) -> Config:
     folder.mkdir(parents=True, exist_ok=True)
     path = folder / "schoolwatch.toml"
     path.write_text(
@@ -52,6 +57,7 @@ def write_config(folder: Path, redis_url: str, namespace: str, sources: str) -> 
         'allow_private = true\n\n'
         f'[queue]\nurl = "{redis_url}"\nnamespace = "{namespace}"\n'
         'visibility_timeout = "30s"\n'
+        f"sources_per_job = {sources_per_job}\n"
         f"{SCHOOLS_TOML}\n{sources}",
         encoding="utf-8",
     )
@@ -88,13 +94,15 @@ def tree_cpu(pid: int) -> float:
     return sum(times.get(member, 0) for member in tree) / os.sysconf("SC_CLK_TCK")
 
 
-def crawl_round(folder: Path, redis_url: str, namespace: str, sources: str) -> tuple[float, int]:
-    """Enqueues every source and ingests until all are written; (seconds, mentions)."""
-    config = write_config(folder / f"round-{next(_rounds)}", redis_url, namespace, sources)
+def crawl_round(folder: Path, redis_url: str, namespace: str, sources: str,
+                sources_per_job: int) -> tuple[float, int]:
+    """Enqueues every source and ingests until all are written; (seconds, jobs)."""
+    config = write_config(folder / f"round-{next(_rounds)}", redis_url, namespace, sources,
+                          sources_per_job)
     dispatcher = Dispatcher(config)
     ingest = Ingest(config, broker=dispatcher.broker, poll_ms=20)
     started = time.perf_counter()
-    dispatcher.enqueue(config.source)
+    jobs = len(dispatcher.enqueue(config.source))
     while dispatcher.outstanding:
         batch = ingest.drain(max_seconds=5)
         dispatcher.settle(batch.job_ids)
@@ -103,14 +111,16 @@ def crawl_round(folder: Path, redis_url: str, namespace: str, sources: str) -> t
     wall = time.perf_counter() - started
     mentions = Store(config.store.path).query("SELECT count(*) FROM mentions").rows[0][0]
     assert mentions == len(config.source), (mentions, len(config.source))
-    return wall, mentions
+    return wall, jobs
 
 
 def bench_workers(folder: Path, redis: RedisServer, sources: str, counts: list[int],
-                  repeats: int, total: int
-                  ) -> tuple[dict[int, float], dict[int, float], dict[int, float]]:
+                  repeats: int, sources_per_job: int
+                  ) -> tuple[dict[int, float], dict[int, float], dict[int, float], int]:
     """Per worker count: the median wall time, the median seconds one crawl took inside a
-    worker (its runner call, as the worker logs it) and the workers' CPU seconds per job."""
+    worker (its runner call, as the worker logs it) and the workers' CPU seconds per job;
+    and the number of jobs a round is."""
+    jobs = 0
     medians: dict[int, float] = {}
     crawls: dict[int, float] = {}
     cpu: dict[int, float] = {}
@@ -126,26 +136,29 @@ def bench_workers(folder: Path, redis: RedisServer, sources: str, counts: list[i
                      "workers to start")
             client.close()
             warm = sources_toml_subset(sources, 2 * count)
-            crawl_round(folder, redis.url, namespace, warm)  # forkservers import Scrapy here
+            # The forkservers import Scrapy here: a job per source, so every worker gets some.
+            crawl_round(folder, redis.url, namespace, warm, 1)
             before = sum(tree_cpu(worker.pid) for worker in workers)
-            walls = [crawl_round(folder, redis.url, namespace, sources)[0]
-                     for _ in range(repeats)]
+            rounds = [crawl_round(folder, redis.url, namespace, sources, sources_per_job)
+                      for _ in range(repeats)]
+            walls = [wall for wall, _ in rounds]
+            jobs = rounds[0][1]
             cpu[count] = (sum(tree_cpu(worker.pid) for worker in workers) - before) / (
-                repeats * total)
+                repeats * jobs)
         finally:
             for worker in workers:
                 worker.stop()
         crawls[count] = statistics.median(
             float(seconds) for worker in workers
-            for seconds in re.findall(r"crawled \S+ in ([0-9.]+)s", worker.log())
+            for seconds in re.findall(r"crawled .+? in ([0-9.]+)s: ", worker.log())
         )
         medians[count] = statistics.median(walls)
         print(f"  {count} worker(s): {medians[count]:6.1f}s  "
-              f"({total / medians[count]:5.1f} sources/s; {1000 * cpu[count]:.0f} ms of worker "
+              f"({jobs / medians[count]:5.1f} jobs/s; {1000 * cpu[count]:.0f} ms of worker "
               f"CPU per job; rounds "
               f"{', '.join(f'{w:.1f}' for w in walls)})", flush=True)
         del config
-    return medians, crawls, cpu
+    return medians, crawls, cpu, jobs
 
 
 def sources_toml_subset(sources: str, count: int) -> str:
@@ -172,7 +185,7 @@ def bench_ingest(folder: Path, redis: RedisServer, results: int, per_result: int
         ingest = Ingest(config, poll_ms=20)
         started = time.perf_counter()
         for n, collected in enumerate(batches):
-            send_result(ingest.broker, encode_result(f"job-{repeat}-{n}", f"s{n}", "bench",
+            send_result(ingest.broker, encode_result(f"job-{repeat}-{n}", [f"s{n}"], "bench",
                                                      collected))
         sent = time.perf_counter()
         written = 0
@@ -198,6 +211,8 @@ def main() -> None:
     parser.add_argument("--sources", type=int, default=200)
     parser.add_argument("--sites", type=int, default=20)
     parser.add_argument("--latency", type=float, default=0.1)
+    parser.add_argument("--sources-per-job", type=int, default=SOURCES_PER_JOB,
+                        help="[queue] sources_per_job (1: a job per source)")
     parser.add_argument("--workers", default="1,2,4")
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--ingest-results", type=int, default=50)
@@ -219,15 +234,17 @@ def main() -> None:
                  for n in range(args.sites)]
         sources = sources_toml(sites, args.sources)
         print(f"{args.sources} feed sources on {args.sites} local sites, "
-              f"{args.latency * 1000:.0f} ms per request; median of {args.repeats} after a "
-              "warm-up", flush=True)
-        medians, crawls, _cpu = bench_workers(folder, redis, sources, counts, args.repeats,
-                                       args.sources)
+              f"{args.latency * 1000:.0f} ms per request, up to {args.sources_per_job} "
+              f"source(s) of one site a job; median of {args.repeats} after a warm-up",
+              flush=True)
+        medians, crawls, _cpu, jobs = bench_workers(folder, redis, sources, counts,
+                                                    args.repeats, args.sources_per_job)
+        print(f"  {jobs} jobs a round")
         base = medians[counts[0]]
         for count in counts:
             print(f"  {count} worker(s) vs {counts[0]}: {base / medians[count]:.2f}x")
         if 1 in medians:
-            per_job, crawl = medians[1] / args.sources, crawls[1]
+            per_job, crawl = medians[1] / jobs, crawls[1]
             print(f"queue overhead per job: {1000 * (per_job - crawl):.0f} ms "
                   f"(1 worker: {1000 * per_job:.0f} ms of wall time per job, of which the "
                   f"crawl itself, the same child-process runner as a local crawl, "

@@ -28,7 +28,7 @@ def run_crawl_with_progress(
     sources = select_sources(config, source_names, school_id)
     if not sources:
         raise SchoolwatchError("no sources to crawl: add [[source]] entries to the config")
-    with Progress(
+    progress = Progress(
         SpinnerColumn(finished_text="•"),
         TextColumn("[bold]{task.description:<24}"),
         BarColumn(bar_width=20),
@@ -36,15 +36,17 @@ def run_crawl_with_progress(
                    "{task.fields[kept]:>4} matched  {task.fields[note]}"),
         console=console,
         transient=False,
-    ) as progress:
-        tasks: dict[str, TaskID] = {
-            source.name: progress.add_task(
-                source.name, total=source.page_budget(config.crawl),
-                pages=0, items=0, kept=0, note="[dim]waiting[/]",
-            )
-            for source in sources
-        }
-
+    )
+    # Added before the display starts: once it runs, each task added redraws every row (a
+    # hundred sources drew five thousand rows before the crawl began).
+    tasks: dict[str, TaskID] = {
+        source.name: progress.add_task(
+            source.name, total=source.page_budget(config.crawl),
+            pages=0, items=0, kept=0, note="[dim]waiting[/]",
+        )
+        for source in sources
+    }
+    with progress:
         def show(event: ProgressEvent) -> None:
             task = tasks[event.source]
             note = "[cyan]fetching[/]"

@@ -2,6 +2,9 @@
 
 APScheduler 3 (BackgroundScheduler) runs the jobs one at a time in one worker thread, so a
 crawl's classification and alerts finish before the next job starts and the store has one writer.
+A source's interval only marks it due; the sources due together are crawled together, in one
+crawl (one child process, one Scrapy crawler, one store write): on start, every source at once.
+With [queue], they are enqueued together instead, a job per few sources of one site.
 Job state lives in DuckDB (crawl_runs, schedule_runs): on start each job is due at its last run
 plus its interval, or now when that has passed, and a digest missed while the machine was off is
 sent once, if it is within [schedule] misfire_grace.
@@ -31,6 +34,7 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.schedulers import SchedulerNotRunningError
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.interval import IntervalTrigger
 
@@ -43,6 +47,8 @@ from schoolwatch import jobs
 log = logging.getLogger("schoolwatch.scheduler")
 
 CRAWL_PROCESS_NAME = "schoolwatch-crawl"
+# How long the crawl of the sources due waits for others that fall due at the same moment.
+GATHER_DUE = timedelta(seconds=0.5)
 
 
 def lock_path(store_path: Path) -> Path:
@@ -119,9 +125,14 @@ class Scheduler:
         self._lock = threading.Lock()
         self._crawl_started = threading.Event()
         self._queue: Any = None  # QueueService when [queue] is set: crawls go to workers
+        self._due: dict[str, None] = {}  # sources due, in order, for the next crawl to take
+        self._due_lock = threading.Lock()
         self._scheduler = BackgroundScheduler(
             timezone=self.zone,
-            executors={"default": ThreadPoolExecutor(max_workers=1)},
+            # The jobs run one at a time in "default"; marking a source due is done apart, so
+            # that it is never held up by a running crawl.
+            executors={"default": ThreadPoolExecutor(max_workers=1),
+                       "due": ThreadPoolExecutor(max_workers=1)},
             job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": None},
         )
 
@@ -198,19 +209,50 @@ class Scheduler:
             function = lambda: jobs.retention_job(self.config)  # noqa: E731
         elif job.id == jobs.DELIVER:
             function = lambda: jobs.deliver_job(self.config)  # noqa: E731
-        elif self._queue is not None:
-            source = job.id.removeprefix("crawl:")
-            function = lambda: self._queue.enqueue(source)  # noqa: E731
         else:
-            source = job.id.removeprefix("crawl:")
-            function = lambda: jobs.crawl_job(  # noqa: E731
-                self.config, [source], on_progress=self._on_crawl_progress)
+            assert job.every is not None
+            self._scheduler.add_job(
+                self._mark_due, IntervalTrigger(seconds=job.every.total_seconds(),
+                                                timezone=self.zone),
+                args=[job.id.removeprefix("crawl:")], id=job.id, name=job.id,
+                next_run_time=job.first_run, executor="due",
+            )
+            return
         assert job.every is not None
         self._scheduler.add_job(
             self._guarded(job.id, function),
             IntervalTrigger(seconds=job.every.total_seconds(), timezone=self.zone),
             id=job.id, name=job.id, next_run_time=job.first_run,
         )
+
+    def _mark_due(self, source: str) -> None:
+        """A source's interval has come: the next crawl takes it, with every other source due
+        by then. The first source due schedules that crawl (see _crawl_due)."""
+        with self._due_lock:
+            first = not self._due
+            self._due[source] = None
+        if not first:
+            return  # a crawl is scheduled and has not yet taken the sources due
+        with self._lock:
+            if self._stopping.is_set():
+                return
+            with contextlib.suppress(SchedulerNotRunningError):
+                self._scheduler.add_job(
+                    self._guarded("crawl", self._crawl_due), "date",
+                    run_date=datetime.now(UTC) + GATHER_DUE, name="crawl",
+                )
+
+    def _crawl_due(self) -> None:
+        with self._due_lock:
+            sources = list(self._due)
+            self._due.clear()
+        if not sources:
+            return
+        if self._queue is not None:
+            self._queue.enqueue(sources)
+            return
+        log.info("crawling %d source(s) due: %s", len(sources), ", ".join(sources))
+        jobs.crawl_job(self.config, sources, on_progress=self._on_crawl_progress)
 
     def _guarded(self, job_id: str, function: Callable[[], object]) -> Callable[[], None]:
         """Skips the job once stopping; logs failures instead of losing them in APScheduler."""

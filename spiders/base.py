@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, ClassVar
 
 import scrapy
 from scrapy.exceptions import (
@@ -34,7 +34,7 @@ from crawler.ground.errors import (
     RobotsDisallowedError,
     ShortBodyError,
 )
-from crawler.ground.items import Document, SeriesPoint, SourceRun, Validators
+from crawler.ground.items import SOURCE_META, Document, SeriesPoint, SourceRun, Validators
 from crawler.ground.matching import Matcher
 from crawler.ground.urls import canonical_url
 from crawler.ground.vocab import RunStatus
@@ -42,7 +42,13 @@ from crawler.ground.vocab import RunStatus
 
 class SourceSpider(scrapy.Spider):
     """Base for the spiders of every source kind; one instance reads one configured source.
-    Which kind a spider reads is declared once, in crawler.ground.vocab.SPIDER_REGISTRY."""
+    Which kind a spider reads is declared once, in crawler.ground.vocab.SPIDER_REGISTRY.
+
+    The engine reads every source of a run in one Scrapy crawler (crawler.engine.multiplex):
+    a source spider is not the crawler's spider, so all it asks of Scrapy goes through its
+    requests (their meta) and the crawler's settings."""
+
+    handle_httpstatus_list: ClassVar[list[int]] = []
 
     def __init__(
         self,
@@ -97,8 +103,14 @@ class SourceSpider(scrapy.Spider):
             headers["If-None-Match"] = known.etag
         if known and known.last_modified:
             headers["If-Modified-Since"] = known.last_modified
+        # One crawler reads every source of a run: the request names its source, and carries
+        # the statuses this spider reads itself (Scrapy looks for them on the crawl's spider).
+        meta = {**(kwargs.pop("meta", None) or {}), SOURCE_META: self.source.name}
+        if self.handle_httpstatus_list:
+            meta.setdefault("handle_httpstatus_list", list(self.handle_httpstatus_list))
         return scrapy.Request(
-            url, callback=callback, errback=self.record_failure, headers=headers, **kwargs
+            url, callback=callback, errback=self.record_failure, headers=headers, meta=meta,
+            **kwargs,
         )
 
     def unchanged(self, response: Response) -> bool:
@@ -152,6 +164,7 @@ class SourceSpider(scrapy.Spider):
         content_type = response.headers.get(b"Content-Type")
         fields.setdefault("fetched_at", datetime.now(UTC))
         return Document(
+            source=self.source.name,
             final_url=response.url,
             http_status=response.status,
             raw_sha256=digest,

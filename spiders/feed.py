@@ -26,7 +26,7 @@ from spiders.news import news_item
 
 class FeedSpider(SourceSpider):
     name = "feed"
-    handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
+    handle_httpstatus_list = [304]  # noqa: RUF012 - SourceSpider.request puts it in the meta
 
     async def start(self) -> AsyncIterator[Any]:
         request = self.request(self.source.url, self.parse_feed, conditional=True)

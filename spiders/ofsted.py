@@ -54,7 +54,7 @@ _ANSWER_404 = {"handle_httpstatus_list": [304, 404]}  # a 404 reaches parse_repo
 
 class OfstedSpider(SourceSpider):
     name = "ofsted"
-    handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
+    handle_httpstatus_list = [304]  # noqa: RUF012 - SourceSpider.request puts it in the meta
 
     async def start(self) -> AsyncIterator[Any]:
         request = self.request(self.source.url, self.parse_reports, conditional=True,

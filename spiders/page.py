@@ -23,7 +23,7 @@ _TEXT = "text"
 
 class PageSpider(SourceSpider):
     name = "page"
-    handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
+    handle_httpstatus_list = [304]  # noqa: RUF012 - SourceSpider.request puts it in the meta
 
     async def start(self) -> AsyncIterator[Any]:
         request = self.request(self.source.url, self.parse_page, conditional=True)

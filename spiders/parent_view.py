@@ -56,7 +56,7 @@ _HEADINGS = {"h2", "h3", "h4", "h5", "caption", "legend", "dt", "th"}
 
 class ParentViewSpider(SourceSpider):
     name = "parent_view"
-    handle_httpstatus_list = [304]  # noqa: RUF012 - Scrapy reads this class attribute
+    handle_httpstatus_list = [304]  # noqa: RUF012 - SourceSpider.request puts it in the meta
 
     async def start(self) -> AsyncIterator[Any]:
         # Not conditional: the page it redirects to can stay the same while the figures on its

@@ -14,7 +14,7 @@ from types import SimpleNamespace
 import pytest
 
 from crawler.ground.config import Config
-from crawler.ground.items import SourceRun
+from crawler.ground.items import SOURCE_META, SourceRun
 from crawler.store import ClassificationRow, Store
 from schoolwatch.crawling import crawl
 from schoolwatch.demo.server import FixtureServer
@@ -174,12 +174,14 @@ def test_the_crawl_child_does_not_rerun_the_parents_main_script(
 
 class _Spider:
     def __init__(self) -> None:
+        self.source = SimpleNamespace(name="forum")
         self.run = SourceRun(source="forum", started_at=datetime.now(UTC))
 
 
 class _Response:
     url = "https://forum.example.org/t/1"
     status = 200
+    request = SimpleNamespace(meta={SOURCE_META: "forum"})
 
 
 def test_progress_is_batched_and_the_last_event_has_every_count(
@@ -191,12 +193,12 @@ def test_progress_is_batched_and_the_last_event_has_every_count(
     channel = SimpleNamespace(put=sent.append)
     clock = iter(x * 0.001 for x in range(1, 10_000))  # a millisecond per call
     monkeypatch.setattr(spider_process.time, "monotonic", lambda: next(clock))
-    tracker = spider_process.ProgressTracker("forum", channel, [])
     spider = _Spider()
+    tracker = spider_process.ProgressTracker(channel, [spider])
     tracker.opened(spider)
     for _ in range(300):
-        tracker.response(_Response(), None, spider)
-        tracker.scraped(object(), None, spider)
+        tracker.response(_Response(), _Response.request, spider)
+        tracker.scraped(SimpleNamespace(source="forum"), None, spider)
     tracker.closed(spider, "finished")
     events = [event for _, event in sent]
     assert events[0].event == "started" and events[-1].event == "finished"

@@ -63,8 +63,9 @@ class Cluster:
         finally:
             client.close()
 
-    def config(self, name: str, sources: str, crawl: str = "") -> Config:
-        return write_config(self.folder / name, self.queue, sources, crawl)
+    def config(self, name: str, sources: str, crawl: str = "", queue: str = "") -> Config:
+        """A config for the dispatcher and ingest; `queue` adds to its [queue] table."""
+        return write_config(self.folder / name, self.queue + queue, sources, crawl)
 
     def stop(self) -> None:
         for worker in self.workers:
@@ -81,11 +82,12 @@ def cluster(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory
         cluster.stop()
 
 
-def crawl_through_queue(config: Config, timeout: float = 60.0, during=None) -> Ingest:
-    """Enqueues every source and ingests until each job is written."""
+def crawl_through_queue(config: Config, jobs: int, timeout: float = 60.0, during=None
+                        ) -> Ingest:
+    """Enqueues every source (in `jobs` jobs) and ingests until each job is written."""
     dispatcher = Dispatcher(config)
     ingest = Ingest(config, poll_ms=50)
-    assert len(dispatcher.enqueue(config.source)) == len(config.source)
+    assert len(dispatcher.enqueue(config.source)) == jobs
     deadline = time.monotonic() + timeout
     while dispatcher.outstanding:
         assert time.monotonic() < deadline, f"still outstanding: {dispatcher.outstanding}"
@@ -105,8 +107,10 @@ def runs_per_source(store: Store) -> dict[str, int]:
 
 def test_two_workers_store_every_mention_once_within_the_per_site_limit(cluster: Cluster):
     with CountingSite(8, latency=0.1, prefix="a") as site:
-        config = cluster.config("many", site.sources_toml(8), crawl="per_site = 1\n")
-        crawl_through_queue(config)
+        # A job per source: eight jobs for two workers, all on one site.
+        config = cluster.config("many", site.sources_toml(8), crawl="per_site = 1\n",
+                                queue="sources_per_job = 1\n")
+        crawl_through_queue(config, jobs=8)
 
     store = Store(config.store.path)
     assert runs_per_source(store) == {f"feed-{i}": 1 for i in range(8)}
@@ -118,9 +122,26 @@ def test_two_workers_store_every_mention_once_within_the_per_site_limit(cluster:
     assert site.requests >= 16 and site.most_in_flight == 1
 
 
+def test_the_sources_of_one_site_travel_in_one_job_and_are_read_in_one_crawl(cluster: Cluster):
+    with (CountingSite(3, latency=0.05, prefix="x") as first,
+          CountingSite(3, latency=0.05, prefix="y") as second):
+        config = cluster.config("grouped", first.sources_toml(3, name="x")
+                                + second.sources_toml(3, name="y"))
+        crawl_through_queue(config, jobs=2)
+
+    store = Store(config.store.path)
+    assert runs_per_source(store) == {f"{site}-{i}": 1 for site in "xy" for i in range(3)}
+    assert store.query("SELECT count(*) FROM mentions").rows[0][0] == 6
+    logs = "".join(worker.log() for worker in cluster.workers)
+    assert "crawling x-0, x-1, x-2 (job" in logs and "crawling y-0, y-1, y-2 (job" in logs
+    # One crawl per site: robots.txt once, then each source's feed.
+    assert first.requests == second.requests == 4
+
+
 def test_a_job_of_a_killed_worker_completes_once_on_the_other(cluster: Cluster):
     with CountingSite(2, latency=1.5, prefix="k") as site:
-        config = cluster.config("killed", site.sources_toml(2, name="slow"))
+        config = cluster.config("killed", site.sources_toml(2, name="slow"),
+                                queue="sources_per_job = 1\n")
         client = cluster.redis.client()
         killed: list[str] = []
 
@@ -136,7 +157,7 @@ def test_a_job_of_a_killed_worker_completes_once_on_the_other(cluster: Cluster):
                     killed.append(name)
                     return
 
-        crawl_through_queue(config, during=kill_a_running_worker)
+        crawl_through_queue(config, jobs=2, during=kill_a_running_worker)
         client.close()
 
     assert killed, "no job was seen running"
@@ -153,9 +174,9 @@ def test_a_poisoned_job_is_dead_lettered_and_shown_as_the_last_error(cluster: Cl
         dispatcher = Dispatcher(config)
         original = dispatcher._send
 
-        def poison(source: str, job_id: str, job: dict) -> None:
-            job["source"]["kind"] = "no-such-kind"  # no worker can run this job
-            original(source, job_id, job)
+        def poison(sources: list[str], job_id: str, job: dict) -> None:
+            job["sources"][0]["kind"] = "no-such-kind"  # no worker can run this job
+            original(sources, job_id, job)
 
         dispatcher._send = poison  # type: ignore[method-assign]
         dispatcher.enqueue(config.source)
@@ -213,7 +234,8 @@ def test_a_redis_restart_mid_run_loses_nothing(cluster: Cluster):
     """Redis keeps nothing on disk here: the restart loses every queued job, and the
     dispatcher queues again what the store has not recorded."""
     with CountingSite(6, latency=0.3, prefix="r") as site:
-        config = cluster.config("restart", site.sources_toml(6))
+        # Three jobs of two sources: a lost job is queued again with both of its sources.
+        config = cluster.config("restart", site.sources_toml(6), queue="sources_per_job = 2\n")
         restarted: list[bool] = []
 
         def restart_after_the_first_result(dispatcher: Dispatcher, batch) -> None:
@@ -221,7 +243,7 @@ def test_a_redis_restart_mid_run_loses_nothing(cluster: Cluster):
                 cluster.redis.restart()
                 restarted.append(True)
 
-        crawl_through_queue(config, timeout=90, during=restart_after_the_first_result)
+        crawl_through_queue(config, jobs=3, timeout=90, during=restart_after_the_first_result)
 
     assert restarted
     store = Store(config.store.path)

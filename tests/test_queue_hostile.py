@@ -19,6 +19,7 @@ from crawler.ground.config import Config, CrawlSettings, QueueSettings, load_con
 from crawler.ground.errors import ConfigError, QueueError
 from crawler.store import Store
 from schoolwatch.queue import broker as q
+from schoolwatch.queue.checks import CRAWL_QUEUE, MAX_BYTES
 from schoolwatch.queue.dispatch import Dispatcher
 from schoolwatch.queue.ingest import Ingest
 from schoolwatch.queue.worker import tightened
@@ -54,8 +55,9 @@ def test_malformed_messages_are_dead_lettered_once_and_logged_by_size(
     settings = _settings(redis_server)
     ns = settings.namespace
     client = redis_server.client()
+    over_the_limit = MAX_BYTES[CRAWL_QUEUE] + 1024
     huge = _envelope("crawl", q.CRAWL_ACTOR, {"version": 1, "job_id": "x" * 10,
-                                               "padding": "A" * (5 * 1024 * 1024)})
+                                               "padding": "A" * over_the_limit})
     missing = _envelope("crawl", q.CRAWL_ACTOR, {"version": 1, "job_id": "j1"})
     planted = {
         "no body": _plant(client, ns, "crawl", None),

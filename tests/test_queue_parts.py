@@ -26,6 +26,7 @@ from crawler.ground.items import (
 from crawler.store import Store
 from schoolwatch.cli import cli
 from schoolwatch.queue import broker as q
+from schoolwatch.queue.dispatch import by_site
 from schoolwatch.queue.ingest import Ingest
 from schoolwatch.queue.payload import decode_job, decode_result, encode_job, encode_result
 from schoolwatch.queue.worker import send_result
@@ -65,9 +66,9 @@ def test_a_job_and_its_result_travel_as_plain_json(tmp_path: Path) -> None:
         known_urls={"board": {"https://forum.example/t/1"}},
         state={"board": {"thread:7": "https://forum.example/t/7?page=3"}},
     )
-    job = encode_job("j1", source, config.schools_for(source), config.crawl, inputs)
-    job_id, source_back, schools, crawl, inputs_back = decode_job(job)
-    assert (job_id, source_back, crawl) == ("j1", source, config.crawl)
+    job = encode_job("j1", [source], config.schools_for(source), config.crawl, inputs)
+    job_id, sources_back, schools, crawl, inputs_back = decode_job(job)
+    assert (job_id, sources_back, crawl) == ("j1", [source], config.crawl)
     assert [s.id for s in schools] == ["hollins-green", "st-aldhelms"]
     assert inputs_back == inputs
 
@@ -81,7 +82,7 @@ def test_a_job_and_its_result_travel_as_plain_json(tmp_path: Path) -> None:
                           "submissions", 41.0, {"question": 1})
     collected = CrawlResult([run], documents, [Validators(source.url, '"def"', None)],
                           {"board": {"thread:7": "https://forum.example/t/7?page=4"}}, [reading])
-    result = encode_result("j1", "board", "host:1", collected)
+    result = encode_result("j1", ["board"], "host:1", collected)
     assert len(result["bodies"]) == 1  # one compressed copy of a page however many posts
     assert decode_result(result) == collected
 
@@ -108,7 +109,7 @@ def test_a_result_delivered_twice_is_written_once(tmp_path: Path, redis_server: 
     assert config.queue is not None
     documents = [_matched("https://forum.example/t/7#p1", b"<html>x</html>", "first")]
     run = SourceRun("board", datetime(2026, 11, 2, 9, 0, tzinfo=UTC), pages_fetched=1)
-    result = encode_result("job-1", "board", "host:1", CrawlResult([run], documents, [], {}))
+    result = encode_result("job-1", ["board"], "host:1", CrawlResult([run], documents, [], {}))
     ingest = Ingest(config, poll_ms=20)
     send_result(ingest.broker, result)
     send_result(ingest.broker, result)  # a worker killed after sending, the job run again
@@ -152,3 +153,17 @@ def test_site_leases_cap_requests_in_flight_and_expire(redis_server: RedisServer
     wait = acquire(keys=spaced, args=["g", 4, 5000, 400])
     assert 300 < wait <= 400  # the next request to the site may start 400 ms after the last
     client.close()
+
+
+def test_the_sources_due_are_grouped_by_site_a_few_to_a_job(tmp_path: Path) -> None:
+    addresses = [("a1", "https://a.example/1"), ("b1", "https://b.example/1"),
+                 ("a2", "https://A.example/2"), ("a3", "https://a.example/3"),
+                 ("a4", "https://a.example:8443/4")]
+    sources = "".join(f'[[source]]\nname = "{name}"\nkind = "feed"\nurl = "{url}"\n'
+                      for name, url in addresses)
+    config = _config(tmp_path, '[queue]\nurl = "redis://queue.internal:6379/0"\n', sources)
+
+    groups = by_site(config.source, 2)
+
+    # One site is one host and port; a job takes at most two of its sources, in their order.
+    assert [[s.name for s in group] for group in groups] == [["a1", "a2"], ["a3"], ["b1"], ["a4"]]

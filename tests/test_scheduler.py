@@ -98,15 +98,19 @@ def test_sources_are_crawled_on_their_interval_each_crawl_followed_by_its_after_
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     scheduler_thread: Callable[..., SchedulerThread],
 ) -> None:
-    events: list[tuple[str, str, datetime]] = []
+    events: list[tuple[str, frozenset[str], datetime]] = []
     real_crawl = jobs.crawl
 
     def recording_crawl(config: Config, sources: list, **kwargs: object) -> CrawlReport:
-        events.append(("crawl", sources[0].name, datetime.now(UTC)))
+        events.append(("crawl", frozenset(s.name for s in sources), datetime.now(UTC)))
         return real_crawl(config, sources, **kwargs)
 
     def after_crawl(config: Config, report: CrawlReport) -> None:
-        events.append(("after_crawl", report.runs[0].source, datetime.now(UTC)))
+        events.append(("after_crawl", frozenset(r.source for r in report.runs),
+                       datetime.now(UTC)))
+
+    def crawls_of(source: str) -> int:
+        return sum(kind == "after_crawl" and source in names for kind, names, _ in events)
 
     monkeypatch.setattr(jobs, "crawl", recording_crawl)
     monkeypatch.setattr(jobs, "after_crawl", after_crawl)
@@ -118,33 +122,37 @@ def test_sources_are_crawled_on_their_interval_each_crawl_followed_by_its_after_
                  "every": "1s"},
                 {"name": "alerts", "kind": "feed", "url": f"{server.base_url}/alerts/feed.atom",
                  "every": "2s"},
+                {"name": "reddit", "kind": "feed", "url": f"{server.base_url}/reddit/search.rss",
+                 "every": "1h"},
             ],
             schedule={"recheck_every": "1s"},
         )
         store = Store(config.store.path)
         running = scheduler_thread(config)
-        _wait_for(lambda: {s for k, s, _ in events if k == "after_crawl"} == {"news", "alerts"}
-                  and len([e for e in events if e[0] == "after_crawl"]) >= 4,
+        _wait_for(lambda: crawls_of("news") >= 2 and crawls_of("alerts") >= 2,
                   60, "a second crawl of each source")
         running.stop()
 
+    # On start every source was due: all three were crawled together, in one crawl.
+    assert events[0][:2] == ("crawl", frozenset({"news", "alerts", "reddit"}))
+    assert crawls_of("reddit") == 1
     # Each crawl's after_crawl step ran straight after it, before anything else.
     kinds = [kind for kind, _, _ in events]
     assert kinds[:2] == ["crawl", "after_crawl"]
-    for index, (kind, source, _) in enumerate(events):
+    for index, (kind, sources, _) in enumerate(events):
         if kind == "crawl" and index + 1 < len(events):
-            assert events[index + 1][:2] == ("after_crawl", source)
+            assert events[index + 1][:2] == ("after_crawl", sources)
     # Jobs never overlap: each started after the previous one finished.
     runs = store.query("SELECT started_at, finished_at FROM schedule_runs ORDER BY started_at").rows
     assert len(runs) >= 5
     for (_, finished), (started, _) in itertools.pairwise(runs):
         assert started >= finished
     # The first crawls found the demo mentions; the later ones were answered 304.
-    statuses = store.query(
+    statuses = dict(store.query(
         "SELECT source, list(status ORDER BY started_at) FROM crawl_runs GROUP BY source"
-    ).rows
-    for _source, seen in statuses:
-        assert seen[0] == "ok" and "not_modified" in seen[1:]
+    ).rows)
+    for source in ("news", "alerts"):
+        assert statuses[source][0] == "ok" and "not_modified" in statuses[source][1:]
     assert _count(store, "SELECT count(*) FROM mention_records") > 0
     assert _count(store, "SELECT count(*) FROM schedule_runs WHERE job = 'recheck'") >= 1
 

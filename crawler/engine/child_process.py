@@ -7,8 +7,10 @@ from __future__ import annotations
 
 import contextlib
 import gc
+import importlib
 import multiprocessing
 import os
+import pickle
 import queue as queue_module
 import signal
 import sys
@@ -32,13 +34,20 @@ def run_in_child(
     on_progress: Callable[[Any], None] | None,
     timeout: float | None,
     context: Any = None,
+    preload: tuple[str, ...] = (),
 ) -> Any:
     """Runs `target(job, channel)` (a module-level function, so that it pickles) in a child
     process and returns its result; progress the child puts on the channel goes to
-    `on_progress`. A domain error in the child is raised again here as its own type."""
+    `on_progress`. A domain error in the child is raised again here as its own type.
+
+    The child imports the `preload` modules before anything else, the target's module and the
+    job's classes included: for a module whose import costs more the more modules are loaded."""
     context = context or multiprocessing.get_context("spawn")
     channel = context.Queue()
-    process = context.Process(target=_child_main, args=(target, job, channel),
+    # Pickled here, unpickled by the child after its preload (multiprocessing would unpickle
+    # the arguments, and import what they need, before the child's code runs).
+    work = pickle.dumps((target, job), protocol=pickle.HIGHEST_PROTOCOL)
+    process = context.Process(target=_child_main, args=(work, preload, channel),
                               name="schoolwatch-crawl")
     with _main_module_hidden():
         process.start()
@@ -150,11 +159,13 @@ def _exit_with_parent() -> None:
 CHILD_GC_THRESHOLDS = (10_000, 50, 100)
 
 
-def _child_main(target: Callable[[dict[str, Any], Any], Any], job: dict[str, Any],
-                channel: Any) -> None:
+def _child_main(work: bytes, preload: tuple[str, ...], channel: Any) -> None:
     gc.set_threshold(*CHILD_GC_THRESHOLDS)
     _exit_with_parent()
     try:
+        for name in preload:
+            importlib.import_module(name)
+        target, job = pickle.loads(work)
         channel.put(("result", target(job, channel)))
     except errors.SchoolwatchError as exc:
         channel.put(("error", (type(exc).__name__, str(exc))))

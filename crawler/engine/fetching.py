@@ -1,6 +1,6 @@
 """Downloader middlewares that give fetch failures a name: redirect loops and chains, redirects
 to other schemes, and Retry-After honoured on every retry (capped, per site) and recorded in the
-source's run."""
+source's run; and robots.txt and the per-site limit held when many requests reach a site at once."""
 
 from __future__ import annotations
 
@@ -11,13 +11,18 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 from scrapy import Request
+from scrapy.core.downloader import Downloader, Slot
 from scrapy.downloadermiddlewares.redirect import RedirectMiddleware
+from scrapy.downloadermiddlewares.robotstxt import RobotsTxtMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Response
 from scrapy.utils.defer import maybe_deferred_to_future
+from scrapy.utils.httpobj import urlparse_cached
+from twisted.internet.defer import Deferred
 from twisted.internet.task import deferLater
 from w3lib.url import safe_url_string
 
+from crawler.engine.multiplex import source_spider
 from crawler.ground.errors import RedirectError, RetryAfterTooLongError
 from crawler.ground.outbound import FETCHED_SCHEMES
 
@@ -60,6 +65,48 @@ class NamedRedirectMiddleware(RedirectMiddleware):
             raise RedirectError(
                 f"{request.url} redirected to a {scheme or 'schemeless'}: URL, which is refused "
                 f"(only {' and '.join(FETCHED_SCHEMES)} are fetched)")
+
+
+class PerSiteLimitDownloader(Downloader):
+    """Scrapy's downloader, holding every site to CONCURRENT_REQUESTS_PER_DOMAIN.
+
+    Scrapy counts a download against its site's limit when the download's task first runs, but
+    starts the site's queued requests in a loop that checks the limit before any of those tasks
+    has run: requests that reach a site in the same turn of the event loop (every source of a
+    site, at the start of a crawl) all went at once. Here a download counts from the moment it
+    is started."""
+
+    def _wait_for_download(self, slot: Slot, request: Request, queue_dfd: Any) -> Any:
+        slot.transferring.add(request)  # Downloader._download removes it when done
+        return super()._wait_for_download(slot, request, queue_dfd)
+
+
+class SharedRobotsTxtMiddleware(RobotsTxtMiddleware):
+    """Scrapy's robots.txt check, when many requests to one site wait for its robots.txt.
+
+    Scrapy hands the parsed robots.txt to the waiting requests through one Deferred, whose first
+    waiter takes the result and passes None on: every request after the first that waited was
+    let through unchecked (robots.txt obeyed for one source of a site, not the others). Here each
+    waiter gets a Deferred of its own, answered with the parser (None when robots.txt could not
+    be read, as Scrapy does) once the first request has it."""
+
+    def __init__(self, crawler: Any) -> None:
+        super().__init__(crawler)
+        self._waiting: dict[str, list[Deferred[Any]]] = {}
+
+    async def robot_parser(self, request: Request) -> Any:
+        netloc = urlparse_cached(request).netloc
+        if isinstance(self._parsers.get(netloc), Deferred):
+            waiter: Deferred[Any] = Deferred()
+            self._waiting.setdefault(netloc, []).append(waiter)
+            return await maybe_deferred_to_future(waiter)
+        parser = None
+        try:
+            parser = await super().robot_parser(request)
+        finally:
+            for waiter in self._waiting.pop(netloc, []):
+                waiter.callback(parser)
+        return parser
 
 
 def retry_after_seconds(value: bytes | str | None, now: datetime | None = None) -> float | None:
@@ -123,7 +170,7 @@ class RetryAfterMiddleware:
             request.meta["dont_retry"] = True
             return response
         self.not_before[site] = max(self.not_before.get(site, 0.0), time.monotonic() + seconds)
-        warn = getattr(self.crawler.spider, "warn", None)
+        warn = getattr(source_spider(self.crawler, request), "warn", None)
         if warn is not None:
             warn(f"{site} answered HTTP {response.status} with Retry-After {seconds:g}s: "
                  f"waited {seconds:g}s before retrying")

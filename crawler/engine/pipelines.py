@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from scrapy.exceptions import DropItem
 
+from crawler.engine.multiplex import source_spider
 from crawler.ground.config import Source
 from crawler.ground.items import Document, MatchedDocument, SourceRun
 from crawler.ground.matching import Matcher
@@ -39,9 +40,9 @@ class _SpiderAware:
     def from_crawler(cls, crawler: Crawler) -> Any:
         return cls(crawler)
 
-    @property
-    def spider(self) -> CollectingSpider:
-        return self.crawler.spider  # type: ignore[return-value]
+    def reader(self, item: Document | MatchedDocument) -> CollectingSpider:
+        """The spider of the item's source (one crawler reads every source of a run)."""
+        return source_spider(self.crawler, source=item.source)  # type: ignore[no-any-return]
 
 
 class TidyDocumentPipeline(_SpiderAware):
@@ -50,7 +51,7 @@ class TidyDocumentPipeline(_SpiderAware):
     text in `extra`, and the page it came from, marked per entry, stands in for it."""
 
     def process_item(self, item: Document) -> Document:
-        self.spider.run.items_seen += 1
+        self.reader(item).run.items_seen += 1
         if http_url(item.url) is None:
             item.extra["link_not_followed"] = (item.url or "").strip()
             entry = content_hash(item.title or "", item.text or "")[:16]
@@ -68,7 +69,7 @@ class SchoolMatchPipeline(_SpiderAware):
     """Keeps documents that mention one of the source's schools (all of them in one pass)."""
 
     def process_item(self, item: Document) -> Document | MatchedDocument:
-        spider = self.spider
+        spider = self.reader(item)
         if spider.matcher is None:  # `schoolwatch extract` keeps everything
             return item
         matches = spider.matcher.match(item.title, item.text, only=spider.school_ids)
@@ -88,7 +89,7 @@ class CollectPipeline(_SpiderAware):
     """Holds results in memory: the store is opened once, after the crawl, for one write."""
 
     def process_item(self, item: Document | MatchedDocument) -> Document | MatchedDocument:
-        self.spider.collected.append(item)
+        self.reader(item).collected.append(item)
         return item
 
 

@@ -14,6 +14,8 @@ ITEM_PIPELINES = {"crawler.engine.pipelines.DocumentPipeline": 100}
 # Before robots.txt (50 is the offsite check): robots.txt of a private host is refused too.
 DOWNLOADER_MIDDLEWARES = {
     "crawler.engine.guard.PublicOnlyMiddleware": 60,
+    "scrapy.downloadermiddlewares.robotstxt.RobotsTxtMiddleware": None,
+    "crawler.engine.fetching.SharedRobotsTxtMiddleware": 100,
     # Sees 429/503 before RetryMiddleware (550): responses travel from high numbers to low.
     "crawler.engine.fetching.RetryAfterMiddleware": 560,
     "scrapy.downloadermiddlewares.redirect.RedirectMiddleware": None,
@@ -38,6 +40,7 @@ def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "CRITICAL") -> dic
         "AUTOTHROTTLE_START_DELAY": max(delay, 0.5),
         "CONCURRENT_REQUESTS": 16,
         "CONCURRENT_REQUESTS_PER_DOMAIN": crawl.per_site,
+        "DOWNLOADER": "crawler.engine.fetching.PerSiteLimitDownloader",
         "COOKIES_ENABLED": False,
         "TELNETCONSOLE_ENABLED": False,  # no listening ports on a school server
         "REMOTE_CONTROL_ENABLED": False,
@@ -48,7 +51,7 @@ def scrapy_settings(crawl: CrawlSettings, *, log_level: str = "CRITICAL") -> dic
         "DOWNLOADER_MIDDLEWARES": DOWNLOADER_MIDDLEWARES,
         ALLOW_PRIVATE: crawl.allow_private,
         MAX_RETRY_AFTER: crawl.max_retry_after.total_seconds(),
-        # Each crawl runs one Scrapy crawler per source, so per-crawler set-up counts: no
+        # Each crawl process starts Scrapy afresh, so set-up counts: no
         # handlers for schemes a source cannot have, no feed export, and no source inspection
         # of our own callbacks (a lint for generators, done once per crawler and callback).
         "DOWNLOAD_HANDLERS": {"data": None, "file": None, "s3": None, "ftp": None},

@@ -13,14 +13,7 @@ from typing import Literal
 from urllib.parse import parse_qsl, urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from pydantic import (
-    BaseModel,
-    ConfigDict,
-    Field,
-    StrictBool,
-    field_validator,
-    model_validator,
-)
+from pydantic import BaseModel, ConfigDict, Field, StrictBool, field_validator, model_validator
 
 from crawler.ground.durations import Duration
 from crawler.ground.vocab import Category, Risk
@@ -237,8 +230,10 @@ class QueueSettings(Section):
         timedelta(seconds=30), description="Wait before a failed job is tried again."
     )
     job_timeout: Duration = Field(
-        timedelta(minutes=30), description="A worker stops a source crawl running longer."
+        timedelta(minutes=30), description="A worker stops a job's crawl running longer."
     )
+    sources_per_job: int = Field(10, ge=1, le=100, description="The most sources of one site "
+                                 "in a job, read in one crawl by a worker (1: a job per source).")
     ingest_in_run: bool = Field(
         True,
         description="`schoolwatch run` also writes the workers' results to the store; set false "

@@ -9,6 +9,11 @@ from typing import Any
 
 from crawler.ground.vocab import RunStatus, now
 
+# The request.meta key naming the source a request was made for (SourceSpider.request sets
+# it): one crawler reads every source of a run, and this is how a response, an error or a
+# retry finds its source again.
+SOURCE_META = "schoolwatch_source"
+
 
 @dataclass
 class Document:
@@ -28,6 +33,7 @@ class Document:
     platform: str | None = None
     rating: float | None = None
     extra: dict[str, Any] = field(default_factory=dict)
+    source: str = ""  # the configured source whose spider read it (SourceSpider.document)
 
     def as_json(self) -> dict[str, Any]:
         """The user-facing fields, as `schoolwatch extract` prints them."""

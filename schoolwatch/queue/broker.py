@@ -7,6 +7,7 @@ import logging
 import os
 import socket
 import threading
+from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -129,6 +130,13 @@ def set_state(client: redis.Redis, settings: QueueSettings, source: str, job_id:
         return
     values = {"job_id": job_id, "state": state, "since": current_millis(), **fields}
     client.hset(key, mapping={k: str(v) for k, v in values.items() if v is not None})
+
+
+def set_states(client: redis.Redis, settings: QueueSettings, sources: Sequence[str],
+               job_id: str, state: str, **fields: Any) -> None:
+    """Records the job state of each of a job's sources (see set_state)."""
+    for source in sources:
+        set_state(client, settings, source, job_id, state, **fields)
 
 
 def read_states(client: redis.Redis, settings: QueueSettings, sources: list[str]

@@ -22,9 +22,10 @@ INGEST_QUEUE = "ingest"
 CRAWL_ACTOR = "crawl_source"
 INGEST_ACTOR = "ingest_result"
 ACTORS = {CRAWL_QUEUE: CRAWL_ACTOR, INGEST_QUEUE: INGEST_ACTOR}
-# A crawl job is a source, its schools and what the crawl resumes from; a result carries the
-# pages' bodies (compressed), so it may be far larger.
-MAX_BYTES = {CRAWL_QUEUE: 2 * 1024 * 1024, INGEST_QUEUE: 256 * 1024 * 1024}
+# A crawl job is a few sources of one site, their schools and what the crawl resumes from (each
+# source's stored addresses: a long forum thread has thousands); a result carries the pages'
+# bodies (compressed), so it may be far larger.
+MAX_BYTES = {CRAWL_QUEUE: 16 * 1024 * 1024, INGEST_QUEUE: 256 * 1024 * 1024}
 
 
 class _Shape(BaseModel):
@@ -50,17 +51,17 @@ class _NamedSource(_Shape):
 class CrawlJobShape(_Shape):
     version: StrictInt
     job_id: StrictStr = Field(max_length=200)
-    source: _NamedSource
+    sources: list[_NamedSource] = Field(min_length=1, max_length=100)
     schools: list[dict[str, Any]] = Field(min_length=1)
     validators: list[dict[str, Any]]
-    known_urls: list[StrictStr]
+    known_urls: dict[str, list[StrictStr]]
     state: dict[str, Any]
 
 
 class ResultShape(_Shape):
     version: StrictInt
     job_id: StrictStr = Field(max_length=200)
-    source: StrictStr = Field(max_length=200)
+    sources: list[StrictStr] = Field(min_length=1, max_length=100)
     worker: StrictStr = Field(max_length=300)
     runs: list[dict[str, Any]]
     documents: list[dict[str, Any]]

@@ -1,7 +1,10 @@
 """The dispatcher: enqueues source crawls, and enqueues again what a restarted Redis lost.
 
-It reads what each crawl starts from out of the store (validators, stored URLs, resume points),
-so workers need nothing but the job. A source with a job still on its way is not enqueued again.
+The sources due are grouped by site: a job carries up to [queue] sources_per_job sources of one
+site, which a worker reads in one crawl (one child process, one Scrapy crawler) within the
+site's limits. It reads what each crawl starts from out of the store (validators, stored URLs,
+resume points), so workers need nothing but the job. A source with a job still on its way is not
+enqueued again.
 Every few seconds `reconcile` looks for its jobs in Redis; a job Redis no longer knows and the
 store has not recorded (a Redis restart without persistence) is enqueued again under the same
 id, so that if the first copy still arrives only one is written.
@@ -20,7 +23,8 @@ import dramatiq
 import redis
 
 from crawler.engine.runner import CrawlInputs
-from crawler.ground.config import Config, Source
+from crawler.engine.site_lease import site_key
+from crawler.ground.config import Config, School, Source
 from crawler.store import Store
 from schoolwatch.queue import broker as q
 from schoolwatch.queue.payload import encode_job
@@ -80,33 +84,41 @@ class Dispatcher:
             return []
         store = Store(self.config.store.path)
         names = [source.name for source in wanted]
-        inputs = CrawlInputs(
-            validators=store.validators([source.url for source in wanted]),
-            known_urls=store.known_urls(names),
-            state=store.crawl_state(names),
-        )
+        with store.one_reader():  # three reads, one open of the file
+            inputs = CrawlInputs(
+                validators=store.validators([source.url for source in wanted]),
+                known_urls=store.known_urls(names),
+                state=store.crawl_state(names),
+            )
         job_ids = []
-        for source in wanted:
+        for group in by_site(wanted, self.settings.sources_per_job):
             job_id = uuid.uuid4().hex
-            source_inputs = CrawlInputs(
-                validators={url: v for url, v in inputs.validators.items() if url == source.url},
+            urls = {source.url for source in group}
+            group_inputs = CrawlInputs(
+                validators={url: v for url, v in inputs.validators.items() if url in urls},
                 known_urls=inputs.known_urls, state=inputs.state,
             )
-            job = encode_job(job_id, source, self.config.schools_for(source), self.config.crawl,
-                             source_inputs)
-            self._send(source.name, job_id, job)
-            self.outstanding[source.name] = Outstanding(job_id, source.name, job,
-                                                        time.monotonic())
+            job = encode_job(job_id, group, self._schools_of(group), self.config.crawl,
+                             group_inputs)
+            names = [source.name for source in group]
+            self._send(names, job_id, job)
+            for name in names:
+                self.outstanding[name] = Outstanding(job_id, name, job, time.monotonic())
             job_ids.append(job_id)
         return job_ids
 
-    def _send(self, source: str, job_id: str, job: dict[str, Any]) -> None:
-        q.set_state(self.client, self.settings, source, job_id, q.QUEUED)
+    def _schools_of(self, sources: Sequence[Source]) -> list[School]:
+        """The schools any of the sources is about (the worker's matcher narrows per source)."""
+        wanted = {school.id for source in sources for school in self.config.schools_for(source)}
+        return [school for school in self.config.school if school.id in wanted]
+
+    def _send(self, sources: list[str], job_id: str, job: dict[str, Any]) -> None:
+        q.set_states(self.client, self.settings, sources, job_id, q.QUEUED)
         self.broker.enqueue(dramatiq.Message(
             queue_name=q.CRAWL_QUEUE, actor_name=q.CRAWL_ACTOR, args=(job,), kwargs={},
             options={},
         ))
-        log.info("queued %s (job %s)", source, job_id)
+        log.info("queued %s (job %s)", ", ".join(sources), job_id)
 
     def settle(self, job_ids: Sequence[str]) -> None:
         """Forgets jobs the ingest has written (called by an ingest in the same process)."""
@@ -131,7 +143,8 @@ class Dispatcher:
         if not unknown:
             return []
         written = Store(self.config.store.path).ingested_jobs([job.job_id for job in unknown])
-        again = []
+        again: list[str] = []
+        resent: set[str] = set()
         for job in unknown:
             if job.job_id in written:
                 del self.outstanding[job.source]
@@ -141,13 +154,28 @@ class Dispatcher:
                 if source is not None:
                     self.enqueue([source])
                     again.append(job.source)
+            elif job.job_id in resent:  # another source of the same job: sent with it
+                job.enqueued_at = time.monotonic()
+                again.append(job.source)
             else:
+                sources = [name for name, other in self.outstanding.items()
+                           if other.job_id == job.job_id]
                 log.warning("%s: the queue lost job %s (Redis restarted?); queued again",
-                            job.source, job.job_id)
-                self._send(job.source, job.job_id, job.job)
+                            ", ".join(sources), job.job_id)
+                self._send(sources, job.job_id, job.job)
+                resent.add(job.job_id)
                 job.enqueued_at = time.monotonic()
                 again.append(job.source)
         return again
+
+
+def by_site(sources: Sequence[Source], most: int) -> list[list[Source]]:
+    """The sources grouped by site (host and port), in their order, at most `most` a group."""
+    sites: dict[str, list[Source]] = {}
+    for source in sources:
+        sites.setdefault(site_key(source.url), []).append(source)
+    return [group[start:start + most] for group in sites.values()
+            for start in range(0, len(group), most)]
 
 
 def queue_overview(config: Config) -> tuple[dict[str, dict[str, str]], str | None]:

@@ -80,7 +80,7 @@ class Ingest:
     def _write(self, message: Any, batch: IngestBatch) -> bool:
         try:
             result = message.args[0]
-            job_id, source = str(result["job_id"]), str(result["source"])
+            job_id, sources = str(result["job_id"]), [str(name) for name in result["sources"]]
             collected = decode_result(result)
         except (KeyError, IndexError, TypeError, ValueError) as exc:
             log.error("unreadable result %s moved to the dead-letter list: %r",
@@ -91,10 +91,11 @@ class Ingest:
         config = self.config
         try:
             written = self.store.write_crawl(
-                collected.describing(config.school, config.source), job=(job_id, source)
+                collected.describing(config.school, config.source),
+                job=(job_id, ", ".join(sources)),
             )
         except StoreLockedError as exc:
-            log.warning("%s; the result of %s waits on the queue", exc, source)
+            log.warning("%s; the result of %s waits on the queue", exc, ", ".join(sources))
             self._consumer.requeue([message])
             self._consumer.queued_message_ids.discard(message.message_id)
             return False
@@ -102,7 +103,8 @@ class Ingest:
         batch.job_ids.append(job_id)
         if written.already_written:
             batch.duplicates += 1
-            log.info("%s: job %s was written before; delivered again, skipped", source, job_id)
+            log.info("%s: job %s was written before; delivered again, skipped",
+                     ", ".join(sources), job_id)
         else:
             batch.written += 1
             batch.runs.extend(collected.runs)
@@ -112,7 +114,8 @@ class Ingest:
                 log.info("ingested %s: %s, %d new, %d updated%s", run.source, run.status,
                          run.new_mentions, run.updated_mentions,
                          f" ({run.last_error})" if run.last_error else "")
-        self._settle_state(source, job_id, failed=result.get("failure") is not None)
+        for source in sources:
+            self._settle_state(source, job_id, failed=result.get("failure") is not None)
         return True
 
     def _ack(self, message: Any, patience: float = 120.0) -> None:

@@ -1,4 +1,5 @@
-"""Jobs and results as JSON: what a worker needs to crawl a source, and what the ingest writes.
+"""Jobs and results as JSON: what a worker needs to crawl a job's sources (several sources of one
+site, see dispatch.py), and what the ingest writes.
 
 Plain JSON on purpose: a message read from Redis is never unpickled. Evidence bytes travel
 zlib-compressed and base64-encoded, once per body however many documents share it.
@@ -9,6 +10,7 @@ from __future__ import annotations
 import base64
 import json
 import zlib
+from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
@@ -27,7 +29,7 @@ from crawler.ground.items import (
 )
 from crawler.ground.vocab import RunStatus
 
-VERSION = 1
+VERSION = 2  # 2: a job carries a list of sources; 1 carried one
 
 
 def _plain(value: Any) -> Any:
@@ -51,44 +53,48 @@ def _when(value: str | None) -> datetime | None:
 # ---- jobs --------------------------------------------------------------------------------------
 
 
-def encode_job(job_id: str, source: Source, schools: list[School], crawl: CrawlSettings,
-               inputs: CrawlInputs) -> dict[str, Any]:
+def encode_job(job_id: str, sources: Sequence[Source], schools: list[School],
+               crawl: CrawlSettings, inputs: CrawlInputs) -> dict[str, Any]:
     return _json(
         {
             "version": VERSION,
             "job_id": job_id,
-            "source": source.model_dump(),
+            "sources": [source.model_dump() for source in sources],
             "schools": [school.model_dump() for school in schools],
             "crawl": crawl.model_dump(),
             "validators": [asdict(v) for v in inputs.validators.values()],
-            "known_urls": sorted(inputs.known_urls.get(source.name, set())),
-            "state": inputs.state.get(source.name, {}),
+            "known_urls": {source.name: sorted(inputs.known_urls.get(source.name, set()))
+                           for source in sources},
+            "state": {source.name: inputs.state[source.name] for source in sources
+                      if inputs.state.get(source.name)},
         }
     )
 
 
-def decode_job(job: dict[str, Any]) -> tuple[str, Source, list[School], CrawlSettings,
+def decode_job(job: dict[str, Any]) -> tuple[str, list[Source], list[School], CrawlSettings,
                                              CrawlInputs]:
     if job.get("version") != VERSION:
         raise ValueError(f"job format {job.get('version')!r}; this worker reads {VERSION}")
-    source = Source.model_validate(job["source"])
+    sources = [Source.model_validate(source) for source in job["sources"]]
     inputs = CrawlInputs(
         validators={v["url"]: Validators(**v) for v in job["validators"]},
-        known_urls={source.name: set(job["known_urls"])},
-        state={source.name: dict(job["state"])} if job["state"] else {},
+        known_urls={name: set(urls) for name, urls in job["known_urls"].items()},
+        state={name: dict(pairs) for name, pairs in job["state"].items()},
     )
     schools = [School.model_validate(school) for school in job["schools"]]
-    return job["job_id"], source, schools, CrawlSettings.model_validate(job["crawl"]), inputs
+    return job["job_id"], sources, schools, CrawlSettings.model_validate(job["crawl"]), inputs
 
 
-def job_source(job: dict[str, Any]) -> str:
-    return str(job.get("source", {}).get("name", "?"))
+def job_sources(job: dict[str, Any]) -> list[str]:
+    """The names of a job's sources, for logs and queue states (the job was checked for them
+    on arrival, see checks.py)."""
+    return [str(source.get("name", "?")) for source in job.get("sources", [])] or ["?"]
 
 
 # ---- results -----------------------------------------------------------------------------------
 
 
-def encode_result(job_id: str, source: str, worker: str, collected: CrawlResult
+def encode_result(job_id: str, sources: Sequence[str], worker: str, collected: CrawlResult
                   ) -> dict[str, Any]:
     bodies: dict[str, str] = {}
     documents = []
@@ -111,7 +117,7 @@ def encode_result(job_id: str, source: str, worker: str, collected: CrawlResult
         {
             "version": VERSION,
             "job_id": job_id,
-            "source": source,
+            "sources": list(sources),
             "worker": worker,
             "runs": [asdict(run) for run in collected.runs],
             "documents": documents,
@@ -125,13 +131,13 @@ def encode_result(job_id: str, source: str, worker: str, collected: CrawlResult
     )
 
 
-def encode_failure(job_id: str, source: str, worker: str, started: datetime, error: str
-                   ) -> dict[str, Any]:
-    """A dead-lettered job's result: one failed run, so the source shows the error."""
-    run = SourceRun(source=source, started_at=started, finished_at=started,
-                    status=RunStatus.FAILED, errors=[error])
-    collected = CrawlResult(runs=[run])
-    result = encode_result(job_id, source, worker, collected)
+def encode_failure(job_id: str, sources: Sequence[str], worker: str, started: datetime,
+                   error: str) -> dict[str, Any]:
+    """A dead-lettered job's result: a failed run per source, so each shows the error."""
+    runs = [SourceRun(source=source, started_at=started, finished_at=started,
+                      status=RunStatus.FAILED, errors=[error]) for source in sources]
+    collected = CrawlResult(runs=runs)
+    result = encode_result(job_id, sources, worker, collected)
     result["failure"] = error
     return result
 

@@ -34,10 +34,10 @@ class QueueService:
     def __exit__(self, *exc: object) -> None:
         self.heartbeat.__exit__(*exc)
 
-    def enqueue(self, source_name: str) -> None:
-        source = self.config.get_source(source_name)
-        if source is not None:
-            self.dispatcher.enqueue([source])
+    def enqueue(self, source_names: list[str]) -> None:
+        """Enqueues crawls of the sources (a job per few sources of one site)."""
+        sources = [self.config.get_source(name) for name in source_names]
+        self.dispatcher.enqueue([source for source in sources if source is not None])
 
     def tick(self) -> None:
         """Writes waiting results (then tags them and sends alerts) and re-queues lost jobs."""

@@ -1,4 +1,5 @@
-"""`schoolwatch worker`: takes source crawls off the queue and runs them like a local crawl.
+"""`schoolwatch worker`: takes crawl jobs (a few sources of one site each) off the queue and runs
+them like a local crawl.
 
 Each job runs in the same child-process runner as `schoolwatch crawl` (robots, limits, typed
 errors, conditional GET and resume points from the job), started from a forkserver that holds
@@ -33,7 +34,7 @@ from crawler.engine.runner import collect
 from crawler.engine.site_lease import LeaseSettings
 from crawler.ground.config import Config, CrawlSettings, QueueSettings
 from schoolwatch.queue import broker as q
-from schoolwatch.queue.payload import decode_job, encode_failure, encode_result, job_source
+from schoolwatch.queue.payload import decode_job, encode_failure, encode_result, job_sources
 from spiders import SPIDERS
 
 log = logging.getLogger("schoolwatch.worker")
@@ -55,7 +56,8 @@ def send_result(broker: Any, result: dict[str, Any], patience: float = SEND_PATI
         except redis.ConnectionError:
             if time.monotonic() > deadline:
                 raise
-            log.warning("queue unreachable: holding the result of %s", result["source"])
+            log.warning("queue unreachable: holding the result of %s",
+                        ", ".join(result["sources"]))
             time.sleep(0.5)
 
 
@@ -79,7 +81,7 @@ def tightened(own: CrawlSettings, asked: CrawlSettings) -> CrawlSettings:
 
 
 class CrawlJob:
-    """The actor: one source crawl per message."""
+    """The actor: one crawl of a job's sources per message."""
 
     def __init__(self, config: Config, broker: Any, context: Any, log_level: str) -> None:
         assert config.queue is not None
@@ -94,22 +96,23 @@ class CrawlJob:
     def __call__(self, job: dict[str, Any]) -> None:
         message = CurrentMessage.get_current_message()
         job_id = str(job.get("job_id"))
-        source_name = job_source(job)
+        names = job_sources(job)
+        label = ", ".join(names)
         started = datetime.now(UTC)
         tries = self._count_try(job_id)
         max_tries = self.settings.max_tries
         if tries > max_tries:
-            self._dead_letter(message, job_id, source_name, started,
+            self._dead_letter(message, job_id, names, started,
                               f"gave up after {max_tries} tries: the worker stopped each time")
             return
-        q.set_state(self.client, self.settings, source_name, job_id, q.RUNNING,
-                    worker=self.worker, tries=tries)
-        log.info("crawling %s (job %s, try %d of %d)", source_name, job_id, tries, max_tries)
+        q.set_states(self.client, self.settings, names, job_id, q.RUNNING,
+                     worker=self.worker, tries=tries)
+        log.info("crawling %s (job %s, try %d of %d)", label, job_id, tries, max_tries)
         crawl_started = time.perf_counter()
         try:
             # The job says what to crawl; how is this worker's own [crawl], which the job may
             # only make stricter.
-            job_id, source, schools, asked, inputs = decode_job(job)
+            job_id, sources, schools, asked, inputs = decode_job(job)
             crawl_settings = tightened(self.crawl, asked)
             lease = LeaseSettings(
                 url=self.settings.url, password_env=self.settings.password_env,
@@ -119,7 +122,7 @@ class CrawlJob:
                 ttl_ms=int(crawl_settings.timeout.total_seconds() * 1000) + 60_000,
             )
             collected = collect(
-                crawl_settings, [source], schools, inputs, spiders=SPIDERS,
+                crawl_settings, sources, schools, inputs, spiders=SPIDERS,
                 extra_settings=lease.as_setting(),
                 timeout=self.settings.job_timeout.total_seconds(), log_level=self.log_level,
                 context=self.context,
@@ -127,22 +130,21 @@ class CrawlJob:
         except Exception as exc:
             error = str(exc) or type(exc).__name__
             if tries >= max_tries:
-                self._dead_letter(message, job_id, source_name, started,
+                self._dead_letter(message, job_id, names, started,
                                   f"gave up after {tries} tries: {error}")
                 return
-            log.warning("%s failed (try %d of %d): %s", source_name, tries, max_tries, error)
-            q.set_state(self.client, self.settings, source_name, job_id, q.QUEUED,
-                        error=error, tries=tries)
+            log.warning("%s failed (try %d of %d): %s", label, tries, max_tries, error)
+            q.set_states(self.client, self.settings, names, job_id, q.QUEUED,
+                         error=error, tries=tries)
             # Retry, not the exception: Dramatiq would log the whole message (the job) with it.
-            raise Retry(f"{source_name}: {error}"[:500],
+            raise Retry(f"{label}: {error}"[:500],
                         delay=int(self.settings.retry_delay.total_seconds() * 1000)) from None
         seconds = time.perf_counter() - crawl_started
-        send_result(self.broker, encode_result(job_id, source_name, self.worker, collected))
-        q.set_state(self.client, self.settings, source_name, job_id, q.CRAWLED,
-                    worker=self.worker)
-        statuses = ", ".join(f"{run.status}, {run.pages_fetched} page(s)" for run in
-                             collected.runs)
-        log.info("crawled %s in %.3fs: %s, %d document(s)", source_name, seconds, statuses,
+        send_result(self.broker, encode_result(job_id, names, self.worker, collected))
+        q.set_states(self.client, self.settings, names, job_id, q.CRAWLED, worker=self.worker)
+        statuses = "; ".join(f"{run.source}: {run.status}, {run.pages_fetched} page(s)"
+                             for run in collected.runs)
+        log.info("crawled %s in %.3fs: %s, %d document(s)", label, seconds, statuses,
                  len(collected.documents))
 
     def _count_try(self, job_id: str) -> int:
@@ -152,11 +154,12 @@ class CrawlJob:
         pipe.expire(key, 7 * 86400)
         return int(pipe.execute()[0])
 
-    def _dead_letter(self, message: Any, job_id: str, source: str, started: datetime,
+    def _dead_letter(self, message: Any, job_id: str, sources: list[str], started: datetime,
                      error: str) -> None:
-        log.error("%s: %s (job %s goes to the dead-letter list)", source, error, job_id)
-        send_result(self.broker, encode_failure(job_id, source, self.worker, started, error))
-        q.set_state(self.client, self.settings, source, job_id, q.FAILING, error=error)
+        log.error("%s: %s (job %s goes to the dead-letter list)", ", ".join(sources), error,
+                  job_id)
+        send_result(self.broker, encode_failure(job_id, sources, self.worker, started, error))
+        q.set_states(self.client, self.settings, sources, job_id, q.FAILING, error=error)
         message.fail()
 
 
