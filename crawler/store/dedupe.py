@@ -34,9 +34,12 @@ import duckdb
 if TYPE_CHECKING:
     import pyarrow as pa
 
+# The plan's actions that other statements read (the others only matter inside _PLAN).
 NEW = "new"
 UPDATED = "updated"
-_PLAN = """
+SIGHTING = "sighting"
+
+_PLAN = f"""
 CREATE TEMP TABLE _plan AS
 WITH addresses AS (
     SELECT school_id, url, min(pos) AS key_order, max(pos) AS last_pos,
@@ -68,12 +71,12 @@ WITH addresses AS (
 ), judged AS (
     SELECT b.key_order, b.pos, b.several, b.school_id, b.content_hash, m.id AS existing_id,
         CASE
-            WHEN m.id IS NOT NULL THEN
+            WHEN m.id IS NOT NULL THEN  -- another source's excerpt is not an edit
                 CASE WHEN m.content_hash = b.content_hash THEN 'unchanged'
-                     WHEN m.source <> b.source THEN 'sighting'
-                     ELSE 'updated' END
+                     WHEN m.source <> b.source THEN '{SIGHTING}'
+                     ELSE '{UPDATED}' END
             WHEN p.key_order IS NOT NULL THEN 'purged'
-            WHEN t.id IS NOT NULL THEN 'sighting'
+            WHEN t.id IS NOT NULL THEN '{SIGHTING}'
             ELSE 'fresh'
         END AS verdict,
         coalesce(m.id, t.id) AS seen_id
@@ -87,8 +90,8 @@ WITH addresses AS (
 )
 SELECT j.key_order, j.pos, j.several, j.existing_id,
     CASE WHEN j.verdict <> 'fresh' THEN j.verdict
-         WHEN f.text_of = j.key_order THEN 'new'
-         ELSE 'sighting' END AS action,
+         WHEN f.text_of = j.key_order THEN '{NEW}'
+         ELSE '{SIGHTING}' END AS action,
     CASE WHEN j.verdict = 'fresh' AND f.text_of <> j.key_order THEN f.text_of END AS text_of,
     CASE WHEN j.verdict <> 'fresh' THEN j.seen_id END AS mention_id
 FROM judged j
@@ -178,7 +181,7 @@ def write_sightings(con: duckdb.DuckDBPyConnection, stamp: datetime) -> dict[str
             SELECT coalesce(p.mention_id, n.id) AS mention_id, k.source, k.url
             FROM _plan p JOIN _keys k ON k.pos = p.pos
             LEFT JOIN _new_ids n ON n.key_order = p.text_of
-            WHERE p.action = 'sighting'
+            WHERE p.action = ?
             UNION ALL
             SELECT coalesce(n.id, p.existing_id), k.source, k.url
             FROM _plan p
@@ -192,7 +195,8 @@ def write_sightings(con: duckdb.DuckDBPyConnection, stamp: datetime) -> dict[str
             SELECT 1 FROM mention_sightings x
             WHERE x.mention_id = s.mention_id AND x.url = s.url AND x.source = s.source
         )
-        """
+        """,
+        [SIGHTING],
     )
     try:
         con.execute(
