@@ -120,3 +120,24 @@ def test_one_document_about_two_schools_is_a_mention_of_each_with_ids_in_batch_o
     ]
     # One page body, stored once, for the two mentions read from it.
     assert rows(store, "SELECT count(*) FROM raw_responses") == [(2,)]
+
+
+def test_columns_of_one_value_or_a_few_times_are_stored_as_given(tmp_path: Path) -> None:
+    """The batch builder shortcuts columns that repeat one value and times that repeat a few
+    (crawler/store/base.py); what is stored must still be each row's own value."""
+    store = Store(tmp_path / "s.duckdb")
+    days = [datetime(2026, 3, day, 12, tzinfo=UTC) for day in (1, 2)]
+    posts = []
+    for n in range(12):
+        matched = post(f"http://x/{n}", f"post {n}")
+        matched.document.published_at = [None, days[0], days[1]][n % 3]
+        matched.document.rating = 4.0 if n == 5 else None
+        matched.document.extra = {"n": n} if n < 2 else {}
+        posts.append(matched)
+    write(store, *posts)
+    stored = rows(store, "SELECT url, published_at, rating, extra, http_status, source_kind "
+                         "FROM mention_records ORDER BY id")
+    assert [row[1] for row in stored] == [[None, *days][n % 3] for n in range(12)]
+    assert [row[2] for row in stored] == [4.0 if n == 5 else None for n in range(12)]
+    assert [row[3] for row in stored] == ['{"n": 0}', '{"n": 1}'] + [None] * 10
+    assert {row[4:] for row in stored} == {(200, "feed")}
