@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
@@ -31,6 +32,7 @@ from crawler.store.base import (
     timestamp_array,
 )
 from crawler.store.dedupe import (
+    Planned,
     draw_mention_ids,
     drop_plan,
     evidence_needed,
@@ -41,6 +43,7 @@ from crawler.store.dedupe import (
 )
 from crawler.store.evidence import (
     RawResponse,
+    compress_bodies,
     insert_raw_responses,
     write_state,
     write_validators,
@@ -123,8 +126,13 @@ def _replace_all(
 def _write_mentions(
     con: duckdb.DuckDBPyConnection, documents: Sequence[MatchedDocument]
 ) -> WriteResult:
-    """The batch goes into DuckDB once, as Arrow; SQL judges it (see crawler/store/dedupe.py)
-    and Python builds only the rows the plan writes."""
+    """The batch goes into DuckDB once, as Arrow; SQL judges it (see crawler/store/dedupe.py).
+
+    Two things run side by side, each while the other waits outside the GIL: DuckDB judges the
+    batch while Python converts every row's columns to Arrow (the costly half of a write that
+    brings mostly new rows; the rows the plan does not write are dropped afterwards), and zlib
+    compresses the new raw bodies while DuckDB inserts the mentions. The connection is only
+    ever used by one thread at a time."""
     result = WriteResult()
     positions, matches = _flatten(documents)
     if not matches:
@@ -135,43 +143,44 @@ def _write_mentions(
     keys = _key_batch(documents, positions, matches)
     con.register("_keys", keys)
     try:
-        plan_mentions(con)
-        plan = planned(con)
-        result.new, result.updated = plan.new, plan.updated
-        stamp = now()
-        new_pos = plan.new_rows
-        ids = draw_mention_ids(con, len(new_pos))
-        result.new_mention_ids = ids
-        if len(new_pos) == len(matches) and isinstance(positions, range):
-            # every row is new (so each its own address, in batch order): nothing to pick
-            new_rows: Sequence[MatchedDocument] = documents
-            new_matches = matches
-        else:
-            new_rows = [documents[positions[p]] for p in new_pos]
-            new_matches = [matches[p] for p in new_pos]
-        insert_arrow(con, "mention_records",
-                     _mention_batch(ids, keys, new_pos, new_rows, new_matches, stamp))
-        result.updated_mention_ids = plan.updated_ids
-        if plan.updated_ids:
-            keep_versions(con, stamp)
-            _update(con, plan.updated_ids,
-                    [documents[positions[p]] for p in plan.updated_rows])
-        con.register("_new_ids", pa.table({"key_order": pa.array(plan.new_order, pa.int64()),
-                                           "id": pa.array(ids, pa.int64())}))
-        try:
-            result.sightings = write_sightings(con, stamp)
-        finally:
-            con.unregister("_new_ids")
-        insert_raw_responses(con, [
-            RawResponse(sha256, d.final_url, d.http_status, d.content_type, d.fetched_at,
-                        d.raw_body)
-            for sha256, d in ((sha256, documents[positions[pos]].document)
-                              for sha256, pos in evidence_needed(con))
-        ])
+        with ThreadPoolExecutor(max_workers=1) as beside:
+            judging = beside.submit(_judge, con)
+            rows = _row_batch(documents, positions, matches, keys)
+            plan, needed = judging.result()
+            evidence = [
+                RawResponse(sha256, d.final_url, d.http_status, d.content_type, d.fetched_at,
+                            d.raw_body)
+                for sha256, d in ((sha256, documents[positions[pos]].document)
+                                  for sha256, pos in needed)
+            ]
+            compressing = beside.submit(compress_bodies, evidence)
+            result.new, result.updated = plan.new, plan.updated
+            stamp = now()
+            ids = draw_mention_ids(con, len(plan.new_rows))
+            result.new_mention_ids = ids
+            insert_arrow(con, "mention_records", _mention_batch(rows, plan.new_rows, ids, stamp))
+            result.updated_mention_ids = plan.updated_ids
+            if plan.updated_ids:
+                keep_versions(con, stamp)
+                _update(con, rows.take(pa.array(plan.updated_rows, pa.int64())),
+                        plan.updated_ids)
+            con.register("_new_ids", pa.table({"key_order": pa.array(plan.new_order, pa.int64()),
+                                               "id": pa.array(ids, pa.int64())}))
+            try:
+                result.sightings = write_sightings(con, stamp)
+            finally:
+                con.unregister("_new_ids")
+            insert_raw_responses(con, evidence, compressing.result())
     finally:
         drop_plan(con)
         con.unregister("_keys")
     return result
+
+
+def _judge(con: duckdb.DuckDBPyConnection) -> tuple[Planned, list[tuple[str, int]]]:
+    """The plan of the registered batch, what it writes, and the raw bodies it needs."""
+    plan_mentions(con)
+    return planned(con), evidence_needed(con)
 
 
 def _flatten(documents: Sequence[MatchedDocument]) -> tuple[Sequence[int], list[Match]]:
@@ -209,72 +218,73 @@ def _key_batch(
     )
 
 
-def _mention_batch(
-    ids: list[int],
-    keys: pa.Table,
-    positions: list[int],
-    rows: Sequence[MatchedDocument],
+def _row_batch(
+    documents: Sequence[MatchedDocument],
+    positions: Sequence[int],
     matches: list[Match],
-    stamp: datetime,
+    keys: pa.Table,
 ) -> pa.Table:
-    """New mention rows (no per-row dicts built on the write path); the columns the dedupe
-    already holds are taken from its batch."""
+    """Every row of the batch as a mention_records row, less what is only known once the plan
+    is (id, first_seen_at, version); the columns the dedupe batch holds are reused from it. No
+    per-row dicts are built: columns of one value are repeated, the others convert in a pass
+    over the dataclasses' __dict__s."""
     # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
-    taken = keys.take(pa.array(positions, pa.int64()))
+    rows = documents if isinstance(positions, range) else [documents[p] for p in positions]
     docs = [row.document for row in rows]
-    count = len(rows)
     text = pa.string()
     page = attribute_columns(docs, [("platform", text), ("title", text), ("author", text),
                                     ("final_url", text), ("http_status", pa.int32()),
                                     ("text", text), ("rating", pa.float64())])
-    match = attribute_columns(matches, [("alias", text), ("field", text), ("context", text)])
-    columns: dict[str, pa.Array] = {
-        "id": pa.array(ids, pa.int64()),
-        "school_id": taken.column("school_id"),
-        "url": taken.column("url"),
-        "source": taken.column("source"),
-        "source_kind": column([row.source_kind for row in rows], text),
-        "platform": page["platform"],
-        "title": page["title"],
-        "author": page["author"],
-        "published_at": timestamp_array([d.published_at for d in docs]),
-        "first_seen_at": pa.repeat(pa.scalar(stamp, arrow_timestamp()), count),
-        "fetched_at": timestamp_array([d.fetched_at for d in docs]),
-        "final_url": page["final_url"],
-        "http_status": page["http_status"],
-        "raw_sha256": taken.column("raw_sha256"),
-        "text": page["text"],
-        "content_hash": taken.column("content_hash"),
-        "matched_alias": match["alias"],
-        "match_field": match["field"],
-        "match_context": match["context"],
-        "rating": page["rating"],
-        "extra": column(
-            [json.dumps(d.extra, default=str) if d.extra else None for d in docs], text
-        ),
-        "version": pa.repeat(pa.scalar(1, pa.int32()), count),
-    }
-    return pa.table(columns)
+    return pa.table(
+        {
+            "school_id": keys.column("school_id"),
+            "url": keys.column("url"),
+            "source": keys.column("source"),
+            "source_kind": column([row.source_kind for row in rows], text),
+            "platform": page["platform"],
+            "title": page["title"],
+            "author": page["author"],
+            "published_at": timestamp_array([d.published_at for d in docs]),
+            "fetched_at": timestamp_array([d.fetched_at for d in docs]),
+            "final_url": page["final_url"],
+            "http_status": page["http_status"],
+            "raw_sha256": keys.column("raw_sha256"),
+            "text": page["text"],
+            "content_hash": keys.column("content_hash"),
+            "matched_alias": column([m.alias for m in matches], text),
+            "match_field": column([m.field for m in matches], text),
+            "match_context": pa.array([m.context for m in matches], text),
+            "rating": page["rating"],
+            "extra": column(
+                [json.dumps(d.extra, default=str) if d.extra else None for d in docs], text
+            ),
+        }
+    )
 
 
-def _update(con: duckdb.DuckDBPyConnection, ids: list[int], rows: list[MatchedDocument]) -> None:
+def _mention_batch(rows: pa.Table, new_rows: list[int], ids: list[int],
+                   stamp: datetime) -> pa.Table:
+    """The new mentions: their rows of the batch, with their ids."""
+    # lazy: pyarrow loads only where a batch is built
+    import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
+    if len(new_rows) != rows.num_rows:  # else every row is new, each its own address, in order
+        rows = rows.take(pa.array(new_rows, pa.int64()))
+    count = rows.num_rows
+    return (
+        rows.add_column(0, "id", pa.array(ids, pa.int64()))
+        .append_column("first_seen_at", pa.repeat(pa.scalar(stamp, arrow_timestamp()), count))
+        .append_column("version", pa.repeat(pa.scalar(1, pa.int32()), count))
+    )
+
+
+def _update(con: duckdb.DuckDBPyConnection, rows: pa.Table, ids: list[int]) -> None:
     """Edited mentions take the new copy's text and page details, one version up."""
     # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
-    docs = [row.document for row in rows]
-    batch = pa.table(
-        {
-            "id": pa.array(ids, pa.int64()),
-            "title": pa.array([d.title for d in docs], pa.string()),
-            "text": pa.array([d.text for d in docs], pa.string()),
-            "content_hash": pa.array([row.content_hash for row in rows], pa.string()),
-            "fetched_at": timestamp_array([d.fetched_at for d in docs]),
-            "final_url": pa.array([d.final_url for d in docs], pa.string()),
-            "http_status": pa.array([d.http_status for d in docs], pa.int32()),
-            "raw_sha256": pa.array([d.raw_sha256 for d in docs], pa.string()),
-        }
-    )
+    edited = ["title", "text", "content_hash", "fetched_at", "final_url", "http_status",
+              "raw_sha256"]
+    batch = rows.select(edited).add_column(0, "id", pa.array(ids, pa.int64()))
     con.register("_updates", batch)
     try:
         con.execute(
