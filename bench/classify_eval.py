@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import copy
+import math
 import sys
 import time
 from collections.abc import Sequence
@@ -199,7 +200,13 @@ def print_categories(rows: list[dict[str, Any]], out: list[Classification]) -> N
     print(f"  {'category':<16}{'precision':>10}{'recall':>8}{'gold n':>8}")
     for cat in CATEGORIES:
         p, r, n = prf([cat in x["categories"] for x in rows], [cat in c.categories for c in out])
-        print(f"  {cat:<16}{p:>10.3f}{r:>8.3f}{n:>8}")
+        # n/a: no post tagged (precision) or labelled (recall) with it, e.g. vandalism, which
+        # only an edit to a Wikipedia article can be.
+        print(f"  {cat:<16}{_score(p):>10}{_score(r):>8}{n:>8}")
+
+
+def _score(value: float) -> str:
+    return "n/a" if math.isnan(value) else f"{value:.3f}"
 
 
 def tweeteval(classifier: Classifier, datasets: Path, limit: int | None) -> dict[str, float]:

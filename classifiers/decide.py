@@ -48,6 +48,8 @@ HIGH_CATEGORIES = (
 HIGH_RULES = frozenset(
     {Category.PERSONAL_DATA, Category.NAMED_PUPIL, Category.THREAT, Category.ALLEGATION}
 )
+# The cumulative risk heads, least severe first: P(>= low) >= P(>= medium) by definition.
+CUMULATIVE_RISK = ("at_least_low", "at_least_medium")
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,9 @@ class ClassifyRequest:
     text: str
     school: str | None = None
     staff: tuple[str, ...] = ()
+    # The text is what one edit added to an encyclopedia article about the school (a Wikipedia
+    # revision), not a post: criticism there is vandalism of the school's public page.
+    article_edit: bool = False
 
 
 @dataclass(frozen=True)
@@ -76,6 +81,21 @@ def _sentence_around(text: str, phrase: str) -> str:
     end = min(ends) + 1 if ends else len(text)
     sentence = " ".join(text[begin:end].split())
     return sentence if len(sentence) <= 160 else phrase
+
+
+def coherent_risk(risk: dict[str, float]) -> dict[str, float]:
+    """The risk probabilities with P(>= low) and P(>= medium) in their necessary order.
+
+    The two heads are fitted separately and can cross (the demo's article "rated Good at its
+    last inspection" reads P(>= medium) 0.50 but P(>= low) 0.16: a post 84% likely to be no
+    risk at all). The monotone rearrangement (sorting the pair; Chernozhukov, Fernandez-Val
+    and Galichon, "Quantile and probability curves without crossing", 2010) is never further
+    from the true ordered probabilities than the crossed pair. P(high) is left alone: it is a
+    score of its own, tuned to miss as few high posts as possible. Grouped-by-site CV of the
+    train split: 4 fewer none posts called medium, 1 medium post fewer (README).
+    """
+    ordered = sorted((risk[name] for name in CUMULATIVE_RISK), reverse=True)
+    return {**risk, **dict(zip(CUMULATIVE_RISK, ordered, strict=True))}
 
 
 def decide(
@@ -106,7 +126,7 @@ def decide(
         if name not in reasons and probability >= thresholds.get(name, 0.5):
             reasons[name] = evidence(name)
 
-    risk_probability = prediction.risk
+    risk_probability = coherent_risk(prediction.risk)
     if HIGH_RULES & {k for k, v in rule_hits.items() if v} or risk_probability[
         "high"
     ] >= thresholds.get("risk_high", 0.5):
@@ -117,6 +137,14 @@ def decide(
         risk = Risk.LOW
     else:
         risk = Risk.NONE
+    sentiment_index = int(prediction.sentiment.argmax())
+    sentiment = Sentiment.model_order()[sentiment_index]
+    if request.article_edit and risk != Risk.NONE and sentiment == Sentiment.NEGATIVE:
+        # Criticism added to the school's own encyclopedia article is not a parent's complaint
+        # to answer but a defaced public page to undo and report: the rubric's abuse of staff
+        # or a complaint escalated in public, at least medium.
+        reasons[Category.VANDALISM] = evidence(NEGATIVE_EVIDENCE)
+        risk = max(risk, Risk.MEDIUM, key=Risk.model_order().index)
     if risk == Risk.HIGH and not set(HIGH_CATEGORIES) & reasons.keys():
         # High on the risk head alone: say which kind of harm it most resembles, and where.
         likeliest = max(
@@ -128,10 +156,9 @@ def decide(
         # A criticism no category explains still needs a sentence a person can check.
         reasons["complaint"] = evidence(NEGATIVE_EVIDENCE)
 
-    sentiment_index = int(prediction.sentiment.argmax())
     ordered = tuple(c for c in CATEGORIES if c in reasons)
     return Classification(
-        sentiment=Sentiment.model_order()[sentiment_index],
+        sentiment=sentiment,
         sentiment_score=round(float(prediction.sentiment[sentiment_index]), 4),
         risk=risk,
         categories=ordered,

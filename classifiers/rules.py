@@ -1,7 +1,8 @@
 """Detectors where a rule beats a model: personal data, named pupils, staff allegations, threats.
 
 Each detector returns the matched phrase (what a person checks) or None. Bump RULES_VERSION
-whenever a pattern changes: it is part of every Classification's model_version.
+whenever a pattern or a decision rule (decide.py) changes: it is part of every Classification's
+model_version, so `classify --pending` re-tags what older rules decided.
 """
 
 from __future__ import annotations
@@ -12,7 +13,7 @@ from functools import lru_cache
 
 from crawler.ground import personal_data
 
-RULES_VERSION = "4"
+RULES_VERSION = "5"  # 5: crossing risk heads reordered; Wikipedia edits adding criticism
 
 # ---------------------------------------------------------------- personal data
 # The patterns live in crawler.ground.personal_data, shared with the email redaction.

@@ -12,7 +12,7 @@ from functools import lru_cache
 from typing import TYPE_CHECKING
 
 from crawler.ground.config import ClassifierSettings
-from crawler.ground.vocab import Risk
+from crawler.ground.vocab import ARTICLE_EDIT_KINDS, Risk
 from crawler.store import ClassificationRow, Store
 
 if TYPE_CHECKING:
@@ -108,6 +108,9 @@ def classify_stored(
                     text=text[:limit],
                     school=school.name if school else None,
                     staff=tuple(school.staff) if school else (),
+                    # A revision that only removed text (a revert of vandalism) added nothing.
+                    article_edit=mention.source_kind in ARTICLE_EDIT_KINDS
+                    and mention.edit_adds_text,
                 )
             )
         results = classifier.classify(requests)

@@ -49,6 +49,13 @@ CATEGORIES: dict[Category, Guidance] = {
         "Keep the evidence and report it to the platform; support the person targeted and "
         "follow the staff or pupil behaviour policy.",
     ),
+    Category.VANDALISM: Guidance(
+        "Criticism added to the school's article",
+        "Check the edit on the article's history: abuse or opinion that is not sourced fact "
+        "may be undone by anyone (on Wikipedia, report a repeat vandal at Administrator "
+        "intervention against vandalism); otherwise raise it on the article's talk page. Keep "
+        "the diff link as evidence.",
+    ),
     Category.COMPLAINT: Guidance(
         "Complaint",
         "Invite the parent to talk to the school and point them to the complaints procedure; "

@@ -3,8 +3,10 @@ the follow-up (tagging, alerts, delivery) did, and an exit code that names every
 
 from __future__ import annotations
 
+import importlib
 import sys
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from rich.progress import BarColumn, Progress, SpinnerColumn, TaskID, TextColumn
 from rich.table import Table
@@ -14,8 +16,21 @@ from crawler.ground.config import Config
 from crawler.ground.errors import SchoolwatchError
 from crawler.ground.items import SourceRun
 from schoolwatch.crawling import crawl
-from schoolwatch.jobs import AfterCrawl, after_crawl
 from schoolwatch.ui import STATUS_STYLE, console, esc, print_error, shown_status
+
+if TYPE_CHECKING:
+    from schoolwatch.jobs import AfterCrawl
+
+
+# What follows a crawl (tagging, alerts, delivery: the store, jinja2, the digest).
+FOLLOW_UP = ("schoolwatch.jobs", "digest.alerts", "digest.mailer")
+
+
+def load_the_follow_up() -> None:
+    """Imports what follows a crawl while the crawl's child process starts up on another core,
+    rather than before the crawl (or after it)."""
+    for module in FOLLOW_UP:
+        importlib.import_module(module)
 
 
 def run_crawl_with_progress(
@@ -62,9 +77,12 @@ def run_crawl_with_progress(
 
         report = crawl(
             config, sources, school_id=school_id, on_progress=show,
-            log_level="INFO" if verbose else "CRITICAL",
+            log_level="INFO" if verbose else "CRITICAL", while_starting=load_the_follow_up,
         )
     print_summary(report.runs)
+    # lazy: loaded already, while the crawl child started (load_the_follow_up)
+    from schoolwatch.jobs import after_crawl
+
     with console.status("Tagging new mentions for sentiment and risk..."):
         followed = after_crawl(config, report)
     _print_after_crawl(followed)

@@ -3,7 +3,7 @@ and the tests call to crawl or to try a source."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from crawler.engine import runner
@@ -21,10 +21,13 @@ def crawl(
     on_progress: ProgressCallback | None = None,
     timeout: float | None = None,
     log_level: str = "CRITICAL",
+    while_starting: Callable[[], None] | None = None,
 ) -> CrawlReport:
-    """Crawls the sources in a child process, which writes what it found to the store."""
+    """Crawls the sources in a child process, which writes what it found to the store;
+    `while_starting` runs in this process while the child starts up."""
     return runner.crawl(config, sources, spiders=SPIDERS, school_id=school_id,
-                        on_progress=on_progress, timeout=timeout, log_level=log_level)
+                        on_progress=on_progress, timeout=timeout, log_level=log_level,
+                        while_starting=while_starting)
 
 
 def extract(

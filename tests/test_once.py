@@ -133,6 +133,7 @@ def test_trailers_are_stripped_once_in_the_pipeline() -> None:
 
 def test_the_alert_rule_is_applied_once_in_the_store() -> None:
     assert uses_of("alertable") == []
+    assert not [path for path in product_modules() if "def alertable(" in path.read_text()]
     sql = (ROOT / "crawler" / "store" / "digests.py").read_text()
     assert "ALERT_RISK" in sql and "NEVER_ALERTED" in sql
 

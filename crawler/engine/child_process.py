@@ -35,13 +35,16 @@ def run_in_child(
     timeout: float | None,
     context: Any = None,
     preload: tuple[str, ...] = (),
+    while_starting: Callable[[], None] | None = None,
 ) -> Any:
     """Runs `target(job, channel)` (a module-level function, so that it pickles) in a child
     process and returns its result; progress the child puts on the channel goes to
     `on_progress`. A domain error in the child is raised again here as its own type.
 
     The child imports the `preload` modules before anything else, the target's module and the
-    job's classes included: for a module whose import costs more the more modules are loaded."""
+    job's classes included: for a module whose import costs more the more modules are loaded.
+    `while_starting` runs here once the child has started: work of the parent's own that then
+    overlaps the child's start-up instead of following its end."""
     context = context or multiprocessing.get_context("spawn")
     channel = context.Queue()
     # Pickled here, unpickled by the child after its preload (multiprocessing would unpickle
@@ -51,6 +54,8 @@ def run_in_child(
                               name="schoolwatch-crawl")
     with _main_module_hidden():
         process.start()
+    if while_starting is not None:
+        while_starting()
     deadline = time.monotonic() + timeout if timeout else None
     result: Any = None
     failure: tuple[str, str] | None = None

@@ -88,8 +88,10 @@ def crawl(
     on_progress: ProgressCallback | None = None,
     timeout: float | None = None,
     log_level: str = "CRITICAL",
+    while_starting: Callable[[], None] | None = None,
 ) -> CrawlReport:
-    """Crawls the sources in a child process, which writes what it found to the store."""
+    """Crawls the sources in a child process, which writes what it found to the store;
+    `while_starting` runs in this process while the child starts up."""
     job = {
         "config": config,
         "sources": list(sources),
@@ -97,7 +99,8 @@ def crawl(
         "school_id": school_id,
         "log_level": log_level,
     }
-    return run_in_child(_crawl_in_child, job, on_progress, timeout, preload=CHILD_PRELOAD)
+    return run_in_child(_crawl_in_child, job, on_progress, timeout, preload=CHILD_PRELOAD,
+                        while_starting=while_starting)
 
 
 def extract(

@@ -41,14 +41,10 @@ def needs_action(risk: str | None, status: str | None) -> bool:
     return risk in ACTION_RISKS and not is_resolved(status)
 
 
-# The alert rule: only high-risk mentions alert, and never one a person marked as a false
-# positive. The store applies it in SQL (Store.high_risk_unalerted); alertable() says it for one.
+# The alert rule's words: only high-risk mentions alert, and never one a person marked as a false
+# positive. The rule itself is written once, in the store's SQL (Store.high_risk_unalerted).
 ALERT_RISK = Risk.HIGH
 NEVER_ALERTED = MentionStatus.FALSE_POSITIVE
-
-
-def alertable(risk: str | None, status: str | None) -> bool:
-    return risk == ALERT_RISK and status != NEVER_ALERTED
 
 
 def check_change(new: str, reason: str | None) -> MentionStatus:

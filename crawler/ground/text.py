@@ -87,6 +87,9 @@ _WIKI_RULES: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"\[https?://[^\]\s]*\]"), ""),
     (re.compile(r"'{2,}"), ""),
     (re.compile(r"^=+\s*(.*?)\s*=+\s*$", re.MULTILINE), r"\1"),
+    # A heading inside a word-level diff, whose line breaks the diff joined into spaces
+    # ("... Park. == Ofsted == The school ..."): back on a line of its own.
+    (re.compile(r"[ \t]*(?<!\S)(={2,6})[ \t]*([^=\n]+?)[ \t]*\1(?!\S)[ \t]*"), "\n\\2\n"),
     (re.compile(r"<[^>]+>"), ""),
 ]
 _TEMPLATE = re.compile(r"\{\{[^{}]*\}\}")
@@ -100,7 +103,7 @@ def plain_wikitext(text: str) -> str:
         previous, text = text, _TEMPLATE.sub("", text)
     for pattern, replacement in _WIKI_RULES:
         text = pattern.sub(replacement, text)
-    return html.unescape(text)
+    return html.unescape(text).strip()
 
 
 def tidy_whitespace(text: str) -> str:

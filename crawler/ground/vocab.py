@@ -74,6 +74,8 @@ class Category(StrEnum):
     PERSONAL_DATA = "personal_data"
     ALLEGATION = "allegation"
     EXTREMISM_HATE = "extremism_hate"
+    # An edit that adds criticism or abuse to an encyclopedia article about the school.
+    VANDALISM = "vandalism"
     COMPLAINT = "complaint"
     MEDIA_ENQUIRY = "media_enquiry"
     INSPECTION = "inspection"
@@ -189,11 +191,13 @@ class MentionStatus(StrEnum):
 class SpiderEntry:
     """One kind of source: the spider class that reads it (a dotted path, loaded by the engine
     as Scrapy loads any component), the `options` it reads (docs/sources.md describes them;
-    any other is a typo) and what it is, in words a lead reads ("a Reddit search")."""
+    any other is a typo), what it is, in words a lead reads ("a Reddit search"), and whether
+    its mentions are edits to an article about the school rather than posts."""
 
     spider: str
     label: str
     options: tuple[str, ...] = ()
+    article_edits: bool = False
 
 
 FORUM_SELECTOR_OPTIONS = ("post", "author", "date", "text", "permalink", "title", "next",
@@ -209,7 +213,7 @@ SPIDER_REGISTRY: dict[str, SpiderEntry] = {
     "reddit": SpiderEntry("spiders.reddit.RedditSpider", "a Reddit search",
                           ("query", "subreddit", "base_url")),
     "wikipedia": SpiderEntry("spiders.wikipedia.WikipediaSpider", "a Wikipedia article",
-                             ("api", "limit")),
+                             ("api", "limit"), article_edits=True),
     "page": SpiderEntry("spiders.page.PageSpider", "a web page"),
     "ofsted": SpiderEntry("spiders.ofsted.OfstedSpider", "Ofsted's reports"),
     "parent_view": SpiderEntry("spiders.parent_view.ParentViewSpider", "Ofsted Parent View"),
@@ -218,5 +222,9 @@ SOURCE_KINDS = tuple(SPIDER_REGISTRY)
 SOURCE_OPTIONS = {kind: entry.options for kind, entry in SPIDER_REGISTRY.items()}
 # What each kind of source is, in words a lead reads ("reddit-ashcombe, a Reddit search").
 SOURCE_KIND_LABELS = {kind: entry.label for kind, entry in SPIDER_REGISTRY.items()}
+# Kinds whose mentions are what an edit added to an article about the school (a Wikipedia
+# revision), which the classifier reads as edits to a public page, not as posts.
+ARTICLE_EDIT_KINDS = frozenset(kind for kind, entry in SPIDER_REGISTRY.items()
+                               if entry.article_edits)
 # Forum engines a source may name (spiders/platforms/ describes each).
 PLATFORM_NAMES = ("phpbb", "xenforo", "vbulletin", "smf", "discourse", "mumsnet", "generic")

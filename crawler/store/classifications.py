@@ -23,6 +23,10 @@ class PendingMention:
     # reported (and its risk change), not silent.
     previous_version: str | None = None
     previous_risk: str | None = None
+    source_kind: str = ""  # the kind of source it came from: a Wikipedia edit is read as one
+    # Its `extra` lists text an edit added (a wiki revision's "added"); a revision that only
+    # removed text (a revert) added nothing.
+    edit_adds_text: bool = False
 
 
 @dataclass(frozen=True)
@@ -66,7 +70,8 @@ class ClassificationStore(StoreBase):
         reviewed: what a person marked or corrected keeps the tags they saw (a new model
         version re-tags only mentions nobody has reviewed; `everything` re-tags all)."""
         sql = (
-            "SELECT m.id, m.school_id, coalesce(m.title, ''), m.text, c.model_version, c.risk "
+            "SELECT m.id, m.school_id, coalesce(m.title, ''), m.text, c.model_version, c.risk, "
+            "m.source_kind, coalesce(json_array_length(m.extra, '$.added') > 0, false) "
             "FROM mention_records m "
             "LEFT JOIN classifications c ON c.mention_id = m.id "
         )
