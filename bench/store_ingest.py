@@ -29,6 +29,7 @@ from crawler.ground.items import CrawlResult, Document, Match, MatchedDocument, 
 from crawler.store import Store
 
 ENTRIES_PER_PAGE = 20
+TARGET = 0.60  # issue 18: the write path at 60% of the raw Arrow insert or better
 
 
 def documents(count: int, prefix: str = "t") -> list[MatchedDocument]:
@@ -225,7 +226,8 @@ def main() -> None:
               f"{ENTRIES_PER_PAGE} rows per raw page")
         crawl = spread("write_crawl", crawl_times, args.rows)
         raw = spread("raw Arrow insert of the same rows (ceiling)", raw_times, args.rows)
-        print(f"write_crawl reaches {raw / crawl:.0%} of the raw Arrow ceiling (medians)")
+        print(f"write_crawl reaches {raw / crawl:.0%} of the raw Arrow ceiling (medians; "
+              f"target >= {TARGET:.0%})")
         spread("re-crawl of the same rows (dedupe, nothing new)", again_times, args.rows)
         spread("row-by-row executemany, for scale", slow_times, 2000)
 

@@ -14,8 +14,8 @@ import duckdb
 if TYPE_CHECKING:
     pass
 
-from crawler.ground.items import MatchedDocument, Validators
-from crawler.store.base import StoreBase, arrow_timestamp, insert_arrow, now
+from crawler.ground.items import Validators
+from crawler.store.base import StoreBase, arrow_timestamp, insert_arrow, now, timestamp_array
 
 
 class EvidenceStore(StoreBase):
@@ -64,20 +64,6 @@ def write_raw_responses(con: duckdb.DuckDBPyConnection, responses: Sequence[RawR
     """Keeps each body once (zlib-compressed); bodies already stored are left as they are."""
     if not responses:
         return
-    # lazy: pyarrow loads only where a batch is built
-    import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
-
-    schema = pa.schema(
-        [
-            ("sha256", pa.string()),
-            ("url", pa.string()),
-            ("http_status", pa.int32()),
-            ("content_type", pa.string()),
-            ("fetched_at", arrow_timestamp()),
-            ("size_bytes", pa.int64()),
-            ("body_zlib", pa.binary()),
-        ]
-    )
     known = {
         row[0]
         for row in con.execute(
@@ -85,34 +71,45 @@ def write_raw_responses(con: duckdb.DuckDBPyConnection, responses: Sequence[RawR
             [[r.sha256 for r in responses]],
         ).fetchall()
     }
-    rows = []
+    fresh: dict[str, RawResponse] = {}
     for response in responses:
-        if response.sha256 in known:
-            continue
-        known.add(response.sha256)
-        rows.append(
-            {
-                "sha256": response.sha256,
-                "url": response.url,
-                "http_status": response.http_status,
-                "content_type": response.content_type,
-                "fetched_at": response.fetched_at,
-                "size_bytes": len(response.body),
-                "body_zlib": zlib.compress(response.body, 6),
-            }
-        )
-    insert_arrow(con, "raw_responses", pa.Table.from_pylist(rows, schema=schema))
+        if response.sha256 not in known:
+            fresh.setdefault(response.sha256, response)
+    insert_raw_responses(con, list(fresh.values()))
 
 
-def write_evidence(con: duckdb.DuckDBPyConnection, evidence: dict[str, MatchedDocument]) -> None:
-    write_raw_responses(
-        con,
-        [
-            RawResponse(sha256, m.document.final_url, m.document.http_status,
-                        m.document.content_type, m.document.fetched_at, m.document.raw_body)
-            for sha256, m in evidence.items()
-        ],
+def compress_bodies(responses: Sequence[RawResponse]) -> list[bytes]:
+    """The bodies as stored. zlib lets go of the GIL while it compresses, so a caller may run
+    this on another thread beside DuckDB work."""
+    return [zlib.compress(r.body, 6) for r in responses]
+
+
+def insert_raw_responses(
+    con: duckdb.DuckDBPyConnection,
+    responses: Sequence[RawResponse],
+    compressed: Sequence[bytes] | None = None,
+) -> None:
+    """Stores bodies the caller knows are distinct and not stored yet, zlib-compressed (here,
+    unless the caller brings `compress_bodies(responses)`)."""
+    if not responses:
+        return
+    if compressed is None:
+        compressed = compress_bodies(responses)
+    # lazy: pyarrow loads only where a batch is built
+    import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
+
+    batch = pa.table(
+        {
+            "sha256": pa.array([r.sha256 for r in responses], pa.string()),
+            "url": pa.array([r.url for r in responses], pa.string()),
+            "http_status": pa.array([r.http_status for r in responses], pa.int32()),
+            "content_type": pa.array([r.content_type for r in responses], pa.string()),
+            "fetched_at": timestamp_array([r.fetched_at for r in responses]),
+            "size_bytes": pa.array([len(r.body) for r in responses], pa.int64()),
+            "body_zlib": pa.array(compressed, pa.binary()),
+        }
     )
+    insert_arrow(con, "raw_responses", batch)
 
 
 def write_validators(con: duckdb.DuckDBPyConnection, validators: Sequence[Validators]) -> None:
