@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from crawler.engine.runner import CrawlInputs
-from crawler.engine.site_lease import ACQUIRE, lease_keys, site_key
+from crawler.engine.site_lease import ACQUIRE, lease_keys
 from crawler.ground.config import Config, load_config
 from crawler.ground.errors import ConfigError
 from crawler.ground.items import (
@@ -23,6 +23,7 @@ from crawler.ground.items import (
     SourceRun,
     Validators,
 )
+from crawler.ground.urls import site_key
 from crawler.store import Store
 from schoolwatch.cli import cli
 from schoolwatch.queue import broker as q

@@ -25,6 +25,7 @@ from w3lib.url import safe_url_string
 from crawler.engine.multiplex import source_spider
 from crawler.ground.errors import RedirectError, RetryAfterTooLongError
 from crawler.ground.outbound import FETCHED_SCHEMES
+from crawler.ground.urls import site_key
 
 MAX_RETRY_AFTER = "SCHOOLWATCH_MAX_RETRY_AFTER"
 REDIRECT_STATUSES = (301, 302, 303, 307, 308)
@@ -143,7 +144,7 @@ class RetryAfterMiddleware:
         return cls(crawler)
 
     async def process_request(self, request: Request) -> None:
-        wait = self.not_before.get(_site(request.url), 0.0) - time.monotonic()
+        wait = self.not_before.get(site_key(request.url), 0.0) - time.monotonic()
         if wait > 0:
             # Imported here: importing the module must not install a reactor before Scrapy does.
             # lazy: importing the reactor installs it; Scrapy must choose which one first
@@ -157,7 +158,7 @@ class RetryAfterMiddleware:
         seconds = retry_after_seconds(response.headers.get(b"Retry-After"))
         if seconds is None:
             return response
-        site = _site(request.url)
+        site = site_key(request.url)
         if seconds > self.cap:
             raise RetryAfterTooLongError(
                 f"{request.url} answered HTTP {response.status} with Retry-After {seconds:g}s, "
@@ -177,7 +178,3 @@ class RetryAfterMiddleware:
         retry = request.replace(dont_filter=True)
         retry.meta["retry_times"] = times + 1
         return retry
-
-
-def _site(url: str) -> str:
-    return urlsplit(url).netloc.lower()

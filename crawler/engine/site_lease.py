@@ -16,9 +16,10 @@ import time
 import uuid
 from dataclasses import asdict, dataclass
 from typing import Any
-from urllib.parse import urlsplit
 
 import redis.exceptions
+
+from crawler.ground.urls import site_key
 
 SETTING = "SCHOOLWATCH_SITE_LEASE"
 MIDDLEWARE = "crawler.engine.site_lease.SiteLeaseMiddleware"
@@ -55,11 +56,6 @@ class LeaseSettings:
 
     def as_setting(self) -> dict[str, Any]:
         return {SETTING: asdict(self), "DOWNLOADER_MIDDLEWARES": {MIDDLEWARE: 950}}
-
-
-def site_key(url: str) -> str:
-    parts = urlsplit(url)
-    return (parts.netloc or parts.path).lower()
 
 
 def lease_keys(namespace: str, site: str) -> list[str]:

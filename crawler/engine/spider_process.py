@@ -11,11 +11,11 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from crawler.ground.config import CrawlSettings, Source
 from crawler.ground.items import SOURCE_META, SourceRun
 from crawler.ground.outbound import guard_process
+from crawler.ground.urls import site_key
 from crawler.ground.vocab import RunStatus
 
 # Source kind -> dotted path of the Scrapy spider class that reads it. The roof passes
@@ -63,7 +63,7 @@ def run_spiders(
     settings = {**scrapy_settings(crawl_settings, log_level=log_level), **multiplex.SETTINGS}
     # Enough requests in flight for every site to have its own share at once, as when each
     # source had a crawler of its own; a site never gets more than [crawl] per_site.
-    sites = len({urlsplit(source.url).netloc.lower() for source in sources})
+    sites = len({site_key(source.url) for source in sources})
     settings["CONCURRENT_REQUESTS"] = max(
         settings["CONCURRENT_REQUESTS"], min(MAX_IN_FLIGHT, crawl_settings.per_site * sites)
     )

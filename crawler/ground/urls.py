@@ -51,6 +51,12 @@ def _canonical_url(url: str) -> str:
     return canonicalize_url(cleaned, keep_fragments=True)
 
 
+def site_key(url: str) -> str:
+    """The site a URL is on, as politeness counts it: host and port, lowercased (no scheme)."""
+    parts = urlsplit(url)
+    return (parts.netloc or parts.path).lower()
+
+
 def http_url(url: str) -> str | None:
     """The URL, stripped, when it is an absolute http(s) address with a host; else None (a
     javascript:, data: or mailto: link, a relative or scheme-relative one)."""

@@ -23,8 +23,8 @@ import dramatiq
 import redis
 
 from crawler.engine.runner import CrawlInputs
-from crawler.engine.site_lease import site_key
 from crawler.ground.config import Config, School, Source
+from crawler.ground.urls import site_key
 from crawler.store import Store
 from schoolwatch.queue import broker as q
 from schoolwatch.queue.payload import encode_job
