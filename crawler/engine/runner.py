@@ -10,7 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from crawler.engine.child_process import run_in_child
 from crawler.engine.spider_process import (  # noqa: F401  (re-exported)
@@ -23,6 +23,9 @@ from crawler.ground.config import Config, CrawlSettings, School, Source
 from crawler.ground.errors import UnknownNameError
 from crawler.ground.items import CrawlResult, MatchedDocument, SourceRun, Validators
 from crawler.ground.vocab import RunStatus
+
+if TYPE_CHECKING:
+    from crawler.store import Store
 
 
 @dataclass
@@ -48,6 +51,17 @@ class CrawlInputs:
     validators: dict[str, Validators] = field(default_factory=dict)
     known_urls: dict[str, set[str]] = field(default_factory=dict)
     state: dict[str, dict[str, str]] = field(default_factory=dict)
+
+    @classmethod
+    def read(cls, store: Store, sources: Sequence[Source]) -> CrawlInputs:
+        """What the store holds for these sources, read over one open of the file."""
+        names = [source.name for source in sources]
+        with store.one_reader():
+            return cls(
+                validators=store.validators([source.url for source in sources]),
+                known_urls=store.known_urls(names),
+                state=store.crawl_state(names),
+            )
 
 
 ProgressCallback = Callable[[ProgressEvent], None]
@@ -178,13 +192,7 @@ def _crawl_in_child(job: dict[str, Any], channel: Any) -> CrawlReport:
     sources: list[Source] = job["sources"]
     school_id: str | None = job["school_id"]
     store = Store(config.store.path)
-    names = [source.name for source in sources]
-    with store.one_reader():  # three reads, one open of the file
-        inputs = CrawlInputs(
-            validators=store.validators([source.url for source in sources]),
-            known_urls=store.known_urls(names),
-            state=store.crawl_state(names),
-        )
+    inputs = CrawlInputs.read(store, sources)
     schools = [s for s in config.school if school_id is None or s.id == school_id]
     result = _collect(config.crawl, sources, job["spiders"], schools, inputs,
                       job["log_level"], channel).describing(config.school, config.source)

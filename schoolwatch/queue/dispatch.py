@@ -82,14 +82,7 @@ class Dispatcher:
             wanted.append(source)
         if not wanted:
             return []
-        store = Store(self.config.store.path)
-        names = [source.name for source in wanted]
-        with store.one_reader():  # three reads, one open of the file
-            inputs = CrawlInputs(
-                validators=store.validators([source.url for source in wanted]),
-                known_urls=store.known_urls(names),
-                state=store.crawl_state(names),
-            )
+        inputs = CrawlInputs.read(Store(self.config.store.path), wanted)
         job_ids = []
         for group in by_site(wanted, self.settings.sources_per_job):
             job_id = uuid.uuid4().hex
