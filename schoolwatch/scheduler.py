@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
 import logging
 import multiprocessing
 import os
@@ -203,26 +204,20 @@ class Scheduler:
                 "date", run_date=job.first_run, id="digest-catch-up", name="digest catch-up",
             )
             return
+        executor = "default"
         if job.id == jobs.RECHECK:
-            function = lambda: jobs.recheck_cases_job(self.config)  # noqa: E731
+            function = self._guarded(job.id, lambda: jobs.recheck_cases_job(self.config))
         elif job.id == jobs.RETENTION:
-            function = lambda: jobs.retention_job(self.config)  # noqa: E731
+            function = self._guarded(job.id, lambda: jobs.retention_job(self.config))
         elif job.id == jobs.DELIVER:
-            function = lambda: jobs.deliver_job(self.config)  # noqa: E731
-        else:
-            assert job.every is not None
-            self._scheduler.add_job(
-                self._mark_due, IntervalTrigger(seconds=job.every.total_seconds(),
-                                                timezone=self.zone),
-                args=[job.id.removeprefix("crawl:")], id=job.id, name=job.id,
-                next_run_time=job.first_run, executor="due",
-            )
-            return
+            function = self._guarded(job.id, lambda: jobs.deliver_job(self.config))
+        else:  # a source's interval only marks it due, apart from the running jobs
+            function = functools.partial(self._mark_due, job.id.removeprefix("crawl:"))
+            executor = "due"
         assert job.every is not None
         self._scheduler.add_job(
-            self._guarded(job.id, function),
-            IntervalTrigger(seconds=job.every.total_seconds(), timezone=self.zone),
-            id=job.id, name=job.id, next_run_time=job.first_run,
+            function, IntervalTrigger(seconds=job.every.total_seconds(), timezone=self.zone),
+            id=job.id, name=job.id, next_run_time=job.first_run, executor=executor,
         )
 
     def _mark_due(self, source: str) -> None:
