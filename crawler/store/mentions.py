@@ -115,12 +115,15 @@ class MentionStore(StoreBase):
 def _replace_all(
     con: duckdb.DuckDBPyConnection, table: str, columns: list[str], rows: Sequence[tuple[Any, ...]]
 ) -> None:
-    """The configured schools or sources (tens of rows): a parameterised INSERT, no Arrow."""
+    """The configured schools or sources (text columns, tens to hundreds of rows): one
+    parameterised INSERT of each column as a list, no Arrow. (executemany runs a statement per
+    row: 200 sources took 0.15 s of every write, the most of a queue result's.)"""
     con.execute(f"DELETE FROM {table}")
     if rows:
         names = ", ".join(columns)
-        marks = ", ".join("?" for _ in columns)
-        con.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", [list(r) for r in rows])
+        lists = ", ".join("unnest(?::VARCHAR[])" for _ in columns)
+        con.execute(f"INSERT INTO {table} ({names}) SELECT {lists}",
+                    [list(column) for column in zip(*rows, strict=True)])
 
 
 def _write_mentions(
