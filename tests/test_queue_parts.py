@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import hashlib
 import time
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -13,7 +15,7 @@ from click.testing import CliRunner
 from crawler.engine.runner import CrawlInputs
 from crawler.engine.site_lease import ACQUIRE, lease_keys
 from crawler.ground.config import Config, load_config
-from crawler.ground.errors import ConfigError
+from crawler.ground.errors import ConfigError, StoreLockedError
 from crawler.ground.items import (
     CrawlResult,
     Document,
@@ -168,3 +170,89 @@ def test_the_sources_due_are_grouped_by_site_a_few_to_a_job(tmp_path: Path) -> N
 
     # One site is one host and port; a job takes at most two of its sources, in their order.
     assert [[s.name for s in group] for group in groups] == [["a1", "a2"], ["a3"], ["b1"], ["a4"]]
+
+
+def _result_of(job_id: str, source: str) -> dict:
+    """A job's result: one run and one mention of `source` (at its own URL)."""
+    url = f"https://forum.example/{source}/7#p1"
+    matched = replace(_matched(url, f"<html>{source}</html>".encode(), f"post on {source}"),
+                      source=source)
+    run = SourceRun(source, datetime(2026, 11, 2, 9, 0, tzinfo=UTC), pages_fetched=1)
+    return encode_result(job_id, [source], "host:1", CrawlResult([run], [matched], [], {}))
+
+
+def _three_sources(tmp_path: Path, redis_server: RedisServer, namespace: str) -> Config:
+    sources = "".join(_source(name).replace("/t", f"/{name}") for name in ("a", "b", "c"))
+    return _config(tmp_path, f'[queue]\nurl = "{redis_server.url}"\nnamespace = "{namespace}"\n',
+                   sources)
+
+
+def test_results_waiting_together_are_written_in_one_transaction(
+    tmp_path: Path, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _three_sources(tmp_path, redis_server, "together")
+    ingest = Ingest(config, poll_ms=20)
+    for job_id, source in [("job-0", "a"), ("job-1", "b"), ("job-2", "c"), ("job-3", "a")]:
+        send_result(ingest.broker, _result_of(job_id, source))
+    writes: list[list[str]] = []
+    write_crawl = Store.write_crawl
+
+    def counted(store: Store, crawl: CrawlResult, **options: Any) -> Any:
+        writes.append([job_id for job_id, _ in options["jobs"]])
+        return write_crawl(store, crawl, **options)
+
+    monkeypatch.setattr(Store, "write_crawl", counted)
+    batch = ingest.drain(max_seconds=5)
+    # One write for the three sources; a second job of source a follows in a write of its own.
+    assert writes == [["job-0", "job-1", "job-2"], ["job-3"]]
+    assert (batch.written, batch.duplicates, batch.job_ids) == (
+        4, 0, ["job-0", "job-1", "job-2", "job-3"])
+    assert [run.source for run in batch.runs] == ["a", "b", "c", "a"]
+    assert len(batch.new_mention_ids) == 3
+    store = Store(config.store.path)
+    assert store.query("SELECT source, new_mentions FROM crawl_runs ORDER BY id").rows == [
+        ("a", 1), ("b", 1), ("c", 1), ("a", 0)]
+    assert store.query("SELECT count(*) FROM mentions").rows[0][0] == 3
+    assert store.ingested_jobs(["job-0", "job-1", "job-2", "job-3"]) == {
+        "job-0", "job-1", "job-2", "job-3"}
+    assert ingest.drain(max_seconds=1).job_ids == []  # all acknowledged
+
+
+def test_a_redelivered_result_among_new_ones_is_skipped_and_the_others_written(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    config = _three_sources(tmp_path, redis_server, "among")
+    ingest = Ingest(config, poll_ms=20)
+    send_result(ingest.broker, _result_of("job-0", "a"))
+    assert ingest.drain(max_seconds=5).written == 1
+    for job_id, source in [("job-0", "a"), ("job-1", "b"), ("job-2", "c")]:
+        send_result(ingest.broker, _result_of(job_id, source))  # job-0 a second time
+
+    batch = ingest.drain(max_seconds=5)
+    assert (batch.written, batch.duplicates, batch.job_ids) == (2, 1, ["job-0", "job-1", "job-2"])
+    store = Store(config.store.path)
+    assert store.query("SELECT source FROM crawl_runs ORDER BY id").rows == [
+        ("a",), ("b",), ("c",)]
+    assert store.query("SELECT count(*) FROM mentions").rows[0][0] == 3
+    assert ingest.drain(max_seconds=1).job_ids == []
+
+
+def test_results_wait_on_the_queue_while_the_store_is_locked(
+    tmp_path: Path, redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    config = _three_sources(tmp_path, redis_server, "locked")
+    ingest = Ingest(config, poll_ms=20)
+    for job_id, source in [("job-0", "a"), ("job-1", "b"), ("job-2", "c")]:
+        send_result(ingest.broker, _result_of(job_id, source))
+    write_crawl = Store.write_crawl
+
+    def locked(store: Store, crawl: CrawlResult, **options: Any) -> Any:
+        raise StoreLockedError("the store stayed locked")
+
+    monkeypatch.setattr(Store, "write_crawl", locked)
+    batch = ingest.drain(max_seconds=5)
+    assert (batch.written, batch.job_ids) == (0, [])
+    monkeypatch.setattr(Store, "write_crawl", write_crawl)
+    batch = ingest.drain(max_seconds=5)
+    assert (batch.written, sorted(batch.job_ids)) == (3, ["job-0", "job-1", "job-2"])
+    assert Store(config.store.path).query("SELECT count(*) FROM mentions").rows[0][0] == 3

@@ -48,7 +48,7 @@ from crawler.store.evidence import (
     write_state,
     write_validators,
 )
-from crawler.store.runs import record_ingested_job, write_runs
+from crawler.store.runs import record_ingested_jobs, write_runs
 from crawler.store.series import write_series
 
 
@@ -87,17 +87,18 @@ class MentionStore(StoreBase):
         self,
         crawl: CrawlResult,
         *,
-        job: tuple[str, str] | None = None,
+        jobs: Sequence[tuple[str, str]] = (),
         wait: float = LOCK_WAIT_WRITE,
     ) -> WriteResult:
         """Writes one crawl in one transaction: mentions (deduplicated), evidence, runs (their
         new/updated counts filled in), validators, series, the spiders' state (keys given
         replace the stored ones; others are kept) and the configured schools and sources.
 
-        `job` (queue job id, source) is recorded in the same transaction; a job already
-        recorded is not written again (the result says `already_written`)."""
+        `jobs` (queue job id, sources), one or several queue results written as one crawl, are
+        recorded in the same transaction; if any of them was recorded before, nothing is
+        written (the result says `already_written`)."""
         with self.transaction(wait) as con, gc_paused():
-            if job is not None and not record_ingested_job(con, *job):
+            if jobs and not record_ingested_jobs(con, jobs):
                 return WriteResult(already_written=True)
             _replace_all(con, "schools", ["id", "name"], crawl.schools)
             _replace_all(con, "sources", ["name", "kind", "url", "platform"], crawl.sources)

@@ -41,14 +41,18 @@ def write_runs(con: duckdb.DuckDBPyConnection, runs: Sequence[SourceRun]) -> Non
     )
 
 
-def record_ingested_job(con: duckdb.DuckDBPyConnection, job_id: str, source: str) -> bool:
-    """Records a queue job's result as written, in its write transaction; False when it was
-    written before (a redelivered job)."""
-    if con.execute("SELECT 1 FROM ingested_jobs WHERE job_id = ?", [job_id]).fetchall():
+def record_ingested_jobs(con: duckdb.DuckDBPyConnection, jobs: Sequence[tuple[str, str]]) -> bool:
+    """Records queue jobs' results (job id, sources) as written, in their write transaction;
+    False, recording none, when any of them was written before (a redelivered job)."""
+    ids = [job_id for job_id, _ in jobs]
+    if con.execute(
+        "SELECT 1 FROM ingested_jobs WHERE job_id IN (SELECT unnest(?::VARCHAR[]))", [ids]
+    ).fetchall():
         return False
-    con.execute(
+    stamp = now()
+    con.executemany(
         "INSERT INTO ingested_jobs (job_id, source, ingested_at) VALUES (?, ?, ?)",
-        [job_id, source, now()],
+        [[job_id, source, stamp] for job_id, source in jobs],
     )
     return True
 
