@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import time
 from dataclasses import replace
@@ -11,9 +12,12 @@ from typing import Any
 
 import pytest
 from click.testing import CliRunner
+from scrapy import Request
+from scrapy.http import Response
 
+from crawler.engine import site_lease
 from crawler.engine.runner import CrawlInputs
-from crawler.engine.site_lease import ACQUIRE, lease_keys
+from crawler.engine.site_lease import ACQUIRE, LeaseSettings, SiteLeaseMiddleware, lease_keys
 from crawler.ground.config import Config, load_config
 from crawler.ground.errors import ConfigError, StoreLockedError
 from crawler.ground.items import (
@@ -256,3 +260,25 @@ def test_results_wait_on_the_queue_while_the_store_is_locked(
     batch = ingest.drain(max_seconds=5)
     assert (batch.written, sorted(batch.job_ids)) == (3, ["job-0", "job-1", "job-2"])
     assert Store(config.store.path).query("SELECT count(*) FROM mentions").rows[0][0] == 3
+
+
+def test_a_request_waiting_for_a_full_site_starts_when_the_crawl_frees_a_lease(
+    redis_server: RedisServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(site_lease, "_POLL", 30.0)  # another process's release: a poll away
+    lease = LeaseSettings(url=redis_server.url, password_env="SW_TEST_NO_PASSWORD",
+                          namespace="freed", per_site=1, delay_ms=0, ttl_ms=60_000)
+    middleware = SiteLeaseMiddleware(lease)
+    first, second = (Request(f"https://forum.example/t/{n}") for n in (1, 2))
+
+    async def crawl() -> None:
+        await middleware.process_request(first)
+        waiting = asyncio.ensure_future(middleware.process_request(second))
+        await asyncio.sleep(0.3)
+        assert not waiting.done()  # one request at a time to the site
+        await middleware.process_response(first, Response(first.url))
+        await asyncio.wait_for(waiting, 5)  # at once, not after the 30 s poll
+        await middleware.process_response(second, Response(second.url))
+        await middleware.spider_closed()
+
+    asyncio.run(crawl())

@@ -4,7 +4,8 @@ Scrapy's own per-site concurrency and delay hold within one process only, so wit
 docs/scaling.md) every request also takes a lease in Redis first: at most `per_site` requests in
 flight to one site (scheme-less host:port) across all workers, and at least `delay` between the
 starts of two requests to it. A lease expires by itself after `ttl` seconds, so a worker killed
-mid-request never blocks a site for longer than that.
+mid-request never blocks a site for longer than that. A request waiting for a full site tries
+again when its own crawl frees one of the site's leases, else every _POLL seconds.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from crawler.ground.urls import site_key
 
 SETTING = "SCHOOLWATCH_SITE_LEASE"
 MIDDLEWARE = "crawler.engine.site_lease.SiteLeaseMiddleware"
-_POLL = 0.05
+_POLL = 0.05  # seconds between tries for a full site (a lease freed by another process)
 _PATIENCE = 60.0  # seconds a request waits for an unreachable Redis
 
 # KEYS: the site's lease set, the site's next-start time. ARGV: token, limit, ttl ms, delay ms.
@@ -69,6 +70,9 @@ class SiteLeaseMiddleware:
         self.settings = settings
         self._client: Any = None
         self._acquire: Any = None
+        # Per site, set when this crawl frees one of the site's leases: its requests waiting
+        # for the site try again at once, not a poll later.
+        self._freed: dict[str, asyncio.Event] = {}
 
     @classmethod
     def from_crawler(cls, crawler: Any) -> SiteLeaseMiddleware:
@@ -98,7 +102,8 @@ class SiteLeaseMiddleware:
 
     async def process_request(self, request: Any) -> None:
         self._redis()
-        keys = lease_keys(self.settings.namespace, site_key(request.url))
+        site = site_key(request.url)
+        keys = lease_keys(self.settings.namespace, site)
         token = uuid.uuid4().hex
         args = [token, self.settings.per_site, self.settings.ttl_ms, self.settings.delay_ms]
         unreachable_since: float | None = None
@@ -115,8 +120,13 @@ class SiteLeaseMiddleware:
                 continue
             if wait == 0:
                 break
-            await asyncio.sleep(_POLL if wait < 0 else wait / 1000)
-        request.meta["site_lease"] = (keys[0], token)
+            if wait > 0:  # the site's delay between two starts
+                await asyncio.sleep(wait / 1000)
+            else:  # the site is full
+                freed = self._freed.setdefault(site, asyncio.Event())
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(freed.wait(), _POLL)
+        request.meta["site_lease"] = (site, keys[0], token)
         return None
 
     async def process_response(self, request: Any, response: Any) -> Any:
@@ -130,8 +140,12 @@ class SiteLeaseMiddleware:
     async def _release(self, request: Any) -> None:
         lease = request.meta.pop("site_lease", None)
         if lease is not None:
+            site, key, token = lease
             with contextlib.suppress(redis.exceptions.ConnectionError):  # it expires anyway
-                await self._redis().zrem(lease[0], lease[1])
+                await self._redis().zrem(key, token)
+            freed = self._freed.pop(site, None)
+            if freed is not None:
+                freed.set()
 
     async def spider_closed(self) -> None:
         if self._client is not None:
