@@ -21,7 +21,7 @@ from dramatiq.errors import BrokerConnectionError
 
 from crawler.engine.runner import CrawlReport
 from crawler.ground.config import Config
-from crawler.ground.errors import StoreLockedError
+from crawler.ground.errors import BatchFormatError, StoreLockedError
 from crawler.ground.items import SourceRun
 from crawler.store import Store
 from schoolwatch.queue import broker as q
@@ -82,7 +82,7 @@ class Ingest:
             result = message.args[0]
             job_id, sources = str(result["job_id"]), [str(name) for name in result["sources"]]
             collected = decode_result(result)
-        except (KeyError, IndexError, TypeError, ValueError) as exc:
+        except (KeyError, IndexError, TypeError, ValueError, BatchFormatError) as exc:
             log.error("unreadable result %s moved to the dead-letter list: %r",
                       message.message_id, exc)
             self._consumer.nack(message)
