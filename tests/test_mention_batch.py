@@ -64,6 +64,27 @@ def test_a_batch_survives_the_spool_and_a_queue_message_unchanged() -> None:
     assert MentionBatch.from_ipc(MentionBatch().to_ipc()) == MentionBatch()
 
 
+def test_batches_joined_keep_their_order_and_counts() -> None:
+    first, second, third = _page_documents()
+    joined = MentionBatch.joined([MentionBatch.of([first]), MentionBatch(),
+                                  MentionBatch.of([second, third])])
+    at_once = MentionBatch.of([first, second, third])
+    assert joined.documents == 3
+    assert joined.rows.drop_columns(["body_size", "body_zlib"]).equals(
+        at_once.rows.drop_columns(["body_size", "body_zlib"]))
+    assert MentionBatch.joined([MentionBatch(), MentionBatch()]) == MentionBatch()
+
+
+def test_a_body_two_joined_batches_both_carry_is_stored_once(tmp_path: Path) -> None:
+    first, second, third = _page_documents()  # the first two: one page
+    joined = MentionBatch.joined([MentionBatch.of([first]), MentionBatch.of([second, third])])
+    assert joined.rows.column("body_zlib").null_count == 1  # the page's body twice
+    Store(tmp_path / "s.duckdb").write_crawl(CrawlResult(runs=[], documents=joined))
+    stored = Store(tmp_path / "s.duckdb").query(
+        "SELECT url, count(*) FROM raw_responses GROUP BY url ORDER BY url").rows
+    assert stored == [("https://f.example/t/7", 1), ("https://f.example/t/8", 1)]
+
+
 def test_a_crawl_that_matched_nothing_builds_no_columns() -> None:
     result = CrawlResult(runs=[], documents=[])
     assert result.documents.rows is None and len(result.documents) == 0

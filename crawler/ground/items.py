@@ -192,6 +192,19 @@ class MentionBatch:
         with gc_paused():
             return cls(_columns(documents), len(documents))
 
+    @classmethod
+    def joined(cls, batches: Sequence[MentionBatch]) -> MentionBatch:
+        """Several crawls' batches as one, in the order given (e.g. queue results written in
+        one transaction)."""
+        filled = [batch for batch in batches if batch.rows is not None]
+        if len(filled) <= 1:
+            return filled[0] if filled else cls()
+        # lazy: pyarrow loads only where a batch is built or read
+        import pyarrow as pa
+
+        return cls(pa.concat_tables([batch.rows for batch in filled]),
+                   sum(batch.documents for batch in filled))
+
     def __eq__(self, other: object) -> bool:
         if not isinstance(other, MentionBatch):
             return NotImplemented

@@ -215,8 +215,8 @@ def write_sightings(con: duckdb.DuckDBPyConnection, stamp: datetime) -> dict[str
 def write_evidence(con: duckdb.DuckDBPyConnection) -> None:
     """Stores the raw bodies the new and edited mentions were read from that the store lacks,
     in the order the batch first brought them. Per body, the page details (address, status,
-    content type, time) are those of the last such row; the bytes come from the batch's row that
-    carries them (see MentionBatch)."""
+    content type, time) are those of the last such row; the bytes come from a row of the batch
+    that carries them (see MentionBatch: batches joined may carry a body more than once)."""
     con.execute(
         "INSERT INTO raw_responses (sha256, url, http_status, content_type, fetched_at, "
         "size_bytes, body_zlib) "
@@ -227,7 +227,10 @@ def write_evidence(con: duckdb.DuckDBPyConnection) -> None:
         "  WHERE p.action IN (?, ?) GROUP BY k.raw_sha256) g "
         "ANTI JOIN raw_responses r ON r.sha256 = g.sha256 "
         "JOIN _keys k ON k.pos = g.pos "
-        "JOIN _keys b ON b.raw_sha256 = g.sha256 AND b.body_zlib IS NOT NULL "
+        "JOIN (SELECT raw_sha256, any_value(body_size) AS body_size, "
+        "             any_value(body_zlib) AS body_zlib "
+        "      FROM _keys WHERE body_zlib IS NOT NULL GROUP BY raw_sha256) b "
+        "  ON b.raw_sha256 = g.sha256 "
         "ORDER BY g.first",
         [NEW, UPDATED],
     )
