@@ -2,6 +2,11 @@
 Arrow batches, one transaction), beside its ceiling: a raw Arrow insert of the same rows into the
 same tables (mention_records and raw_responses), with nothing computed, in the same run.
 
+Both start from Arrow: the ceiling's tables and the crawl's MentionBatch are built before the
+clock starts (a crawl builds its batch in its own child process as it ends). What building the
+batch costs is printed too, and so is the spool's round trip (the crawl's result written to its
+spool file, fsynced, and read back), which a crawl pays before its write.
+
 Both write into a store that already holds --existing older mentions (a copy of one prepared
 store each time), and the rows come from pages of 20 entries, each page its own raw body. Each
 figure is the median (and min-max spread) of --repeats runs after one warm-up; the ratio comes
@@ -26,7 +31,7 @@ from pathlib import Path
 import pyarrow as pa
 
 from crawler.ground.items import CrawlResult, Document, Match, MatchedDocument, SourceRun
-from crawler.store import Store
+from crawler.store import Store, spool
 
 ENTRIES_PER_PAGE = 20
 TARGET = 0.60  # issue 18: the write path at 60% of the raw Arrow insert or better
@@ -62,14 +67,30 @@ def documents(count: int, prefix: str = "t") -> list[MatchedDocument]:
     return made
 
 
-def write(store: Store, batch: list[MatchedDocument]) -> None:
-    store.write_crawl(CrawlResult(
+def crawl_result(batch: list[MatchedDocument]) -> CrawlResult:
+    """What a crawl hands the store: its documents become one Arrow batch here."""
+    return CrawlResult(
         schools=[("hg", "Hollins Green Primary School")],
         sources=[("bench", "feed", "https://forum.example/feed", None)],
         runs=[SourceRun(source="bench", started_at=datetime.now(UTC))],
         documents=batch,
         validators=[],
-    ))
+    )
+
+
+def write(store: Store, result: CrawlResult) -> None:
+    store.write_crawl(result)
+
+
+def spool_round_trip(store: Store, result: CrawlResult) -> float:
+    """The crawl's result into its spool file (fsynced) and back, as a crawl does before its
+    write; the file is taken back out unwritten."""
+    started = time.perf_counter()
+    path = store.spool_crawl(result)
+    spool._load(path)
+    elapsed = time.perf_counter() - started
+    path.unlink()
+    return elapsed
 
 
 def row_by_row(store: Store, batch: list[MatchedDocument]) -> float:
@@ -190,6 +211,12 @@ def main() -> None:
     if args.smoke:
         args.rows, args.existing, args.repeats = 400, 400, 1
     batch = documents(args.rows)
+    build_times: list[float] = []
+    for _ in range(args.repeats):
+        started = time.perf_counter()
+        result = crawl_result(batch)
+        build_times.append(time.perf_counter() - started)
+    spool_times: list[float] = []
     crawl_times: list[float] = []
     raw_times: list[float] = []
     again_times: list[float] = []
@@ -199,23 +226,25 @@ def main() -> None:
         prepared = Store(template)
         prepared.migrate()
         if args.existing:
-            write(prepared, documents(args.existing, prefix="old"))
+            write(prepared, crawl_result(documents(args.existing, prefix="old")))
         first_id = prepared.query("SELECT coalesce(max(id), 0) + 1000 FROM mention_records")
         tables = ceiling_tables(batch, first_id.rows[0][0])
         for attempt in range(args.repeats + 1):  # the first of each is a warm-up
             store = store_copy(template, folder, f"crawl{attempt}")
             started = time.perf_counter()
-            write(store, batch)
+            write(store, result)
             elapsed = time.perf_counter() - started
             stored = store.query("SELECT count(*) FROM mention_records").rows[0][0]
             assert stored == args.rows + args.existing, stored
             ceiling = store_copy(template, folder, f"raw{attempt}")
             raw = raw_arrow_insert(ceiling, tables)
             started = time.perf_counter()
-            write(store, batch)  # the same rows again: dedupe finds nothing new
+            write(store, result)  # the same rows again: dedupe finds nothing new
             again = time.perf_counter() - started
             slow = row_by_row(ceiling, batch[:2000])
+            spooled = spool_round_trip(store, result)
             if attempt:
+                spool_times.append(spooled)
                 crawl_times.append(elapsed)
                 raw_times.append(raw)
                 again_times.append(again)
@@ -229,6 +258,9 @@ def main() -> None:
         print(f"write_crawl reaches {raw / crawl:.0%} of the raw Arrow ceiling (medians; "
               f"target >= {TARGET:.0%})")
         spread("re-crawl of the same rows (dedupe, nothing new)", again_times, args.rows)
+        spread("building the batch from the crawl's documents (in the crawl's child)",
+               build_times, args.rows)
+        spread("the spool's round trip (written, fsynced, read back)", spool_times, args.rows)
         spread("row-by-row executemany, for scale", slow_times, 2000)
 
 

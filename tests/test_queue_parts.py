@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import time
 from dataclasses import replace
@@ -90,8 +91,10 @@ def test_a_job_and_its_result_travel_as_plain_json(tmp_path: Path) -> None:
     collected = CrawlResult([run], documents, [Validators(source.url, '"def"', None)],
                           {"board": {"thread:7": "https://forum.example/t/7?page=4"}}, [reading])
     result = encode_result("j1", ["board"], "host:1", collected)
-    assert len(result["bodies"]) == 1  # one compressed copy of a page however many posts
-    assert decode_result(result) == collected
+    decoded = decode_result(result)
+    bodies = decoded.documents.rows.column("body_zlib").drop_null()
+    assert len(bodies) == 1  # one compressed copy of a page however many posts
+    assert decoded == collected
 
 
 def test_queue_settings_keep_the_password_out_of_the_file(
@@ -128,6 +131,27 @@ def test_a_result_delivered_twice_is_written_once(tmp_path: Path, redis_server: 
     assert store.query("SELECT count(*) FROM mentions").rows[0][0] == 1
     assert store.ingested_jobs(["job-1", "job-2"]) == {"job-1"}
     assert ingest.drain(max_seconds=1).job_ids == []  # both acknowledged
+
+
+def test_a_result_whose_documents_are_not_a_batch_is_refused_whole(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    config = _config(tmp_path, f'[queue]\nurl = "{redis_server.url}"\nnamespace = "forged"\n',
+                     _source())
+    documents = [_matched("https://forum.example/t/7#p1", b"<html>x</html>", "first")]
+    run = SourceRun("board", datetime(2026, 11, 2, 9, 0, tzinfo=UTC), pages_fetched=1)
+    good = encode_result("job-1", ["board"], "host:1", CrawlResult([run], documents, [], {}))
+    ingest = Ingest(config, poll_ms=20)
+    for n, forged in enumerate(["not base64 at all!", base64.b64encode(b"ARROW1 but no").decode(),
+                                good["documents"][: len(good["documents"]) // 2]]):
+        send_result(ingest.broker, {**good, "job_id": f"forged-{n}", "documents": forged})
+    send_result(ingest.broker, good)
+
+    batch = ingest.drain(max_seconds=5)
+    assert (batch.written, batch.rejected, batch.job_ids) == (1, 3, ["job-1"])
+    store = Store(config.store.path)
+    assert store.query("SELECT count(*) FROM mentions").rows[0][0] == 1
+    assert store.ingested_jobs(["forged-0", "forged-1", "forged-2"]) == set()
 
 
 def test_sources_shows_each_source_s_job_in_the_queue(tmp_path: Path, redis_server: RedisServer):

@@ -115,6 +115,10 @@ class CrawlTimeoutError(CrawlProcessError):
     """A crawl ran past its hard time limit and was stopped."""
 
 
+class BatchFormatError(SchoolwatchError):
+    """A crawl's batch of documents (spool file or queue result) that cannot be read back."""
+
+
 class CaseError(SchoolwatchError):
     """A takedown case cannot be opened or changed as asked."""
 

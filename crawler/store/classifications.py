@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 if TYPE_CHECKING:
     pass
 
-from crawler.store.base import StoreBase, arrow_timestamp, insert_arrow, now
+from crawler.ground.columns import arrow_timestamp
+from crawler.store.base import StoreBase, insert_arrow, now
 
 
 @dataclass(frozen=True)

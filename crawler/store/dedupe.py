@@ -1,9 +1,10 @@
 """The crawl's dedupe, in SQL: which rows of a batch are new mentions, edits of stored ones,
 sightings of a post already known, or nothing to write.
 
-The batch arrives as one registered Arrow table, `_keys`, with one row per (document, school
-matched): its position in the batch (`pos`), school_id, canonical url, source, content_hash and
-raw_sha256. `plan_mentions` judges each (school, url) once, into the temporary table `_plan`:
+The batch arrives as one registered Arrow table, `_keys`: the crawl's MentionBatch (one row per
+(document, school matched)) with each row's position in it (`pos`). The plan reads school_id,
+the canonical url, source, content_hash and raw_sha256 of it. `plan_mentions` judges each
+(school, url) once, into the temporary table `_plan`:
 
 - the batch's own duplicates: the first source to bring an address in this batch owns it; a later
   row from that source is a newer copy (the last one wins), a row from another source is a
@@ -211,17 +212,28 @@ def write_sightings(con: duckdb.DuckDBPyConnection, stamp: datetime) -> dict[str
         con.execute("DROP TABLE _sightings")
 
 
-def evidence_needed(con: duckdb.DuckDBPyConnection) -> list[tuple[str, int]]:
-    """The raw bodies the new and edited mentions were read from that the store lacks: per
-    SHA-256, the batch position of the last such row (whose page details are kept)."""
-    return con.execute(
-        "SELECT g.sha256, g.pos FROM ("
+def write_evidence(con: duckdb.DuckDBPyConnection) -> None:
+    """Stores the raw bodies the new and edited mentions were read from that the store lacks,
+    in the order the batch first brought them. Per body, the page details (address, status,
+    content type, time) are those of the last such row; the bytes come from a row of the batch
+    that carries them (see MentionBatch: batches joined may carry a body more than once)."""
+    con.execute(
+        "INSERT INTO raw_responses (sha256, url, http_status, content_type, fetched_at, "
+        "size_bytes, body_zlib) "
+        "SELECT g.sha256, k.final_url, k.http_status, k.content_type, k.fetched_at, "
+        "       b.body_size, b.body_zlib FROM ("
         "  SELECT k.raw_sha256 AS sha256, arg_max(p.pos, p.key_order) AS pos, "
         "         min(p.key_order) AS first FROM _plan p JOIN _keys k ON k.pos = p.pos "
         "  WHERE p.action IN (?, ?) GROUP BY k.raw_sha256) g "
-        "ANTI JOIN raw_responses r ON r.sha256 = g.sha256 ORDER BY g.first",
+        "ANTI JOIN raw_responses r ON r.sha256 = g.sha256 "
+        "JOIN _keys k ON k.pos = g.pos "
+        "JOIN (SELECT raw_sha256, any_value(body_size) AS body_size, "
+        "             any_value(body_zlib) AS body_zlib "
+        "      FROM _keys WHERE body_zlib IS NOT NULL GROUP BY raw_sha256) b "
+        "  ON b.raw_sha256 = g.sha256 "
+        "ORDER BY g.first",
         [NEW, UPDATED],
-    ).fetchall()
+    )
 
 
 def drop_plan(con: duckdb.DuckDBPyConnection) -> None:

@@ -14,8 +14,9 @@ import duckdb
 if TYPE_CHECKING:
     pass
 
+from crawler.ground.columns import arrow_timestamp, timestamp_array
 from crawler.ground.items import Validators
-from crawler.store.base import StoreBase, arrow_timestamp, insert_arrow, now, timestamp_array
+from crawler.store.base import StoreBase, insert_arrow, now
 
 
 class EvidenceStore(StoreBase):
@@ -78,23 +79,10 @@ def write_raw_responses(con: duckdb.DuckDBPyConnection, responses: Sequence[RawR
     insert_raw_responses(con, list(fresh.values()))
 
 
-def compress_bodies(responses: Sequence[RawResponse]) -> list[bytes]:
-    """The bodies as stored. zlib lets go of the GIL while it compresses, so a caller may run
-    this on another thread beside DuckDB work."""
-    return [zlib.compress(r.body, 6) for r in responses]
-
-
-def insert_raw_responses(
-    con: duckdb.DuckDBPyConnection,
-    responses: Sequence[RawResponse],
-    compressed: Sequence[bytes] | None = None,
-) -> None:
-    """Stores bodies the caller knows are distinct and not stored yet, zlib-compressed (here,
-    unless the caller brings `compress_bodies(responses)`)."""
+def insert_raw_responses(con: duckdb.DuckDBPyConnection, responses: Sequence[RawResponse]) -> None:
+    """Stores bodies the caller knows are distinct and not stored yet, zlib-compressed."""
     if not responses:
         return
-    if compressed is None:
-        compressed = compress_bodies(responses)
     # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
 
@@ -106,7 +94,7 @@ def insert_raw_responses(
             "content_type": pa.array([r.content_type for r in responses], pa.string()),
             "fetched_at": timestamp_array([r.fetched_at for r in responses]),
             "size_bytes": pa.array([len(r.body) for r in responses], pa.int64()),
-            "body_zlib": pa.array(compressed, pa.binary()),
+            "body_zlib": pa.array([zlib.compress(r.body, 6) for r in responses], pa.binary()),
         }
     )
     insert_arrow(con, "raw_responses", batch)

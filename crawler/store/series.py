@@ -13,8 +13,9 @@ import duckdb
 if TYPE_CHECKING:
     pass
 
+from crawler.ground.columns import arrow_timestamp
 from crawler.ground.items import SeriesPoint
-from crawler.store.base import StoreBase, arrow_timestamp, insert_arrow
+from crawler.store.base import StoreBase, insert_arrow
 
 
 def write_series(con: duckdb.DuckDBPyConnection, points: Sequence[SeriesPoint]) -> None:

@@ -6,8 +6,8 @@ DuckDB CLI left open). The crawl then keeps its spool file and says so; the next
 command that writes, writes every spooled crawl first, oldest first, recording each run with a
 warning that says why it was written late.
 
-The spool holds our own objects (pickled): it lives beside the store, whose folder is trusted
-as much as the store itself is.
+The spool holds our own objects (pickled; the documents inside as one Arrow IPC stream, see
+MentionBatch): it lives beside the store, whose folder is trusted as much as the store itself is.
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from datetime import UTC
 from pathlib import Path
 from typing import Any
 
-from crawler.ground.errors import StoreLockedError
-from crawler.ground.items import CrawlResult, SourceRun
+from crawler.ground.errors import BatchFormatError, StoreLockedError
+from crawler.ground.items import CrawlResult, MentionBatch, SourceRun
 from crawler.store.base import LOCK_WAIT_WRITE
 from crawler.store.mentions import MentionStore, WriteResult
 
@@ -98,8 +98,8 @@ class SpoolStore(MentionStore):
 
 def _document_count(path: Path) -> int:
     try:
-        return len(_load(path).documents)
-    except (OSError, pickle.UnpicklingError, EOFError, AttributeError):
+        return _load(path).documents.documents
+    except (OSError, pickle.UnpicklingError, EOFError, AttributeError, BatchFormatError):
         return 0
 
 
@@ -120,4 +120,6 @@ def _load(path: Path) -> CrawlResult:
     if "spooled_at" in fields:
         crawl.ended_at = fields.pop("spooled_at")
     fields.setdefault("series", [])
+    if not isinstance(crawl.documents, MentionBatch):  # spooled as objects, before the columns
+        crawl.documents = MentionBatch.of(crawl.documents)
     return crawl

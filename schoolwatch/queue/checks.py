@@ -64,8 +64,7 @@ class ResultShape(_Shape):
     sources: list[StrictStr] = Field(min_length=1, max_length=100)
     worker: StrictStr = Field(max_length=300)
     runs: list[dict[str, Any]]
-    documents: list[dict[str, Any]]
-    bodies: dict[str, StrictStr]
+    documents: StrictStr  # the MentionBatch's Arrow IPC stream, base64: read whole at ingest
     validators: list[dict[str, Any]]
     state: dict[str, Any]
     failure: StrictStr | None = None

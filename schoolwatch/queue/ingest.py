@@ -22,8 +22,8 @@ from dramatiq.errors import BrokerConnectionError
 
 from crawler.engine.runner import CrawlReport
 from crawler.ground.config import Config
-from crawler.ground.errors import StoreLockedError
-from crawler.ground.items import CrawlResult, SourceRun
+from crawler.ground.errors import BatchFormatError, StoreLockedError
+from crawler.ground.items import CrawlResult, MentionBatch, SourceRun
 from crawler.store import Store, WriteResult
 from schoolwatch.queue import broker as q
 from schoolwatch.queue.payload import decode_result
@@ -105,7 +105,7 @@ class Ingest:
         for message in messages:
             try:
                 pending.append(_Result.read(message))
-            except (KeyError, IndexError, TypeError, ValueError) as exc:
+            except (KeyError, IndexError, TypeError, ValueError, BatchFormatError) as exc:
                 log.error("unreadable result %s moved to the dead-letter list: %r",
                           message.message_id, exc)
                 self._consumer.nack(message)
@@ -235,7 +235,7 @@ def _combined(group: list[_Result]) -> CrawlResult:
     crawls = [result.crawl for result in group]
     return CrawlResult(
         runs=[run for crawl in crawls for run in crawl.runs],
-        documents=[document for crawl in crawls for document in crawl.documents],
+        documents=MentionBatch.joined([crawl.documents for crawl in crawls]),
         validators=[validator for crawl in crawls for validator in crawl.validators],
         state={name: pairs for crawl in crawls for name, pairs in crawl.state.items()},
         series=[point for crawl in crawls for point in crawl.series],

@@ -1,15 +1,16 @@
 """Jobs and results as JSON: what a worker needs to crawl a job's sources (several sources of one
 site, see dispatch.py), and what the ingest writes.
 
-Plain JSON on purpose: a message read from Redis is never unpickled. Evidence bytes travel
-zlib-compressed and base64-encoded, once per body however many documents share it.
+Plain JSON on purpose: a message read from Redis is never unpickled. A result's documents travel
+as the crawl's MentionBatch, one Arrow IPC stream, base64-encoded, read back with its columns
+checked whole (evidence bytes inside, zlib-compressed, once per body however many documents
+share it).
 """
 
 from __future__ import annotations
 
 import base64
 import json
-import zlib
 from collections.abc import Sequence
 from dataclasses import asdict
 from datetime import date, datetime, time, timedelta
@@ -20,16 +21,16 @@ from crawler.engine.runner import CrawlInputs
 from crawler.ground.config import CrawlSettings, School, Source
 from crawler.ground.items import (
     CrawlResult,
-    Document,
-    Match,
-    MatchedDocument,
+    MentionBatch,
     SeriesPoint,
     SourceRun,
     Validators,
 )
 from crawler.ground.vocab import RunStatus
 
-VERSION = 2  # 2: a job carries a list of sources; 1 carried one
+# 3: a result's documents are one Arrow IPC stream (MentionBatch); 2: a job carries a list of
+# sources; 1 carried one
+VERSION = 3
 
 
 def _plain(value: Any) -> Any:
@@ -96,23 +97,6 @@ def job_sources(job: dict[str, Any]) -> list[str]:
 
 def encode_result(job_id: str, sources: Sequence[str], worker: str, collected: CrawlResult
                   ) -> dict[str, Any]:
-    bodies: dict[str, str] = {}
-    documents = []
-    for matched in collected.documents:
-        document = asdict(matched.document)
-        body = document.pop("raw_body")
-        if matched.document.raw_sha256 not in bodies:
-            bodies[matched.document.raw_sha256] = base64.b64encode(zlib.compress(body, 6)).decode()
-        documents.append(
-            {
-                "document": document,
-                "source": matched.source,
-                "source_kind": matched.source_kind,
-                "canonical_url": matched.canonical_url,
-                "content_hash": matched.content_hash,
-                "matches": [asdict(match) for match in matched.matches],
-            }
-        )
     return _json(
         {
             "version": VERSION,
@@ -120,8 +104,7 @@ def encode_result(job_id: str, sources: Sequence[str], worker: str, collected: C
             "sources": list(sources),
             "worker": worker,
             "runs": [asdict(run) for run in collected.runs],
-            "documents": documents,
-            "bodies": bodies,
+            "documents": base64.b64encode(collected.documents.to_ipc()).decode(),
             "validators": [asdict(v) for v in collected.validators],
             "state": collected.state,
             "series": [asdict(point) for point in collected.series],
@@ -145,24 +128,7 @@ def encode_failure(job_id: str, sources: Sequence[str], worker: str, started: da
 def decode_result(result: dict[str, Any]) -> CrawlResult:
     if result.get("version") != VERSION:
         raise ValueError(f"result format {result.get('version')!r}; this ingest reads {VERSION}")
-    bodies = {sha: zlib.decompress(base64.b64decode(data)) for sha, data in
-              result["bodies"].items()}
-    documents = []
-    for item in result["documents"]:
-        fields = dict(item["document"])
-        fields["fetched_at"] = _when(fields["fetched_at"])
-        fields["published_at"] = _when(fields.get("published_at"))
-        fields["raw_body"] = bodies[fields["raw_sha256"]]
-        documents.append(
-            MatchedDocument(
-                document=Document(**fields),
-                source=item["source"],
-                source_kind=item["source_kind"],
-                canonical_url=item["canonical_url"],
-                content_hash=item["content_hash"],
-                matches=[Match(**match) for match in item["matches"]],
-            )
-        )
+    documents = MentionBatch.from_ipc(base64.b64decode(result["documents"], validate=True))
     runs = []
     for raw in result["runs"]:
         fields = dict(raw)

@@ -145,7 +145,7 @@ class CrawlJob:
         statuses = "; ".join(f"{run.source}: {run.status}, {run.pages_fetched} page(s)"
                              for run in collected.runs)
         log.info("crawled %s in %.3fs: %s, %d document(s)", label, seconds, statuses,
-                 len(collected.documents))
+                 collected.documents.documents)
 
     def _count_try(self, job_id: str) -> int:
         key = f"{self.settings.namespace}:tries:{job_id}"
