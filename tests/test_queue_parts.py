@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import base64
 import hashlib
+import threading
 import time
 from dataclasses import replace
 from datetime import UTC, date, datetime
@@ -306,3 +307,26 @@ def test_a_request_waiting_for_a_full_site_starts_when_the_crawl_frees_a_lease(
         await middleware.spider_closed()
 
     asyncio.run(crawl())
+
+
+def test_a_consumer_takes_the_next_message_as_soon_as_its_own_is_done(
+    tmp_path: Path, redis_server: RedisServer
+) -> None:
+    config = _three_sources(tmp_path, redis_server, "prompt")
+    assert config.queue is not None
+    broker = q.make_broker(config.queue)
+    for job_id, source in [("job-0", "a"), ("job-1", "b")]:
+        send_result(broker, _result_of(job_id, source))
+    consumer = broker.consume(q.INGEST_QUEUE, prefetch=1, timeout=10_000)
+    first = next(consumer)
+    assert first is not None
+    consumer.misses = 20  # as after a long job: Dramatiq's pause between looks is the timeout
+    taken: list[Any] = []
+    looking = threading.Thread(target=lambda: taken.append(next(consumer)))
+    looking.start()
+    time.sleep(0.2)
+    consumer.ack(first)  # the job is done
+    looking.join(5)  # not the 10 s timeout
+    assert [message.args[0]["job_id"] for message in taken] == ["job-1"]
+    consumer.ack(taken[0])
+    consumer.close()
