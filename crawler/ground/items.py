@@ -212,8 +212,6 @@ class MentionBatch:
             return self.rows is other.rows
         return self.documents == other.documents and self.rows.equals(other.rows)
 
-    __hash__ = None  # type: ignore[assignment]
-
     def __len__(self) -> int:
         """The rows: one per (document, school matched)."""
         return 0 if self.rows is None else self.rows.num_rows
