@@ -330,3 +330,33 @@ def test_a_consumer_takes_the_next_message_as_soon_as_its_own_is_done(
     assert [message.args[0]["job_id"] for message in taken] == ["job-1"]
     consumer.ack(taken[0])
     consumer.close()
+
+
+def test_a_crawl_s_requests_to_a_full_site_wait_their_turn_without_polling_redis(
+    redis_server: RedisServer,
+) -> None:
+    lease = LeaseSettings(url=redis_server.url, password_env="SW_TEST_NO_PASSWORD",
+                          namespace="turns", per_site=1, delay_ms=0, ttl_ms=60_000)
+    middleware = SiteLeaseMiddleware(lease)
+    requests = [Request(f"https://forum.example/t/{n}") for n in range(6)]
+    client = redis_server.client()
+
+    def lease_calls() -> int:
+        stats = client.info("commandstats")
+        return sum(stats.get(f"cmdstat_{name}", {}).get("calls", 0) for name in ("evalsha", "eval"))
+
+    async def crawl() -> list[int]:
+        answered = []
+        waiting = [asyncio.ensure_future(middleware.process_request(r)) for r in requests]
+        for _ in requests:
+            await asyncio.sleep(0.3)  # each request in flight a while; the others wait
+            (done,) = [n for n, task in enumerate(waiting) if task.done() and n not in answered]
+            answered.append(done)
+            await middleware.process_response(requests[done], Response(requests[done].url))
+        await middleware.spider_closed()
+        return answered
+
+    before = lease_calls()
+    assert asyncio.run(crawl()) == [0, 1, 2, 3, 4, 5]  # one at a time, first come first served
+    assert lease_calls() - before <= len(requests) + 2  # a lease call each, not a poll each 50 ms
+    client.close()
