@@ -156,7 +156,11 @@ class SeriesPoint:
 # `raw_responses` stores it, on the first row that brought it only (rows of one page share it).
 
 _DOCUMENTS = b"schoolwatch.documents"  # schema metadata: how many documents the rows come from
-_ZLIB_LEVEL = 6  # as raw_responses has always stored bodies
+
+
+def stored_body(raw: bytes) -> bytes:
+    """A response's bytes as the evidence keeps them (raw_responses.body_zlib)."""
+    return zlib.compress(raw, 6)
 
 
 def batch_schema() -> pa.Schema:
@@ -282,7 +286,7 @@ def _columns(documents: Sequence[MatchedDocument]) -> pa.Table:
             sizes.append(None)
         else:
             seen.add(doc.raw_sha256)
-            bodies.append(zlib.compress(doc.raw_body, _ZLIB_LEVEL))
+            bodies.append(stored_body(doc.raw_body))
             sizes.append(len(doc.raw_body))
     columns = {
         "school_id": column([match.school_id for _, match in rows], text),

@@ -15,7 +15,7 @@ if TYPE_CHECKING:
     pass
 
 from crawler.ground.columns import arrow_timestamp, timestamp_array
-from crawler.ground.items import Validators
+from crawler.ground.items import Validators, stored_body
 from crawler.store.base import StoreBase, insert_arrow, now
 
 
@@ -72,29 +72,25 @@ def write_raw_responses(con: duckdb.DuckDBPyConnection, responses: Sequence[RawR
             [[r.sha256 for r in responses]],
         ).fetchall()
     }
-    fresh: dict[str, RawResponse] = {}
+    first_copies: dict[str, RawResponse] = {}
     for response in responses:
         if response.sha256 not in known:
-            fresh.setdefault(response.sha256, response)
-    insert_raw_responses(con, list(fresh.values()))
-
-
-def insert_raw_responses(con: duckdb.DuckDBPyConnection, responses: Sequence[RawResponse]) -> None:
-    """Stores bodies the caller knows are distinct and not stored yet, zlib-compressed."""
-    if not responses:
+            first_copies.setdefault(response.sha256, response)
+    if not first_copies:
         return
+    fresh = list(first_copies.values())
     # lazy: pyarrow loads only where a batch is built
     import pyarrow as pa  # here, not at the top: Arrow + numpy cost ~0.2 s; only writes need it
 
     batch = pa.table(
         {
-            "sha256": pa.array([r.sha256 for r in responses], pa.string()),
-            "url": pa.array([r.url for r in responses], pa.string()),
-            "http_status": pa.array([r.http_status for r in responses], pa.int32()),
-            "content_type": pa.array([r.content_type for r in responses], pa.string()),
-            "fetched_at": timestamp_array([r.fetched_at for r in responses]),
-            "size_bytes": pa.array([len(r.body) for r in responses], pa.int64()),
-            "body_zlib": pa.array([zlib.compress(r.body, 6) for r in responses], pa.binary()),
+            "sha256": pa.array([r.sha256 for r in fresh], pa.string()),
+            "url": pa.array([r.url for r in fresh], pa.string()),
+            "http_status": pa.array([r.http_status for r in fresh], pa.int32()),
+            "content_type": pa.array([r.content_type for r in fresh], pa.string()),
+            "fetched_at": timestamp_array([r.fetched_at for r in fresh]),
+            "size_bytes": pa.array([len(r.body) for r in fresh], pa.int64()),
+            "body_zlib": pa.array([stored_body(r.body) for r in fresh], pa.binary()),
         }
     )
     insert_arrow(con, "raw_responses", batch)
